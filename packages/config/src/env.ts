@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Laravel's env() turns "null"/"(null)" into null and "empty"/"(empty)" into "", so a Laravel
+ * `.env` with `REDIS_PASSWORD=null` must mean "no password" here too.
+ */
+export function laravelValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  const lower = trimmed.toLowerCase();
+  if (lower === 'null' || lower === '(null)' || trimmed === '') return undefined;
+  if (lower === 'empty' || lower === '(empty)') return '';
+  return trimmed;
+}
+
+const fromEnv = <T extends z.ZodType>(schema: T) => z.preprocess(laravelValue, schema);
+
+export const envString = () => fromEnv(z.string());
+export const envOptionalString = () => fromEnv(z.string().optional());
+
+export const envInt = (options: { min?: number; max?: number } = {}) =>
+  fromEnv(
+    z.coerce
+      .number()
+      .int()
+      .min(options.min ?? Number.MIN_SAFE_INTEGER)
+      .max(options.max ?? Number.MAX_SAFE_INTEGER),
+  );
+
+/** Explicit booleans: "false", "0", "no", "off" are false; anything unrecognised is an error. */
+export const envBoolean = () =>
+  fromEnv(
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', '(true)', '(false)'])
+      .transform((v) => ['true', '1', 'yes', 'on', '(true)'].includes(v)),
+  );
+
+export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,3 @@
+export * from './env.js';
+export * from './sections.js';
+export * from './dotenv.js';

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { envBoolean, envInt, envOptionalString, envString } from './env.js';
+
+/** MySQL/MariaDB: Laravel's DB_* names, or one DATABASE_URL (mysql://user:pass@host:port/db). */
+export const databaseEnv = z
+  .object({
+    DATABASE_URL: envOptionalString(),
+    DB_HOST: envString().default('127.0.0.1'),
+    DB_PORT: envInt({ min: 1, max: 65535 }).default(3306),
+    DB_DATABASE: envString().default('kelisim'),
+    DB_USERNAME: envString().default('root'),
+    DB_PASSWORD: envString().default(''),
+    DB_POOL_SIZE: envInt({ min: 1, max: 500 }).default(10),
+  })
+  .transform((env, ctx): DatabaseConfig => {
+    const base = {
+      host: env.DB_HOST,
+      port: env.DB_PORT,
+      user: env.DB_USERNAME,
+      password: env.DB_PASSWORD,
+      database: env.DB_DATABASE,
+      connectionLimit: env.DB_POOL_SIZE,
+    };
+    if (!env.DATABASE_URL) return base;
+    try {
+      return { ...base, ...databaseConfigFromUrl(env.DATABASE_URL) };
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'not a mysql:// URL' });
+      return z.NEVER;
+    }
+  });
+
+export interface DatabaseConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  connectionLimit: number;
+}
+
+export function databaseConfigFromUrl(raw: string): Omit<DatabaseConfig, 'connectionLimit'> {
+  const url = new URL(raw);
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw new Error('not mysql');
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.replace(/^\//, ''),
+  };
+}
+
+/** Redis: Laravel's REDIS_* names. CHAT_REDIS_KEY_PREFIX namespaces this service's own keys. */
+export const redisEnv = z
+  .object({
+    REDIS_URL: envOptionalString(),
+    REDIS_HOST: envString().default('127.0.0.1'),
+    REDIS_PORT: envInt({ min: 1, max: 65535 }).default(6379),
+    REDIS_USERNAME: envOptionalString(),
+    REDIS_PASSWORD: envOptionalString(),
+    REDIS_DB: envInt({ min: 0, max: 255 }).default(0),
+    CHAT_REDIS_KEY_PREFIX: envString().default('kelisim:'),
+  })
+  .transform(
+    (env): RedisConfig => ({
+      url: env.REDIS_URL,
+      host: env.REDIS_HOST,
+      port: env.REDIS_PORT,
+      username: env.REDIS_USERNAME,
+      password: env.REDIS_PASSWORD,
+      db: env.REDIS_DB,
+      keyPrefix: env.CHAT_REDIS_KEY_PREFIX,
+    }),
+  );
+
+export interface RedisConfig {
+  url?: string | undefined;
+  host: string;
+  port: number;
+  username?: string | undefined;
+  password?: string | undefined;
+  db: number;
+  keyPrefix: string;
+}
+
+export const jwtAlgorithms = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
+
+/** tymon/jwt-auth's names: JWT_SECRET, JWT_ALGO, JWT_LEEWAY, JWT_TTL, JWT_PUBLIC_KEY, JWT_PRIVATE_KEY. */
+export const jwtEnv = z
+  .object({
+    JWT_SECRET: envOptionalString(),
+    JWT_ALGO: envString().pipe(z.enum(jwtAlgorithms)).default('HS256'),
+    JWT_LEEWAY: envInt({ min: 0, max: 3600 }).default(0),
+    JWT_TTL: envInt({ min: 1 }).default(60),
+    JWT_USER_MODEL: envOptionalString(),
+    JWT_PUBLIC_KEY: envOptionalString(),
+    JWT_PRIVATE_KEY: envOptionalString(),
+    APP_URL: envString().default('http://localhost'),
+  })
+  .transform((env, ctx): JwtConfig => {
+    const symmetric = env.JWT_ALGO.startsWith('HS');
+    if (symmetric && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `required for ${env.JWT_ALGO}` });
+    }
+    if (!symmetric && !env.JWT_PUBLIC_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: `required for ${env.JWT_ALGO}` });
+    }
+    return {
+      secret: env.JWT_SECRET ?? '',
+      algorithm: env.JWT_ALGO,
+      leewaySeconds: env.JWT_LEEWAY,
+      ttlMinutes: env.JWT_TTL,
+      userModel: env.JWT_USER_MODEL,
+      publicKey: env.JWT_PUBLIC_KEY ? readKey(env.JWT_PUBLIC_KEY) : undefined,
+      privateKey: env.JWT_PRIVATE_KEY ? readKey(env.JWT_PRIVATE_KEY) : undefined,
+      issuer: env.APP_URL,
+    };
+  });
+
+export interface JwtConfig {
+  secret: string;
+  algorithm: JwtAlgorithm;
+  leewaySeconds: number;
+  ttlMinutes: number;
+  /** When set, a token's `prv` must equal sha1 of this class name (jwt-auth's provider check). */
+  userModel?: string | undefined;
+  publicKey?: string | undefined;
+  privateKey?: string | undefined;
+  issuer: string;
+}
+
+/** jwt-auth accepts keys as `file://path` or inline PEM. */
+function readKey(value: string): string {
+  return value.startsWith('file://') ? readFileSync(value.slice('file://'.length), 'utf8') : value;
+}
+
+const levelForGinMode = { debug: 'debug', release: 'info', test: 'warn' } as const;
+
+/** GIN_MODE (the seed's name) picks the log level; LOG_LEVEL overrides it. */
+export const logEnv = z
+  .object({
+    GIN_MODE: envString().pipe(z.enum(['debug', 'release', 'test'])).default('release'),
+    LOG_LEVEL: envOptionalString().pipe(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    ),
+    LOG_PRETTY: envBoolean().optional(),
+  })
+  .transform(
+    (env): LogConfig => ({
+      level: env.LOG_LEVEL ?? levelForGinMode[env.GIN_MODE],
+      pretty: env.LOG_PRETTY ?? env.GIN_MODE === 'debug',
+    }),
+  );
+
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  pretty: boolean;
+}

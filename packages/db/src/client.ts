@@ -1,0 +1,21 @@
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import type { DatabaseConfig } from '@kelisim/config';
+import { PrismaClient } from './generated/prisma/client.js';
+
+export type Db = PrismaClient;
+
+/** Timestamps are stored and read in UTC, as Laravel does with its default `app.timezone`. */
+export function createDb(config: DatabaseConfig): Db {
+  const adapter = new PrismaMariaDb({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    connectionLimit: config.connectionLimit,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+    collation: 'UTF8MB4_UNICODE_CI',
+  });
+  return new PrismaClient({ adapter });
+}

@@ -1,0 +1,2 @@
+export { createDb, type Db } from './client.js';
+export * from './generated/prisma/client.js';

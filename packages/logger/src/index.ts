@@ -1,0 +1,37 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import type { LogConfig } from '@kelisim/config';
+
+export type { Logger } from 'pino';
+
+/** Secrets and message bodies never reach the logs. */
+export const redactedPaths = [
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.query.token',
+  'content',
+  '*.content',
+];
+
+export function createLogger(config: LogConfig, bindings: Record<string, unknown> = {}): Logger {
+  const options: LoggerOptions = {
+    level: config.level,
+    base: { pid: process.pid, ...bindings },
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (config.pretty) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  }
+  return pino(options);
+}
+
+/** A logger that writes nothing, for tests and tools that only care about results. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
