@@ -53,3 +53,22 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> 
   }
   return result.data;
 }
+
+/** Parses each section of an app's configuration, reporting every problem at once. */
+export function parseEnvSections<S extends Record<string, z.ZodType>>(
+  sections: S,
+  env: Env,
+): { [K in keyof S]: z.output<S[K]> } {
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(sections)) {
+    try {
+      parsed[name] = parseEnv(schema, env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed as { [K in keyof S]: z.output<S[K]> };
+}

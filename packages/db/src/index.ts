@@ -1,2 +1,12 @@
 export { createDb, type Db } from './client.js';
 export * from './generated/prisma/client.js';
+export {
+  migrate,
+  migrationChecksum,
+  defaultMigrationsDir,
+  MigrationBlockedError,
+  MigrationFailedError,
+  type MigrateResult,
+  type MigrateOptions,
+  type MigrationProgress,
+} from './migrate.js';

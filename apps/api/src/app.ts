@@ -1,0 +1,56 @@
+import cors from 'cors';
+import express, { type RequestHandler } from 'express';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import type { VerifiedToken } from '@kelisim/auth';
+import { AppError } from '@kelisim/contracts';
+import type { DomainContext } from '@kelisim/domain';
+import type { Logger } from '@kelisim/logger';
+import { healthRoutes, type HealthCheck } from './health.js';
+import { requireUser } from './http/auth.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { chatRoutes } from './routes/chats.js';
+import { messageRoutes } from './routes/messages.js';
+
+export interface ApiDeps {
+  domain: DomainContext;
+  verifyToken: (token: string) => VerifiedToken;
+  logger: Logger;
+  healthChecks: Record<string, HealthCheck>;
+  isDraining?: () => boolean;
+  corsOrigins?: string[];
+}
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  );
+  app.use(healthRoutes(deps.healthChecks, deps.isDraining ?? (() => false)));
+
+  const origins = deps.corsOrigins ?? ['*'];
+  app.use('/api', cors({ origin: origins.includes('*') ? true : origins, maxAge: 600 }));
+  app.use('/api', requireJsonBody, express.json({ limit: '1mb' }));
+  app.use('/api', requireUser(deps.domain.db, deps.verifyToken));
+  app.use('/api', chatRoutes(deps.domain), messageRoutes(deps.domain));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
+
+/** A body that is not JSON gets 415 rather than being silently ignored. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
+  if (hasBody && !req.is('application/json')) {
+    throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
+  }
+  next();
+};

@@ -1,0 +1,28 @@
+import type { RequestHandler } from 'express';
+import { bearerToken, type VerifiedToken } from '@kelisim/auth';
+import { AppError, type UserSummary } from '@kelisim/contracts';
+import { authenticateUser, type Actor } from '@kelisim/domain';
+import type { Db } from '@kelisim/db';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      actor: Actor;
+      user: UserSummary;
+    }
+  }
+}
+
+/** `Authorization: Bearer <Laravel JWT>`; the user must still exist in `users`. */
+export function requireUser(db: Db, verifyToken: (token: string) => VerifiedToken): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
+    const { userId } = verifyToken(token);
+    res.locals.user = await authenticateUser(db, userId);
+    res.locals.actor = { userId };
+    req.log = req.log.child({ userId });
+    next();
+  };
+}

@@ -1,0 +1,2 @@
+export { createApp, type ApiDeps } from './app.js';
+export { loadApiConfig, type ApiConfig } from './config.js';

@@ -1,0 +1,64 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from '@kelisim/auth';
+import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { createDb } from '@kelisim/db';
+import { createLogger } from '@kelisim/logger';
+import { createEmitterPublisher, createRedis, createRedisRateLimiter } from '@kelisim/redis';
+import { createApp } from './app.js';
+import { loadApiConfig } from './config.js';
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadApiConfig(process.env);
+  const logger = createLogger(config.log, { service: 'api', nodeId: config.api.nodeId });
+  const db = createDb(config.database);
+  const redis = createRedis(config.redis);
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+
+  let draining = false;
+  const app = createApp({
+    logger,
+    verifyToken: createTokenVerifier(config.jwt),
+    corsOrigins: config.api.corsOrigins,
+    isDraining: () => draining,
+    healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    domain: {
+      db,
+      events: createEmitterPublisher(redis, logger),
+      sendRateLimiter: createRedisRateLimiter(redis, {
+        keyPrefix: `${config.redis.keyPrefix}ratelimit:send`,
+        ...config.api.sendRateLimit,
+      }),
+      limits: { messageMaxLength: config.api.messageMaxLength },
+    },
+  });
+
+  const server = app.listen(config.api.port);
+  await once(server, 'listening');
+  logger.info({ port: (server.address() as AddressInfo).port }, 'api listening');
+
+  const shutdown = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ signal }, 'draining');
+    server.close();
+    server.closeIdleConnections();
+    const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    await once(server, 'close');
+    clearTimeout(forced);
+    await Promise.allSettled([db.$disconnect(), redis.quit()]);
+    logger.info('stopped');
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
+  } else {
+    process.stderr.write(`api failed to start: ${String(error instanceof Error ? error.stack : error)}\n`);
+  }
+  process.exit(1);
+});

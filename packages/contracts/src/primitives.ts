@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** A database id: a positive integer, also accepted as a decimal string (Laravel forms send strings). */
+export const idSchema = z
+  .union([z.number(), z.string().trim().regex(/^\d+$/, 'Must be an integer.').transform(Number)])
+  .pipe(z.number().int('Must be an integer.').positive('Must be positive.').max(Number.MAX_SAFE_INTEGER));
+
+/** A per-chat sequence number (0 means "before the first message"). */
+export const seqSchema = z
+  .union([z.number(), z.string().trim().regex(/^\d+$/, 'Must be an integer.').transform(Number)])
+  .pipe(z.number().int('Must be an integer.').min(0).max(Number.MAX_SAFE_INTEGER));
+
+/** The client's idempotency key for a send. */
+export const tempIdSchema = z.string().min(1).max(64);
+
+/** An absolute cap on a message body; the configurable limit in code points is checked by the domain. */
+export const contentSchema = z.string().max(1_000_000);
+
+export const isoDateSchema = z.iso.datetime();
+
+/** `?limit=`: a positive integer; values above `max` are clamped, garbage is a 422. */
+export function limitSchema(defaultLimit: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'The limit must be a positive integer.')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'The limit must be at least 1.'))
+    .transform((n) => Math.min(n, max))
+    .optional()
+    .transform((n) => n ?? defaultLimit);
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+export const chatTypes = ['direct', 'group'] as const;
+export const participantRoles = ['owner', 'admin', 'member'] as const;
+export const messageTypes = ['text', 'image', 'file', 'system'] as const;
+export const fileStatuses = ['processing', 'ready', 'rejected', 'failed'] as const;
+
+export const userSummarySchema = z.object({ id: z.number(), name: z.string() });
+
+export const fileResourceSchema = z.object({
+  id: z.number(),
+  chat_id: z.number(),
+  name: z.string(),
+  mime_type: z.string().nullable(),
+  size: z.number().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  status: z.enum(fileStatuses),
+  status_reason: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const messageResourceSchema = z.object({
+  id: z.number(),
+  chat_id: z.number(),
+  seq: z.number(),
+  sender: userSummarySchema,
+  type: z.enum(messageTypes),
+  /** null once deleted: deleted messages stay in the history as tombstones so `seq` has no gaps. */
+  content: z.string().nullable(),
+  temp_id: z.string().nullable(),
+  reply_to_id: z.number().nullable(),
+  file: fileResourceSchema.nullable(),
+  created_at: z.string(),
+  deleted_at: z.string().nullable(),
+});
+
+export const participantResourceSchema = z.object({
+  user_id: z.number(),
+  name: z.string(),
+  role: z.enum(participantRoles),
+  last_read_seq: z.number(),
+  joined_at: z.string().nullable(),
+});
+
+export const chatResourceSchema = z.object({
+  id: z.number(),
+  type: z.enum(chatTypes),
+  name: z.string().nullable(),
+  created_by: z.number().nullable(),
+  last_seq: z.number(),
+  last_message: messageResourceSchema.nullable(),
+  last_activity_at: z.string().nullable(),
+  unread_count: z.number(),
+  my_role: z.enum(participantRoles),
+  my_last_read_seq: z.number(),
+  participants_count: z.number(),
+  /** The first participants (up to 10), for titles and avatars in chat lists. */
+  participants: z.array(userSummarySchema),
+  created_at: z.string().nullable(),
+});
+
+export const readStateSchema = z.object({
+  chat_id: z.number(),
+  last_read_seq: z.number(),
+  unread_count: z.number(),
+});
+
+export const unreadCountsSchema = z.object({
+  total: z.number(),
+  chats: z.array(z.object({ chat_id: z.number(), unread: z.number() })),
+});
+
+export type UserSummary = z.infer<typeof userSummarySchema>;
+export type FileResource = z.infer<typeof fileResourceSchema>;
+export type MessageResource = z.infer<typeof messageResourceSchema>;
+export type ParticipantResource = z.infer<typeof participantResourceSchema>;
+export type ChatResource = z.infer<typeof chatResourceSchema>;
+export type ReadState = z.infer<typeof readStateSchema>;
+export type UnreadCounts = z.infer<typeof unreadCountsSchema>;
+export type ChatType = (typeof chatTypes)[number];
+export type ParticipantRole = (typeof participantRoles)[number];
+export type MessageType = (typeof messageTypes)[number];

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { contentSchema, idSchema, limitSchema, seqSchema, tempIdSchema } from './primitives.js';
+import { chatTypes } from './resources.js';
+
+export const maxParticipantsPerRequest = 500;
+
+export const createChatBody = z
+  .object({
+    type: z.enum(chatTypes),
+    name: z.string().trim().min(1).max(255).nullish(),
+    participant_ids: z.array(idSchema).max(maxParticipantsPerRequest),
+  })
+  .refine((body) => body.type !== 'direct' || body.name == null, {
+    path: ['name'],
+    message: 'A direct chat has no name.',
+  });
+
+export const addParticipantsBody = z.object({
+  user_ids: z.array(idSchema).min(1).max(maxParticipantsPerRequest),
+});
+
+export const sendMessageBody = z.object({
+  content: contentSchema,
+  type: z.literal('text').default('text'),
+  temp_id: tempIdSchema.nullish(),
+  reply_to_id: idSchema.nullish(),
+});
+
+export const messageStatusBody = z.object({ status: z.literal('read') });
+
+export const markChatReadBody = z.object({ seq: seqSchema.optional() }).default({});
+
+export const messagesQuery = z
+  .object({
+    limit: limitSchema(50, 100),
+    before: seqSchema.optional(),
+    after: seqSchema.optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, {
+    path: ['before'],
+    message: 'Use either before or after, not both.',
+  });
+
+export const chatsQuery = z.object({
+  limit: limitSchema(20, 100),
+  cursor: z.string().max(200).optional(),
+});
+
+export const chatIdParams = z.object({ id: idSchema });
+export const messageIdParams = z.object({ id: idSchema });
+export const participantParams = z.object({ id: idSchema, userId: idSchema });
+
+export type CreateChatBody = z.infer<typeof createChatBody>;
+export type AddParticipantsBody = z.infer<typeof addParticipantsBody>;
+export type SendMessageBody = z.infer<typeof sendMessageBody>;
+export type MessagesQuery = z.infer<typeof messagesQuery>;
+export type ChatsQuery = z.infer<typeof chatsQuery>;

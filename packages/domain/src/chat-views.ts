@@ -1,0 +1,92 @@
+import type { ChatResource, UserSummary } from '@kelisim/contracts';
+import { Prisma, type Chat, type Db, type Participant } from '@kelisim/db';
+import { messageInclude, toChatResource, type MessageRow } from './resources.js';
+
+/** How many participants a chat resource lists (the count covers all of them). */
+export const participantsSummarySize = 10;
+
+export type ViewerMembership = Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount'> & {
+  chat: Chat;
+};
+
+/** Chat resources for one viewer each, loaded with a fixed number of queries whatever the page size. */
+export async function loadChatResources(
+  db: Db,
+  memberships: ViewerMembership[],
+): Promise<ChatResource[]> {
+  if (memberships.length === 0) return [];
+  const chats = uniqueChats(memberships);
+  const [lastMessages, counts, summaries] = await Promise.all([
+    loadLastMessages(db, chats),
+    loadParticipantCounts(db, chats),
+    loadParticipantSummaries(db, chats),
+  ]);
+  return memberships.map((m) =>
+    toChatResource({
+      chat: m.chat,
+      me: m,
+      lastMessage: lastMessages.get(m.chat.id) ?? null,
+      participantsCount: counts.get(m.chat.id) ?? 0,
+      participants: summaries.get(m.chat.id) ?? [],
+    }),
+  );
+}
+
+function uniqueChats(memberships: ViewerMembership[]): Chat[] {
+  return [...new Map(memberships.map((m) => [m.chat.id, m.chat])).values()];
+}
+
+async function loadLastMessages(db: Db, chats: Chat[]): Promise<Map<bigint, MessageRow>> {
+  const withMessages = chats.filter((c) => c.lastSeq > 0n);
+  if (withMessages.length === 0) return new Map();
+  const rows = await db.message.findMany({
+    where: { OR: withMessages.map((c) => ({ chatId: c.id, seq: c.lastSeq })) },
+    include: messageInclude,
+  });
+  return new Map(rows.map((row) => [row.chatId, row]));
+}
+
+async function loadParticipantCounts(db: Db, chats: Chat[]): Promise<Map<bigint, number>> {
+  const rows = await db.participant.groupBy({
+    by: ['chatId'],
+    where: { chatId: { in: chats.map((c) => c.id) } },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((row) => [row.chatId, row._count._all]));
+}
+
+async function loadParticipantSummaries(
+  db: Db,
+  chats: Chat[],
+): Promise<Map<bigint, UserSummary[]>> {
+  const rows = await db.$queryRaw<{ chat_id: bigint; id: bigint; name: string }[]>`
+    SELECT chat_id, id, name FROM (
+      SELECT p.chat_id, u.id, u.name,
+             ROW_NUMBER() OVER (PARTITION BY p.chat_id ORDER BY p.id) AS position
+      FROM participants p JOIN users u ON u.id = p.user_id
+      WHERE p.chat_id IN (${Prisma.join(chats.map((c) => c.id))})
+    ) ranked
+    WHERE position <= ${participantsSummarySize}
+    ORDER BY chat_id, position`;
+  const summaries = new Map<bigint, UserSummary[]>();
+  for (const row of rows) {
+    const chatId = BigInt(row.chat_id);
+    const list = summaries.get(chatId) ?? [];
+    list.push({ id: Number(row.id), name: row.name });
+    summaries.set(chatId, list);
+  }
+  return summaries;
+}
+
+/** One chat as `userId` sees it (they must be a participant). */
+export async function loadChatResourceFor(
+  db: Db,
+  chat: Chat,
+  userId: number,
+): Promise<ChatResource> {
+  const me = await db.participant.findUniqueOrThrow({
+    where: { chatId_userId: { chatId: chat.id, userId } },
+  });
+  const [resource] = await loadChatResources(db, [{ ...me, chat }]);
+  return resource!;
+}

@@ -1,0 +1,25 @@
+import type { Db } from '@kelisim/db';
+import type { EventPublisher, RateLimiter } from './ports.js';
+
+export interface DomainLimits {
+  /** Longest accepted message body, in Unicode code points. */
+  messageMaxLength: number;
+}
+
+/** Everything a use case may touch, handed in by the app that composes it. */
+export interface DomainContext {
+  db: Db;
+  events: EventPublisher;
+  sendRateLimiter: RateLimiter;
+  limits: DomainLimits;
+}
+
+/** The authenticated user a use case acts for. */
+export interface Actor {
+  userId: number;
+}
+
+/** Now, truncated to whole seconds as the TIMESTAMP(0) columns store it. */
+export function now(): Date {
+  return new Date(Math.floor(Date.now() / 1000) * 1000);
+}

@@ -1,0 +1,15 @@
+export type { Actor, DomainContext, DomainLimits } from './context.js';
+export type { Audience, EventPublisher, RateLimiter, RateLimitResult } from './ports.js';
+export { addParticipants } from './use-cases/add-participants.js';
+export { authenticateUser } from './use-cases/authenticate-user.js';
+export { createChat, type CreatedChat } from './use-cases/create-chat.js';
+export { deleteMessage } from './use-cases/delete-message.js';
+export { getChat } from './use-cases/get-chat.js';
+export { getUnreadCounts, unreadCountsOf } from './use-cases/get-unread-counts.js';
+export { listChats, type ChatPage } from './use-cases/list-chats.js';
+export { listMessages, type MessagePage, type MessagePageQuery } from './use-cases/list-messages.js';
+export { listParticipants } from './use-cases/list-participants.js';
+export { markChatRead } from './use-cases/mark-chat-read.js';
+export { markMessageRead } from './use-cases/mark-message-read.js';
+export { removeParticipant } from './use-cases/remove-participant.js';
+export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';

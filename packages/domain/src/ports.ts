@@ -1,0 +1,25 @@
+import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
+
+/** Who receives a pushed event: members of chats and/or users (all their connections). */
+export interface Audience {
+  chatIds?: number[];
+  userIds?: number[];
+}
+
+/**
+ * Live pushes after a committed change. Best effort: a push may be lost (clients resume by seq),
+ * so implementations never throw and never make a use case fail.
+ */
+export interface EventPublisher {
+  publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]): void;
+  /** Makes the users' live connections members (or no longer members) of the chat. */
+  joinChat(userIds: number[], chatId: number): void;
+  leaveChat(userIds: number[], chatId: number): void;
+}
+
+export type RateLimitResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counts one action for `key`; shared across nodes. */
+export interface RateLimiter {
+  consume(key: string): Promise<RateLimitResult>;
+}

@@ -1,0 +1,103 @@
+import type {
+  ChatResource,
+  FileResource,
+  MessageResource,
+  ParticipantResource,
+  UnreadCounts,
+  UserSummary,
+} from '@kelisim/contracts';
+import type { Chat, ChatFile, Participant, Prisma } from '@kelisim/db';
+
+export const messageInclude = {
+  sender: { select: { id: true, name: true } },
+  file: true,
+} satisfies Prisma.MessageInclude;
+
+export type MessageRow = Prisma.MessageGetPayload<{ include: typeof messageInclude }>;
+
+export function iso(date: Date): string;
+export function iso(date: Date | null): string | null;
+export function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+export function toUserSummary(user: { id: bigint; name: string }): UserSummary {
+  return { id: Number(user.id), name: user.name };
+}
+
+export function toFileResource(file: ChatFile): FileResource {
+  return {
+    id: Number(file.id),
+    chat_id: Number(file.chatId),
+    name: file.originalName,
+    mime_type: file.mimeType,
+    size: file.size === null ? null : Number(file.size),
+    width: file.width,
+    height: file.height,
+    status: file.status,
+    status_reason: file.statusReason,
+    created_at: iso(file.createdAt ?? new Date(0)),
+  };
+}
+
+export function toMessageResource(row: MessageRow): MessageResource {
+  const deleted = row.deletedAt !== null;
+  return {
+    id: Number(row.id),
+    chat_id: Number(row.chatId),
+    seq: Number(row.seq),
+    sender: toUserSummary(row.sender),
+    type: row.type,
+    content: deleted ? null : row.content,
+    temp_id: row.clientId,
+    reply_to_id: row.replyToId === null ? null : Number(row.replyToId),
+    file: deleted || !row.file ? null : toFileResource(row.file),
+    created_at: iso(row.createdAt ?? new Date(0)),
+    deleted_at: iso(row.deletedAt),
+  };
+}
+
+export function toParticipantResource(
+  participant: Participant & { user: { id: bigint; name: string } },
+): ParticipantResource {
+  return {
+    user_id: Number(participant.userId),
+    name: participant.user.name,
+    role: participant.role,
+    last_read_seq: Number(participant.lastReadSeq),
+    joined_at: iso(participant.createdAt),
+  };
+}
+
+/** What one participant sees of a chat. */
+export interface ChatView {
+  chat: Chat;
+  me: Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount'>;
+  lastMessage: MessageRow | null;
+  participantsCount: number;
+  participants: UserSummary[];
+}
+
+export function toChatResource(view: ChatView): ChatResource {
+  const { chat, me } = view;
+  return {
+    id: Number(chat.id),
+    type: chat.type,
+    name: chat.name,
+    created_by: chat.createdBy === null ? null : Number(chat.createdBy),
+    last_seq: Number(chat.lastSeq),
+    last_message: view.lastMessage ? toMessageResource(view.lastMessage) : null,
+    last_activity_at: iso(chat.lastActivityAt),
+    unread_count: me.unreadCount,
+    my_role: me.role,
+    my_last_read_seq: Number(me.lastReadSeq),
+    participants_count: view.participantsCount,
+    participants: view.participants,
+    created_at: iso(chat.createdAt),
+  };
+}
+
+export function toUnreadCounts(rows: { chatId: bigint; unreadCount: number }[]): UnreadCounts {
+  const chats = rows.map((r) => ({ chat_id: Number(r.chatId), unread: r.unreadCount }));
+  return { total: chats.reduce((sum, c) => sum + c.unread, 0), chats };
+}

@@ -1,0 +1,29 @@
+import {
+  createMemoryRateLimiter,
+  createTestDatabase,
+  RecordingPublisher,
+  type TestDatabase,
+} from '@kelisim/testing';
+import type { DomainContext } from './context.js';
+
+export interface DomainHarness {
+  database: TestDatabase;
+  publisher: RecordingPublisher;
+  ctx: DomainContext;
+}
+
+/** A migrated database of the test file's own and a domain context over it. */
+export async function createDomainHarness(label: string): Promise<DomainHarness> {
+  const database = await createTestDatabase(label);
+  const publisher = new RecordingPublisher();
+  return {
+    database,
+    publisher,
+    ctx: {
+      db: database.db,
+      events: publisher,
+      sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+      limits: { messageMaxLength: 100 },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { MessageResource } from '@kelisim/contracts';
+import { requireMembership } from '../access.js';
+import type { Actor, DomainContext } from '../context.js';
+import { messageInclude, toMessageResource } from '../resources.js';
+
+export interface MessagePageQuery {
+  limit: number;
+  /** Older page: messages with seq < before. */
+  before?: number | undefined;
+  /** Newer page (resume): messages with seq > after. */
+  after?: number | undefined;
+}
+
+export interface MessagePage {
+  /** Ascending by seq; deleted messages are included as tombstones so seq has no gaps. */
+  messages: MessageResource[];
+  /** More messages exist beyond this page in the direction asked (older, or newer for `after`). */
+  hasMore: boolean;
+}
+
+export async function listMessages(
+  ctx: DomainContext,
+  actor: Actor,
+  chatId: number,
+  query: MessagePageQuery,
+): Promise<MessagePage> {
+  await requireMembership(ctx.db, chatId, actor.userId);
+  const forward = query.after !== undefined;
+  const rows = await ctx.db.message.findMany({
+    where: {
+      chatId,
+      seq: forward
+        ? { gt: query.after }
+        : query.before !== undefined
+          ? { lt: query.before }
+          : undefined,
+    },
+    include: messageInclude,
+    orderBy: { seq: forward ? 'asc' : 'desc' },
+    take: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  if (!forward) page.reverse();
+  return { messages: page.map(toMessageResource), hasMore: rows.length > query.limit };
+}

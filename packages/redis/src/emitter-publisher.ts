@@ -1,0 +1,44 @@
+import { Emitter } from '@socket.io/redis-emitter';
+import type { Redis } from 'ioredis';
+import { rooms, type ServerEventName, type ServerEvents } from '@kelisim/contracts';
+import type { Audience, EventPublisher } from '@kelisim/domain';
+import type { Logger } from '@kelisim/logger';
+
+export function audienceRooms(audience: Audience): string[] {
+  return [
+    ...(audience.chatIds ?? []).map(rooms.chat),
+    ...(audience.userIds ?? []).map(rooms.user),
+  ];
+}
+
+/**
+ * Pushes to sockets on every gateway node through the socket.io Redis adapter's channels, from
+ * processes that hold no sockets (API nodes, workers). `key` must match the adapter's key.
+ */
+export function createEmitterPublisher(
+  redis: Redis,
+  logger: Logger,
+  key = 'socket.io',
+): EventPublisher {
+  // The emitter never handles publish failures itself; a push is a hint, so log and go on.
+  const client = {
+    publish: (channel: string, message: string | Buffer) =>
+      redis.publish(channel, message).catch((error: unknown) => {
+        logger.warn({ err: error, channel }, 'push to sockets failed');
+        return 0;
+      }),
+  };
+  const emitter = new Emitter(client, { key });
+  return {
+    publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]) {
+      const targets = audienceRooms(audience);
+      if (targets.length > 0) emitter.to(targets).emit(event, payload);
+    },
+    joinChat(userIds, chatId) {
+      if (userIds.length > 0) emitter.in(userIds.map(rooms.user)).socketsJoin(rooms.chat(chatId));
+    },
+    leaveChat(userIds, chatId) {
+      if (userIds.length > 0) emitter.in(userIds.map(rooms.user)).socketsLeave(rooms.chat(chatId));
+    },
+  };
+}

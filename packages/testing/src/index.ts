@@ -1,0 +1,4 @@
+export * from './database.js';
+export * from './fixtures.js';
+export * from './ports.js';
+export * from './redis.js';

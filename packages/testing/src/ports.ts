@@ -1,0 +1,62 @@
+import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
+
+interface Audience {
+  chatIds?: number[];
+  userIds?: number[];
+}
+
+export interface RecordedEvent<E extends ServerEventName = ServerEventName> {
+  audience: Audience;
+  event: E;
+  payload: ServerEvents[E];
+}
+
+/** An in-memory EventPublisher that remembers what the domain published, in order. */
+export class RecordingPublisher {
+  readonly events: RecordedEvent[] = [];
+  readonly joins: { userIds: number[]; chatId: number }[] = [];
+  readonly leaves: { userIds: number[]; chatId: number }[] = [];
+
+  publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]): void {
+    this.events.push({ audience, event, payload } as RecordedEvent);
+  }
+
+  joinChat(userIds: number[], chatId: number): void {
+    this.joins.push({ userIds, chatId });
+  }
+
+  leaveChat(userIds: number[], chatId: number): void {
+    this.leaves.push({ userIds, chatId });
+  }
+
+  of<E extends ServerEventName>(event: E): RecordedEvent<E>[] {
+    return this.events.filter((e): e is RecordedEvent<E> => e.event === event);
+  }
+
+  clear(): void {
+    this.events.length = 0;
+    this.joins.length = 0;
+    this.leaves.length = 0;
+  }
+}
+
+/** An in-memory fixed-window RateLimiter, for a single process. */
+export function createMemoryRateLimiter(points: number, windowSeconds: number) {
+  const windows = new Map<string, { startedAt: number; used: number }>();
+  return {
+    consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+      const now = Date.now();
+      let window = windows.get(key);
+      if (!window || now - window.startedAt >= windowSeconds * 1000) {
+        window = { startedAt: now, used: 0 };
+        windows.set(key, window);
+      }
+      if (window.used >= points) {
+        const waitMs = window.startedAt + windowSeconds * 1000 - now;
+        return Promise.resolve({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+      }
+      window.used++;
+      return Promise.resolve({ allowed: true });
+    },
+  };
+}
