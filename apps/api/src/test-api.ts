@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import supertest from 'supertest';
+import { createTokenVerifier } from '@kelisim/auth';
+import { silentLogger } from '@kelisim/logger';
+import { createRedis, createRedisRateLimiter } from '@kelisim/redis';
+import {
+  createTestDatabase,
+  RecordingPublisher,
+  testJwtConfig,
+  testRedisConfig,
+  type TestDatabase,
+} from '@kelisim/testing';
+import { createApp } from './app.js';
+
+export interface ApiHarness {
+  database: TestDatabase;
+  redis: Redis;
+  publisher: RecordingPublisher;
+  http: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+/** The real app over a database of its own and the local Redis (rate limits under a test prefix). */
+export async function createApiHarness(
+  label: string,
+  options: { sendsPerWindow?: number; messageMaxLength?: number } = {},
+): Promise<ApiHarness> {
+  const database = await createTestDatabase(label);
+  const redisConfig = testRedisConfig();
+  const redis = createRedis(redisConfig);
+  const publisher = new RecordingPublisher();
+  const app = createApp({
+    logger: silentLogger(),
+    verifyToken: createTokenVerifier(testJwtConfig),
+    healthChecks: { database: () => database.db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    domain: {
+      db: database.db,
+      events: publisher,
+      sendRateLimiter: createRedisRateLimiter(redis, {
+        keyPrefix: `${redisConfig.keyPrefix}send`,
+        points: options.sendsPerWindow ?? 10_000,
+        windowSeconds: 60,
+      }),
+      limits: { messageMaxLength: options.messageMaxLength ?? 10_000 },
+    },
+  });
+  return {
+    database,
+    redis,
+    publisher,
+    http: supertest(app),
+    async close() {
+      const keys = await redis.keys(`${redisConfig.keyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      await database.drop();
+    },
+  };
+}
