@@ -316,6 +316,14 @@ describe('rate limiting', () => {
   });
 });
 
+describe('documentation', () => {
+  it('serves the OpenAPI document without authentication', async () => {
+    const res = await h.http.get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ openapi: '3.1.0', paths: { '/api/chats': expect.any(Object) } });
+  });
+});
+
 describe('health', () => {
   it('reports live and ready with its checks', async () => {
     const live = await h.http.get('/health/live');

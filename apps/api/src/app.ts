@@ -3,7 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { VerifiedToken } from '@kelisim/auth';
-import { AppError } from '@kelisim/contracts';
+import { AppError, createOpenApiDocument } from '@kelisim/contracts';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { healthRoutes, type HealthCheck } from './health.js';
@@ -37,6 +37,10 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const origins = deps.corsOrigins ?? ['*'];
   app.use('/api', cors({ origin: origins.includes('*') ? true : origins, maxAge: 600 }));
+  const openApi = createOpenApiDocument();
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   app.use('/api', requireJsonBody, express.json({ limit: '1mb' }));
   app.use('/api', requireUser(deps.domain.db, deps.verifyToken));
   app.use('/api', chatRoutes(deps.domain), messageRoutes(deps.domain));

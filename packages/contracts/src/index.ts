@@ -4,3 +4,4 @@ export * from './primitives.js';
 export * from './resources.js';
 export * from './rest.js';
 export * from './rooms.js';
+export * from './openapi.js';

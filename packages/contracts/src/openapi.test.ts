@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { createOpenApiDocument } from './openapi.js';
+
+describe('createOpenApiDocument', () => {
+  it('documents every REST endpoint with its request schemas and error responses', () => {
+    const doc = createOpenApiDocument();
+    expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
+      '/api/chats',
+      '/api/chats/{id}',
+      '/api/chats/{id}/messages',
+      '/api/chats/{id}/participants',
+      '/api/chats/{id}/participants/{userId}',
+      '/api/chats/{id}/read',
+      '/api/messages/{id}',
+      '/api/messages/{id}/status',
+      '/api/unread-count',
+    ]);
+    const send = doc.paths!['/api/chats/{id}/messages']!.post!;
+    expect(send.responses).toHaveProperty('429');
+    expect(JSON.stringify(send.requestBody)).toContain('temp_id');
+    expect(doc.components?.schemas).toHaveProperty('Message');
+    expect(doc.components?.schemas).toHaveProperty('Error');
+    const list = doc.paths!['/api/chats/{id}/messages']!.get!;
+    expect(list.parameters?.map((p) => ('name' in p ? p.name : ''))).toEqual(
+      expect.arrayContaining(['id', 'limit', 'before', 'after']),
+    );
+  });
+});

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
+import { errorStatus } from './errors.js';
+import {
+  chatResourceSchema,
+  messageResourceSchema,
+  participantResourceSchema,
+  readStateSchema,
+  unreadCountsSchema,
+} from './resources.js';
+import {
+  addParticipantsBody,
+  chatIdParams,
+  chatsQuery,
+  createChatBody,
+  markChatReadBody,
+  messageIdParams,
+  messagesQuery,
+  messageStatusBody,
+  participantParams,
+  sendMessageBody,
+} from './rest.js';
+
+const errorBodySchema = z
+  .object({
+    message: z.string(),
+    code: z.enum(Object.keys(errorStatus) as [keyof typeof errorStatus]),
+    errors: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .meta({ id: 'Error' });
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const data = (schema: z.ZodType, meta?: z.ZodType) =>
+  json(z.object(meta ? { data: schema, meta } : { data: schema }));
+const failure = (description: string) => ({ description, ...json(errorBodySchema) });
+
+const common = {
+  '401': failure('Missing, invalid or expired token, or the user no longer exists.'),
+  '422': failure('Invalid path, query or body.'),
+} as const;
+const chatScoped = { ...common, '404': failure('No such chat, or not a participant.') } as const;
+
+function op(
+  summary: string,
+  responses: ZodOpenApiOperationObject['responses'],
+  extra: Partial<ZodOpenApiOperationObject> = {},
+): ZodOpenApiOperationObject {
+  return { summary, security: [{ bearer: [] }], responses, ...extra };
+}
+
+const chat = chatResourceSchema.meta({ id: 'Chat' });
+const message = messageResourceSchema.meta({ id: 'Message' });
+const participant = participantResourceSchema.meta({ id: 'Participant' });
+const readState = readStateSchema.meta({ id: 'ReadState' });
+
+/** The REST API's OpenAPI 3.1 document, built from the very schemas the routes validate with. */
+export function createOpenApiDocument() {
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Kelisim Chat API',
+      version: '1.0.0',
+      description: 'Laravel-compatible realtime chat. Authenticate with a Laravel-issued JWT.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+    paths: {
+      '/api/chats': {
+        get: op(
+          'My chats, most recent activity first',
+          { '200': { description: 'A page of chats', ...data(z.array(chat), z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() })) }, ...common },
+          { requestParams: { query: chatsQuery } },
+        ),
+        post: op(
+          'Create a direct or group chat (a direct chat is returned if it exists)',
+          {
+            '201': { description: 'Created', ...data(chat) },
+            '200': { description: 'The existing direct chat', ...data(chat) },
+            ...common,
+          },
+          { requestBody: json(createChatBody) },
+        ),
+      },
+      '/api/chats/{id}': {
+        get: op('One chat', { '200': { description: 'The chat', ...data(chat) }, ...chatScoped }, { requestParams: { path: chatIdParams } }),
+      },
+      '/api/chats/{id}/participants': {
+        get: op('Participants with role and read cursor', { '200': { description: 'Participants', ...data(z.array(participant)) }, ...chatScoped }, { requestParams: { path: chatIdParams } }),
+        post: op(
+          'Add users to a group (owner or admin)',
+          { '200': { description: 'The participants added', ...data(z.array(participant)) }, '403': failure('Not an owner or admin, or a direct chat.'), ...chatScoped },
+          { requestParams: { path: chatIdParams }, requestBody: json(addParticipantsBody) },
+        ),
+      },
+      '/api/chats/{id}/participants/{userId}': {
+        delete: op(
+          'Remove a participant (owner or admin), or leave',
+          { '204': { description: 'Removed' }, '403': failure('Not allowed to remove that participant.'), ...chatScoped },
+          { requestParams: { path: participantParams } },
+        ),
+      },
+      '/api/chats/{id}/messages': {
+        get: op(
+          'A page of messages in ascending seq: latest, ?before=<seq> (older) or ?after=<seq> (resume)',
+          { '200': { description: 'Messages', ...data(z.array(message), z.object({ has_more: z.boolean() })) }, ...chatScoped },
+          { requestParams: { path: chatIdParams, query: messagesQuery } },
+        ),
+        post: op(
+          'Send a text message (idempotent by temp_id)',
+          {
+            '201': { description: 'Stored', ...data(message) },
+            '200': { description: 'The original message of an earlier try with this temp_id', ...data(message) },
+            '429': failure('Sending too fast; see Retry-After.'),
+            ...chatScoped,
+          },
+          { requestParams: { path: chatIdParams }, requestBody: json(sendMessageBody) },
+        ),
+      },
+      '/api/chats/{id}/read': {
+        put: op(
+          'Mark the chat read, entirely or up to seq',
+          { '200': { description: 'My read state', ...data(readState) }, ...chatScoped },
+          { requestParams: { path: chatIdParams }, requestBody: json(markChatReadBody) },
+        ),
+      },
+      '/api/messages/{id}/status': {
+        put: op(
+          'Mark a message read (advances my read cursor)',
+          { '200': { description: 'My read state', ...data(readState) }, ...chatScoped },
+          { requestParams: { path: messageIdParams }, requestBody: json(messageStatusBody) },
+        ),
+      },
+      '/api/messages/{id}': {
+        delete: op(
+          'Soft-delete a message (its sender, or a group owner/admin)',
+          { '200': { description: 'The deleted message (a tombstone)', ...data(message) }, '403': failure('Not your message.'), ...chatScoped },
+          { requestParams: { path: messageIdParams } },
+        ),
+      },
+      '/api/unread-count': {
+        get: op('My unread counts', { '200': { description: 'Counts per chat and total', ...data(unreadCountsSchema) }, ...common }),
+      },
+    },
+  });
+}
