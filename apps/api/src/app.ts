@@ -52,7 +52,8 @@ export function createApp(deps: ApiDeps): express.Express {
 
 /** A body that is not JSON gets 415 rather than being silently ignored. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
   if (hasBody && !req.is('application/json')) {
     throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }

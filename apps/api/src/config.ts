@@ -23,7 +23,9 @@ const apiEnv = z
     port: env.PORT,
     messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
     sendRateLimit: { points: env.CHAT_SEND_RATE_LIMIT, windowSeconds: env.CHAT_SEND_RATE_WINDOW },
-    corsOrigins: env.CHAT_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: env.CHAT_CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     nodeId: env.CHAT_NODE_ID,
   }));
 

@@ -6,7 +6,10 @@ export type HealthCheck = () => Promise<unknown>;
  * `/health/live`: the process is up. `/health/ready`: every dependency answers and the node is
  * not draining, so a load balancer may send it traffic.
  */
-export function healthRoutes(checks: Record<string, HealthCheck>, isDraining: () => boolean): Router {
+export function healthRoutes(
+  checks: Record<string, HealthCheck>,
+  isDraining: () => boolean,
+): Router {
   const router = Router();
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });

@@ -58,7 +58,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
   } else {
-    process.stderr.write(`api failed to start: ${String(error instanceof Error ? error.stack : error)}\n`);
+    process.stderr.write(
+      `api failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -63,17 +63,15 @@ export const redisEnv = z
     REDIS_DB: envInt({ min: 0, max: 255 }).default(0),
     CHAT_REDIS_KEY_PREFIX: envString().default('kelisim:'),
   })
-  .transform(
-    (env): RedisConfig => ({
-      url: env.REDIS_URL,
-      host: env.REDIS_HOST,
-      port: env.REDIS_PORT,
-      username: env.REDIS_USERNAME,
-      password: env.REDIS_PASSWORD,
-      db: env.REDIS_DB,
-      keyPrefix: env.CHAT_REDIS_KEY_PREFIX,
-    }),
-  );
+  .transform((env): RedisConfig => ({
+    url: env.REDIS_URL,
+    host: env.REDIS_HOST,
+    port: env.REDIS_PORT,
+    username: env.REDIS_USERNAME,
+    password: env.REDIS_PASSWORD,
+    db: env.REDIS_DB,
+    keyPrefix: env.CHAT_REDIS_KEY_PREFIX,
+  }));
 
 export interface RedisConfig {
   url?: string | undefined;
@@ -113,10 +111,18 @@ export const jwtEnv = z
   .transform((env, ctx): JwtConfig => {
     const symmetric = env.JWT_ALGO.startsWith('HS');
     if (symmetric && !env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `required for ${env.JWT_ALGO}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: `required for ${env.JWT_ALGO}`,
+      });
     }
     if (!symmetric && !env.JWT_PUBLIC_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: `required for ${env.JWT_ALGO}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_PUBLIC_KEY'],
+        message: `required for ${env.JWT_ALGO}`,
+      });
     }
     return {
       secret: env.JWT_SECRET ?? '',
@@ -152,18 +158,18 @@ const levelForGinMode = { debug: 'debug', release: 'info', test: 'warn' } as con
 /** GIN_MODE (the seed's name) picks the log level; LOG_LEVEL overrides it. */
 export const logEnv = z
   .object({
-    GIN_MODE: envString().pipe(z.enum(['debug', 'release', 'test'])).default('release'),
+    GIN_MODE: envString()
+      .pipe(z.enum(['debug', 'release', 'test']))
+      .default('release'),
     LOG_LEVEL: envOptionalString().pipe(
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     ),
     LOG_PRETTY: envBoolean().optional(),
   })
-  .transform(
-    (env): LogConfig => ({
-      level: env.LOG_LEVEL ?? levelForGinMode[env.GIN_MODE],
-      pretty: env.LOG_PRETTY ?? env.GIN_MODE === 'debug',
-    }),
-  );
+  .transform((env): LogConfig => ({
+    level: env.LOG_LEVEL ?? levelForGinMode[env.GIN_MODE],
+    pretty: env.LOG_PRETTY ?? env.GIN_MODE === 'debug',
+  }));
 
 export interface LogConfig {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

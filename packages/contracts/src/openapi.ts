@@ -69,7 +69,16 @@ export function createOpenApiDocument() {
       '/api/chats': {
         get: op(
           'My chats, most recent activity first',
-          { '200': { description: 'A page of chats', ...data(z.array(chat), z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() })) }, ...common },
+          {
+            '200': {
+              description: 'A page of chats',
+              ...data(
+                z.array(chat),
+                z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() }),
+              ),
+            },
+            ...common,
+          },
           { requestParams: { query: chatsQuery } },
         ),
         post: op(
@@ -83,34 +92,59 @@ export function createOpenApiDocument() {
         ),
       },
       '/api/chats/{id}': {
-        get: op('One chat', { '200': { description: 'The chat', ...data(chat) }, ...chatScoped }, { requestParams: { path: chatIdParams } }),
+        get: op(
+          'One chat',
+          { '200': { description: 'The chat', ...data(chat) }, ...chatScoped },
+          { requestParams: { path: chatIdParams } },
+        ),
       },
       '/api/chats/{id}/participants': {
-        get: op('Participants with role and read cursor', { '200': { description: 'Participants', ...data(z.array(participant)) }, ...chatScoped }, { requestParams: { path: chatIdParams } }),
+        get: op(
+          'Participants with role and read cursor',
+          { '200': { description: 'Participants', ...data(z.array(participant)) }, ...chatScoped },
+          { requestParams: { path: chatIdParams } },
+        ),
         post: op(
           'Add users to a group (owner or admin)',
-          { '200': { description: 'The participants added', ...data(z.array(participant)) }, '403': failure('Not an owner or admin, or a direct chat.'), ...chatScoped },
+          {
+            '200': { description: 'The participants added', ...data(z.array(participant)) },
+            '403': failure('Not an owner or admin, or a direct chat.'),
+            ...chatScoped,
+          },
           { requestParams: { path: chatIdParams }, requestBody: json(addParticipantsBody) },
         ),
       },
       '/api/chats/{id}/participants/{userId}': {
         delete: op(
           'Remove a participant (owner or admin), or leave',
-          { '204': { description: 'Removed' }, '403': failure('Not allowed to remove that participant.'), ...chatScoped },
+          {
+            '204': { description: 'Removed' },
+            '403': failure('Not allowed to remove that participant.'),
+            ...chatScoped,
+          },
           { requestParams: { path: participantParams } },
         ),
       },
       '/api/chats/{id}/messages': {
         get: op(
           'A page of messages in ascending seq: latest, ?before=<seq> (older) or ?after=<seq> (resume)',
-          { '200': { description: 'Messages', ...data(z.array(message), z.object({ has_more: z.boolean() })) }, ...chatScoped },
+          {
+            '200': {
+              description: 'Messages',
+              ...data(z.array(message), z.object({ has_more: z.boolean() })),
+            },
+            ...chatScoped,
+          },
           { requestParams: { path: chatIdParams, query: messagesQuery } },
         ),
         post: op(
           'Send a text message (idempotent by temp_id)',
           {
             '201': { description: 'Stored', ...data(message) },
-            '200': { description: 'The original message of an earlier try with this temp_id', ...data(message) },
+            '200': {
+              description: 'The original message of an earlier try with this temp_id',
+              ...data(message),
+            },
             '429': failure('Sending too fast; see Retry-After.'),
             ...chatScoped,
           },
@@ -134,12 +168,19 @@ export function createOpenApiDocument() {
       '/api/messages/{id}': {
         delete: op(
           'Soft-delete a message (its sender, or a group owner/admin)',
-          { '200': { description: 'The deleted message (a tombstone)', ...data(message) }, '403': failure('Not your message.'), ...chatScoped },
+          {
+            '200': { description: 'The deleted message (a tombstone)', ...data(message) },
+            '403': failure('Not your message.'),
+            ...chatScoped,
+          },
           { requestParams: { path: messageIdParams } },
         ),
       },
       '/api/unread-count': {
-        get: op('My unread counts', { '200': { description: 'Counts per chat and total', ...data(unreadCountsSchema) }, ...common }),
+        get: op('My unread counts', {
+          '200': { description: 'Counts per chat and total', ...data(unreadCountsSchema) },
+          ...common,
+        }),
       },
     },
   });

@@ -3,7 +3,13 @@ import { z } from 'zod';
 /** A database id: a positive integer, also accepted as a decimal string (Laravel forms send strings). */
 export const idSchema = z
   .union([z.number(), z.string().trim().regex(/^\d+$/, 'Must be an integer.').transform(Number)])
-  .pipe(z.number().int('Must be an integer.').positive('Must be positive.').max(Number.MAX_SAFE_INTEGER));
+  .pipe(
+    z
+      .number()
+      .int('Must be an integer.')
+      .positive('Must be positive.')
+      .max(Number.MAX_SAFE_INTEGER),
+  );
 
 /** A per-chat sequence number (0 means "before the first message"). */
 export const seqSchema = z

@@ -7,7 +7,11 @@ export { deleteMessage } from './use-cases/delete-message.js';
 export { getChat } from './use-cases/get-chat.js';
 export { getUnreadCounts, unreadCountsOf } from './use-cases/get-unread-counts.js';
 export { listChats, type ChatPage } from './use-cases/list-chats.js';
-export { listMessages, type MessagePage, type MessagePageQuery } from './use-cases/list-messages.js';
+export {
+  listMessages,
+  type MessagePage,
+  type MessagePageQuery,
+} from './use-cases/list-messages.js';
 export { listParticipants } from './use-cases/list-participants.js';
 export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';

@@ -16,7 +16,8 @@ let alice: Actor, bob: Actor, carol: Actor, dave: Actor;
 beforeAll(async () => {
   h = await createDomainHarness('read');
   const users: TestUser[] = await createUsers(h.database.db, 4, 'Reader');
-  [alice, bob, carol, dave] = users.map((u) => ({ userId: u.id }));
+  const actors = users.map((u): Actor => ({ userId: u.id }));
+  [alice, bob, carol, dave] = [actors[0]!, actors[1]!, actors[2]!, actors[3]!];
 });
 afterAll(() => h.database.drop());
 
@@ -153,10 +154,12 @@ describe('unread counts and read cursors', () => {
     await send(carol, c1, 2);
     await send(alice, c2, 3);
     const counts = await getUnreadCounts(h.ctx, dave);
-    expect(counts.chats).toEqual(expect.arrayContaining([
-      { chat_id: c1, unread: 2 },
-      { chat_id: c2, unread: 3 },
-    ]));
+    expect(counts.chats).toEqual(
+      expect.arrayContaining([
+        { chat_id: c1, unread: 2 },
+        { chat_id: c2, unread: 3 },
+      ]),
+    );
     expect(counts.total).toBe(counts.chats.reduce((sum, c) => sum + c.unread, 0));
   });
 

@@ -40,19 +40,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) client.disconnect();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await Promise.all(connections.map((c) => c.quit()));
 });
 
 async function client(userId: number): Promise<Socket> {
   const socket = connect(url, { auth: { userId }, transports: ['websocket'] });
   clients.push(socket);
-  await once(socket, 'connect');
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   return socket;
 }
 
 function next<E extends keyof ServerEvents>(socket: Socket, event: E): Promise<ServerEvents[E]> {
-  return new Promise((resolve) => socket.once(event as string, resolve));
+  return new Promise((resolve) => {
+    socket.once(String(event), (payload: ServerEvents[E]) => resolve(payload));
+  });
 }
 
 function nothingWithin(socket: Socket, event: string, ms: number): Promise<boolean> {
@@ -72,7 +74,10 @@ describe('createEmitterPublisher', () => {
     const [alice, bob, carol] = [await client(1), await client(2), await client(3)];
 
     const toAlice = next(alice, 'unread_count');
-    publisher.publish({ userIds: [1] }, 'unread_count', { total: 2, chats: [{ chat_id: 9, unread: 2 }] });
+    publisher.publish({ userIds: [1] }, 'unread_count', {
+      total: 2,
+      chats: [{ chat_id: 9, unread: 2 }],
+    });
     expect(await toAlice).toEqual({ total: 2, chats: [{ chat_id: 9, unread: 2 }] });
 
     publisher.joinChat([1, 2], 9);
@@ -96,14 +101,20 @@ describe('createEmitterPublisher', () => {
     await expect.poll(async () => (await server.in(rooms.chat(12)).fetchSockets()).length).toBe(1);
     let received = 0;
     dave.on('participant_removed', () => received++);
-    publisher.publish({ chatIds: [12], userIds: [4] }, 'participant_removed', { chat_id: 12, user_id: 4 });
+    publisher.publish({ chatIds: [12], userIds: [4] }, 'participant_removed', {
+      chat_id: 12,
+      user_id: 4,
+    });
     await expect.poll(() => received).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(received).toBe(1);
   });
 
   it('never throws or crashes when Redis is unreachable', async () => {
-    const unreachable = createRedis({ ...config, port: 1 }, { maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const unreachable = createRedis(
+      { ...config, port: 1 },
+      { maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false },
+    );
     unreachable.on('error', () => {});
     const publisher = createEmitterPublisher(unreachable, silentLogger(), adapterKey);
     expect(() => {

@@ -5,10 +5,7 @@ import type { Audience, EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 
 export function audienceRooms(audience: Audience): string[] {
-  return [
-    ...(audience.chatIds ?? []).map(rooms.chat),
-    ...(audience.userIds ?? []).map(rooms.user),
-  ];
+  return [...(audience.chatIds ?? []).map(rooms.chat), ...(audience.userIds ?? []).map(rooms.user)];
 }
 
 /**

@@ -22,7 +22,11 @@ const implementations: [string, (points: number, windowSeconds: number) => RateL
   [
     'Redis',
     (points, windowSeconds) =>
-      createRedisRateLimiter(redis, { keyPrefix: `${config.keyPrefix}rl${++counter}`, points, windowSeconds }),
+      createRedisRateLimiter(redis, {
+        keyPrefix: `${config.keyPrefix}rl${++counter}`,
+        points,
+        windowSeconds,
+      }),
   ],
 ];
 
@@ -62,8 +66,16 @@ describe('Redis rate limiter', () => {
     const prefix = `${config.keyPrefix}shared`;
     const other = createRedis(config);
     try {
-      const nodeA = createRedisRateLimiter(redis, { keyPrefix: prefix, points: 2, windowSeconds: 30 });
-      const nodeB = createRedisRateLimiter(other, { keyPrefix: prefix, points: 2, windowSeconds: 30 });
+      const nodeA = createRedisRateLimiter(redis, {
+        keyPrefix: prefix,
+        points: 2,
+        windowSeconds: 30,
+      });
+      const nodeB = createRedisRateLimiter(other, {
+        keyPrefix: prefix,
+        points: 2,
+        windowSeconds: 30,
+      });
       expect(await nodeA.consume('u')).toEqual({ allowed: true });
       expect(await nodeB.consume('u')).toEqual({ allowed: true });
       expect((await nodeA.consume('u')).allowed).toBe(false);
@@ -74,10 +86,17 @@ describe('Redis rate limiter', () => {
   });
 
   it('keeps limiting per node while Redis is unreachable instead of failing', async () => {
-    const unreachable = createRedis({ ...config, port: 1 }, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const unreachable = createRedis(
+      { ...config, port: 1 },
+      { maxRetriesPerRequest: 0, retryStrategy: () => null },
+    );
     unreachable.on('error', () => {});
     try {
-      const limiter = createRedisRateLimiter(unreachable, { keyPrefix: `${config.keyPrefix}down`, points: 1, windowSeconds: 30 });
+      const limiter = createRedisRateLimiter(unreachable, {
+        keyPrefix: `${config.keyPrefix}down`,
+        points: 1,
+        windowSeconds: 30,
+      });
       expect(await limiter.consume('u')).toEqual({ allowed: true });
       expect((await limiter.consume('u')).allowed).toBe(false);
     } finally {

@@ -18,7 +18,7 @@ export class RecordingPublisher {
   readonly leaves: { userIds: number[]; chatId: number }[] = [];
 
   publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]): void {
-    this.events.push({ audience, event, payload } as RecordedEvent);
+    this.events.push({ audience, event, payload });
   }
 
   joinChat(userIds: number[], chatId: number): void {
@@ -44,7 +44,9 @@ export class RecordingPublisher {
 export function createMemoryRateLimiter(points: number, windowSeconds: number) {
   const windows = new Map<string, { startedAt: number; used: number }>();
   return {
-    consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+    consume(
+      key: string,
+    ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
       const now = Date.now();
       let window = windows.get(key);
       if (!window || now - window.startedAt >= windowSeconds * 1000) {
@@ -53,7 +55,10 @@ export function createMemoryRateLimiter(points: number, windowSeconds: number) {
       }
       if (window.used >= points) {
         const waitMs = window.startedAt + windowSeconds * 1000 - now;
-        return Promise.resolve({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+        return Promise.resolve({
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+        });
       }
       window.used++;
       return Promise.resolve({ allowed: true });

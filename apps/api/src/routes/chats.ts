@@ -63,7 +63,12 @@ export function chatRoutes(ctx: DomainContext): Router {
 
   router.get('/chats/:id/messages', async (req, res) => {
     const { id } = parseInput(chatIdParams, req.params);
-    const page = await listMessages(ctx, res.locals.actor, id, parseInput(messagesQuery, req.query));
+    const page = await listMessages(
+      ctx,
+      res.locals.actor,
+      id,
+      parseInput(messagesQuery, req.query),
+    );
     res.json({ data: page.messages, meta: { has_more: page.hasMore } });
   });
 

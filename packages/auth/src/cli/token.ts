@@ -2,7 +2,6 @@
  * Mints a token for local testing: `pnpm run token <userId> [--ttl <minutes>]`.
  * Prints only the token on stdout, so `TOKEN=$(pnpm -s run token 1)` works.
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jwtEnv, loadDotEnv, parseEnv } from '@kelisim/config';
 import { mintToken } from '../mint-token.js';
@@ -28,7 +27,7 @@ function main(argv: string[]): void {
       console.log(usage);
       return;
     }
-    loadDotEnv(envFilePath());
+    loadDotEnv();
     const config = parseEnv(jwtEnv, process.env);
     console.log(mintToken(config, request.userId, { ttlMinutes: request.ttlMinutes }));
   } catch (error) {
@@ -63,11 +62,6 @@ function parseCommandLine(argv: string[]) {
 function parsePositiveInteger(raw: string): number | undefined {
   const value = /^[1-9][0-9]*$/.test(raw) ? Number(raw) : Number.NaN;
   return Number.isSafeInteger(value) ? value : undefined;
-}
-
-/** pnpm runs this in packages/auth; INIT_CWD is where the user typed the command (the repo root). */
-function envFilePath(): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), process.env.ENV_FILE ?? '.env');
 }
 
 /** ConfigError's message already lists every problem, one per line. */

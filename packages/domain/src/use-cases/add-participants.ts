@@ -52,7 +52,10 @@ export async function addParticipants(
   if (addedIds.length > 0) {
     ctx.events.joinChat(addedIds, chatId);
     for (const userId of addedIds) {
-      ctx.events.publish({ chatIds: [chatId] }, 'participant_added', { chat_id: chatId, user_id: userId });
+      ctx.events.publish({ chatIds: [chatId] }, 'participant_added', {
+        chat_id: chatId,
+        user_id: userId,
+      });
       ctx.events.publish({ userIds: [userId] }, 'chat_created', {
         chat: await loadChatResourceFor(ctx.db, membership.chat, userId),
       });

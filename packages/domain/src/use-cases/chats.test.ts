@@ -33,8 +33,14 @@ async function group(owner: number, ...others: number[]): Promise<number> {
 
 describe('direct chats', () => {
   it('are unique per pair: creating one again, from either side, returns the same chat', async () => {
-    const first = await createChat(h.ctx, as(0), { type: 'direct', participant_ids: [users[1]!.id] });
-    const again = await createChat(h.ctx, as(1), { type: 'direct', participant_ids: [users[0]!.id] });
+    const first = await createChat(h.ctx, as(0), {
+      type: 'direct',
+      participant_ids: [users[1]!.id],
+    });
+    const again = await createChat(h.ctx, as(1), {
+      type: 'direct',
+      participant_ids: [users[0]!.id],
+    });
     expect(first.created).toBe(true);
     expect(again).toMatchObject({ created: false, chat: { id: first.chat.id } });
   });
@@ -60,13 +66,23 @@ describe('direct chats', () => {
     }
     await expect(
       createChat(h.ctx, as(0), { type: 'direct', participant_ids: [99_999_999] }),
-    ).rejects.toMatchObject({ code: 'validation_failed', details: { errors: { participant_ids: [expect.stringContaining('99999999')] } } });
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { errors: { participant_ids: [expect.stringContaining('99999999')] } },
+    });
   });
 
   it('cannot have participants added or removed', async () => {
-    const { chat } = await createChat(h.ctx, as(4), { type: 'direct', participant_ids: [users[5]!.id] });
-    await expect(addParticipants(h.ctx, as(4), chat.id, { user_ids: [users[6]!.id] })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(removeParticipant(h.ctx, as(4), chat.id, users[5]!.id)).rejects.toMatchObject({ code: 'forbidden' });
+    const { chat } = await createChat(h.ctx, as(4), {
+      type: 'direct',
+      participant_ids: [users[5]!.id],
+    });
+    await expect(
+      addParticipants(h.ctx, as(4), chat.id, { user_ids: [users[6]!.id] }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(removeParticipant(h.ctx, as(4), chat.id, users[5]!.id)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
   });
 });
 
@@ -82,17 +98,29 @@ describe('groups', () => {
     ]);
     expect(h.publisher.joins).toEqual([{ chatId, userIds: [0, 1, 2].map((i) => users[i]!.id) }]);
     const created = h.publisher.of('chat_created');
-    expect(created.map((e) => e.audience.userIds![0]).sort()).toEqual([0, 1, 2].map((i) => users[i]!.id).sort());
+    expect(created.map((e) => e.audience.userIds![0]).sort()).toEqual(
+      [0, 1, 2].map((i) => users[i]!.id).sort(),
+    );
     const forMember = created.find((e) => e.audience.userIds![0] === users[1]!.id)!;
-    expect(forMember.payload.chat).toMatchObject({ id: chatId, my_role: 'member', participants_count: 3 });
+    expect(forMember.payload.chat).toMatchObject({
+      id: chatId,
+      my_role: 'member',
+      participants_count: 3,
+    });
   });
 
   it('let owners and admins add people, members not; existing participants are ignored', async () => {
     const chatId = await group(0, 1);
-    await expect(addParticipants(h.ctx, as(1), chatId, { user_ids: [users[2]!.id] })).rejects.toMatchObject({ code: 'forbidden' });
-    const added = await addParticipants(h.ctx, as(0), chatId, { user_ids: [users[1]!.id, users[2]!.id, users[2]!.id] });
+    await expect(
+      addParticipants(h.ctx, as(1), chatId, { user_ids: [users[2]!.id] }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const added = await addParticipants(h.ctx, as(0), chatId, {
+      user_ids: [users[1]!.id, users[2]!.id, users[2]!.id],
+    });
     expect(added.map((p) => p.user_id)).toEqual([users[2]!.id]);
-    await expect(addParticipants(h.ctx, as(0), chatId, { user_ids: [123_456_789] })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      addParticipants(h.ctx, as(0), chatId, { user_ids: [123_456_789] }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('let a member leave, an owner remove anyone, and nobody remove the owner', async () => {
@@ -101,11 +129,17 @@ describe('groups', () => {
       where: { chatId_userId: { chatId, userId: users[1]!.id } },
       data: { role: 'admin' },
     });
-    await expect(removeParticipant(h.ctx, as(2), chatId, users[3]!.id)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(removeParticipant(h.ctx, as(1), chatId, users[0]!.id)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(removeParticipant(h.ctx, as(2), chatId, users[3]!.id)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(removeParticipant(h.ctx, as(1), chatId, users[0]!.id)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     await removeParticipant(h.ctx, as(1), chatId, users[3]!.id); // admin removes a member
     await removeParticipant(h.ctx, as(2), chatId, users[2]!.id); // a member leaves
-    await expect(removeParticipant(h.ctx, as(0), chatId, users[3]!.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(removeParticipant(h.ctx, as(0), chatId, users[3]!.id)).rejects.toMatchObject({
+      code: 'not_found',
+    });
     const left = await listParticipants(h.ctx, as(0), chatId);
     expect(left.map((p) => p.user_id)).toEqual([users[0]!.id, users[1]!.id]);
   });
@@ -129,7 +163,10 @@ describe('groups', () => {
     h.publisher.clear();
     await removeParticipant(h.ctx, as(0), chatId, users[1]!.id);
     expect(h.publisher.leaves).toEqual([{ chatId, userIds: [users[1]!.id] }]);
-    expect(h.publisher.of('participant_removed')[0]!.audience).toEqual({ chatIds: [chatId], userIds: [users[1]!.id] });
+    expect(h.publisher.of('participant_removed')[0]!.audience).toEqual({
+      chatIds: [chatId],
+      userIds: [users[1]!.id],
+    });
     for (const call of [
       () => getChat(h.ctx, as(1), chatId),
       () => listMessages(h.ctx, as(1), chatId, { limit: 10 }),
@@ -146,7 +183,10 @@ describe('listing', () => {
     const chatIds = [];
     for (let i = 0; i < 5; i++) chatIds.push(await group(me, i));
     await sendMessage(h.ctx, as(0), { chatId: chatIds[0]!, content: 'latest' });
-    await h.database.db.chat.update({ where: { id: chatIds[0]! }, data: { lastActivityAt: new Date(Date.now() + 60_000) } });
+    await h.database.db.chat.update({
+      where: { id: chatIds[0]! },
+      data: { lastActivityAt: new Date(Date.now() + 60_000) },
+    });
 
     const first = await listChats(h.ctx, as(me), { limit: 2 });
     expect(first.chats[0]).toMatchObject({
@@ -164,7 +204,9 @@ describe('listing', () => {
       cursor = page.nextCursor;
     }
     expect(seen.map((c) => c.id).sort()).toEqual([...chatIds].sort());
-    await expect(listChats(h.ctx, as(me), { limit: 2, cursor: 'garbage' })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(listChats(h.ctx, as(me), { limit: 2, cursor: 'garbage' })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
   });
 
   it('pages messages by seq: latest, before and after, with tombstones for deleted ones', async () => {
@@ -192,11 +234,19 @@ describe('deleting', () => {
   it('lets the sender and a group admin delete, others not; deleting twice is harmless', async () => {
     const chatId = await group(0, 1, 2);
     const { message } = await sendMessage(h.ctx, as(1), { chatId, content: 'oops' });
-    await expect(deleteMessage(h.ctx, as(2), message.id)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(deleteMessage(h.ctx, as(5), message.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(deleteMessage(h.ctx, as(2), message.id)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(deleteMessage(h.ctx, as(5), message.id)).rejects.toMatchObject({
+      code: 'not_found',
+    });
     h.publisher.clear();
     const deleted = await deleteMessage(h.ctx, as(0), message.id);
-    expect(deleted).toMatchObject({ id: message.id, content: null, deleted_at: expect.any(String) });
+    expect(deleted).toMatchObject({
+      id: message.id,
+      content: null,
+      deleted_at: expect.any(String),
+    });
     await deleteMessage(h.ctx, as(1), message.id);
     expect(h.publisher.of('message_deleted').map((e) => e.payload)).toEqual([
       { chat_id: chatId, message_id: message.id, seq: message.seq },

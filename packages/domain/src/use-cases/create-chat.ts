@@ -27,7 +27,8 @@ export async function createChat(
   const directKey = input.type === 'direct' ? directKeyOf(actor.userId, others[0]!) : null;
   if (directKey) {
     const existing = await findDirectChat(ctx, directKey);
-    if (existing) return { chat: await loadChatResourceFor(ctx.db, existing, actor.userId), created: false };
+    if (existing)
+      return { chat: await loadChatResourceFor(ctx.db, existing, actor.userId), created: false };
   }
 
   let chat: Chat;

@@ -14,7 +14,8 @@ export async function deleteMessage(
   messageId: number,
 ): Promise<MessageResource> {
   const message = await ctx.db.message.findUnique({ where: { id: messageId } });
-  const membership = message && (await findMembership(ctx.db, Number(message.chatId), actor.userId));
+  const membership =
+    message && (await findMembership(ctx.db, Number(message.chatId), actor.userId));
   if (!message || !membership) throw new AppError('not_found', 'Message not found.');
   const own = Number(message.senderId) === actor.userId;
   if (!own && !(membership.chat.type === 'group' && isManager(membership))) {

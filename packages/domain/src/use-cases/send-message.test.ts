@@ -15,11 +15,15 @@ afterAll(() => h.database.drop());
 
 async function group(members: TestUser[]): Promise<number> {
   const [owner, ...others] = members;
-  const { chat } = await createChat(h.ctx, { userId: owner!.id }, {
-    type: 'group',
-    name: 'Team',
-    participant_ids: others.map((u) => u.id),
-  });
+  const { chat } = await createChat(
+    h.ctx,
+    { userId: owner!.id },
+    {
+      type: 'group',
+      name: 'Team',
+      participant_ids: others.map((u) => u.id),
+    },
+  );
   return chat.id;
 }
 
@@ -84,8 +88,16 @@ describe('sendMessage', () => {
 
   it('keeps temp_ids apart per sender', async () => {
     const chatId = await group(users.slice(0, 2));
-    const a = await sendMessage(h.ctx, { userId: users[0]!.id }, { chatId, content: 'a', tempId: 'same' });
-    const b = await sendMessage(h.ctx, { userId: users[1]!.id }, { chatId, content: 'b', tempId: 'same' });
+    const a = await sendMessage(
+      h.ctx,
+      { userId: users[0]!.id },
+      { chatId, content: 'a', tempId: 'same' },
+    );
+    const b = await sendMessage(
+      h.ctx,
+      { userId: users[1]!.id },
+      { chatId, content: 'b', tempId: 'same' },
+    );
     expect(a.message.id).not.toBe(b.message.id);
     expect(b.created).toBe(true);
   });
@@ -108,7 +120,9 @@ describe('sendMessage', () => {
       });
     }
     const hundredEmoji = '😀'.repeat(100); // 200 UTF-16 units, 100 code points: allowed
-    await expect(sendMessage(h.ctx, actor, { chatId, content: hundredEmoji })).resolves.toMatchObject({
+    await expect(
+      sendMessage(h.ctx, actor, { chatId, content: hundredEmoji }),
+    ).resolves.toMatchObject({
       created: true,
     });
   });
@@ -133,7 +147,11 @@ describe('sendMessage', () => {
     });
     expect(reply.message.reply_to_id).toBe(original.message.id);
     await expect(
-      sendMessage(h.ctx, actor, { chatId: otherChat, content: 'x', replyToId: original.message.id }),
+      sendMessage(h.ctx, actor, {
+        chatId: otherChat,
+        content: 'x',
+        replyToId: original.message.id,
+      }),
     ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 

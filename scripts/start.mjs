@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `pnpm start [-- --migrate]`: set up what is missing, optionally apply pending migrations,
+// then run the service in the foreground.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => a !== '--migrate');
+if (unknown.length > 0) {
+  console.error(`Unknown argument: ${unknown[0]}\nUsage: pnpm start [-- --migrate]`);
+  process.exit(1);
+}
+const migrate =
+  args.includes('--migrate') || /^(1|true|yes|on)$/i.test(process.env.MIGRATE_ON_START ?? '');
+
+function run(command, commandArgs) {
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+run(process.execPath, [join(root, 'scripts', 'setup.mjs')]);
+if (migrate) run('pnpm', ['--filter', '@kelisim/db', 'migrate']);
+const service = spawnSync('pnpm', ['--filter', '@kelisim/api', 'start'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(service.status ?? 1);
