@@ -6,7 +6,7 @@ import type { VerifiedToken } from '@kelisim/auth';
 import { AppError, createOpenApiDocument } from '@kelisim/contracts';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { healthRoutes, type HealthCheck } from './health.js';
+import { healthRoutes, type HealthCheck } from '@kelisim/ops';
 import { requireUser } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { chatRoutes } from './routes/chats.js';

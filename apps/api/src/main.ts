@@ -4,34 +4,33 @@ import { createTokenVerifier } from '@kelisim/auth';
 import { ConfigError, loadDotEnv } from '@kelisim/config';
 import { createDb } from '@kelisim/db';
 import { createLogger } from '@kelisim/logger';
-import { createEmitterPublisher, createRedis, createRedisRateLimiter } from '@kelisim/redis';
+import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import { createApp } from './app.js';
 import { loadApiConfig } from './config.js';
 
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadApiConfig(process.env);
-  const logger = createLogger(config.log, { service: 'api', nodeId: config.api.nodeId });
+  const logger = createLogger(config.log, { service: 'api', nodeId: config.chat.nodeId });
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const sockets = createSocketPublisher(redis, config.redis, config.chat, logger);
 
   let draining = false;
   const app = createApp({
     logger,
     verifyToken: createTokenVerifier(config.jwt),
-    corsOrigins: config.api.corsOrigins,
+    corsOrigins: config.chat.corsOrigins,
     isDraining: () => draining,
     healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
-    domain: {
+    domain: createDomainContext({
       db,
-      events: createEmitterPublisher(redis, logger),
-      sendRateLimiter: createRedisRateLimiter(redis, {
-        keyPrefix: `${config.redis.keyPrefix}ratelimit:send`,
-        ...config.api.sendRateLimit,
-      }),
-      limits: { messageMaxLength: config.api.messageMaxLength },
-    },
+      redis,
+      events: sockets.publisher,
+      chat: config.chat,
+      keyPrefix: config.redis.keyPrefix,
+    }),
   });
 
   const server = app.listen(config.api.port);
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
     const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
     await once(server, 'close');
     clearTimeout(forced);
-    await Promise.allSettled([db.$disconnect(), redis.quit()]);
+    await Promise.allSettled([sockets.close(), db.$disconnect(), redis.quit()]);
     logger.info('stopped');
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -41,6 +41,11 @@ export async function createApiHarness(
         points: options.sendsPerWindow ?? 10_000,
         windowSeconds: 60,
       }),
+      typingRateLimiter: createRedisRateLimiter(redis, {
+        keyPrefix: `${redisConfig.keyPrefix}typing`,
+        points: 1,
+        windowSeconds: 2,
+      }),
       limits: { messageMaxLength: options.messageMaxLength ?? 10_000 },
     },
   });

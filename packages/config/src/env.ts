@@ -24,24 +24,40 @@ export function laravelValue(value: unknown): unknown {
 
 const fromEnv = <T extends z.ZodType>(schema: T) => z.preprocess(laravelValue, schema);
 
-export const envString = () => fromEnv(z.string());
+// Defaults live inside the preprocessed schema: an empty or `null` value means "not set" and
+// gets the default too, which an outer `.default()` (applied to undefined input only) would miss.
+
+export function envString(): z.ZodType<string, unknown>;
+export function envString(defaultValue: string): z.ZodType<string, unknown>;
+export function envString(defaultValue?: string) {
+  return fromEnv(defaultValue === undefined ? z.string() : z.string().default(defaultValue));
+}
+
 export const envOptionalString = () => fromEnv(z.string().optional());
 
-export const envInt = (options: { min?: number; max?: number } = {}) =>
-  fromEnv(
-    z.coerce
-      .number()
-      .int()
-      .min(options.min ?? Number.MIN_SAFE_INTEGER)
-      .max(options.max ?? Number.MAX_SAFE_INTEGER),
-  );
+export function envInt(options: { min?: number; max?: number; default?: number } = {}) {
+  const int = z.coerce
+    .number()
+    .int()
+    .min(options.min ?? Number.MIN_SAFE_INTEGER)
+    .max(options.max ?? Number.MAX_SAFE_INTEGER);
+  return fromEnv(options.default === undefined ? int : int.default(options.default));
+}
+
+export function envEnum<const T extends readonly [string, ...string[]]>(
+  values: T,
+  defaultValue: T[number],
+) {
+  return fromEnv(z.enum(values).default(defaultValue as never));
+}
 
 /** Explicit booleans: "false", "0", "no", "off" are false; anything unrecognised is an error. */
 export const envBoolean = () =>
   fromEnv(
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', '(true)', '(false)'])
-      .transform((v) => ['true', '1', 'yes', 'on', '(true)'].includes(v)),
+      .transform((v) => ['true', '1', 'yes', 'on', '(true)'].includes(v))
+      .optional(),
   );
 
 export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> {

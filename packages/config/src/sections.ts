@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { envBoolean, envInt, envOptionalString, envString } from './env.js';
+import { envBoolean, envEnum, envInt, envOptionalString, envString } from './env.js';
 
 /** MySQL/MariaDB: Laravel's DB_* names, or one DATABASE_URL (mysql://user:pass@host:port/db). */
 export const databaseEnv = z
   .object({
     DATABASE_URL: envOptionalString(),
-    DB_HOST: envString().default('127.0.0.1'),
-    DB_PORT: envInt({ min: 1, max: 65535 }).default(3306),
-    DB_DATABASE: envString().default('kelisim'),
-    DB_USERNAME: envString().default('root'),
-    DB_PASSWORD: envString().default(''),
-    DB_POOL_SIZE: envInt({ min: 1, max: 500 }).default(10),
+    DB_HOST: envString('127.0.0.1'),
+    DB_PORT: envInt({ min: 1, max: 65535, default: 3306 }),
+    DB_DATABASE: envString('kelisim'),
+    DB_USERNAME: envString('root'),
+    DB_PASSWORD: envString(''),
+    DB_POOL_SIZE: envInt({ min: 1, max: 500, default: 10 }),
   })
   .transform((env, ctx): DatabaseConfig => {
     const base = {
@@ -56,12 +56,12 @@ export function databaseConfigFromUrl(raw: string): Omit<DatabaseConfig, 'connec
 export const redisEnv = z
   .object({
     REDIS_URL: envOptionalString(),
-    REDIS_HOST: envString().default('127.0.0.1'),
-    REDIS_PORT: envInt({ min: 1, max: 65535 }).default(6379),
+    REDIS_HOST: envString('127.0.0.1'),
+    REDIS_PORT: envInt({ min: 1, max: 65535, default: 6379 }),
     REDIS_USERNAME: envOptionalString(),
     REDIS_PASSWORD: envOptionalString(),
-    REDIS_DB: envInt({ min: 0, max: 255 }).default(0),
-    CHAT_REDIS_KEY_PREFIX: envString().default('kelisim:'),
+    REDIS_DB: envInt({ min: 0, max: 255, default: 0 }),
+    CHAT_REDIS_KEY_PREFIX: envString('kelisim:'),
   })
   .transform((env): RedisConfig => ({
     url: env.REDIS_URL,
@@ -100,13 +100,13 @@ export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
 export const jwtEnv = z
   .object({
     JWT_SECRET: envOptionalString(),
-    JWT_ALGO: envString().pipe(z.enum(jwtAlgorithms)).default('HS256'),
-    JWT_LEEWAY: envInt({ min: 0, max: 3600 }).default(0),
-    JWT_TTL: envInt({ min: 1 }).default(60),
+    JWT_ALGO: envEnum(jwtAlgorithms, 'HS256'),
+    JWT_LEEWAY: envInt({ min: 0, max: 3600, default: 0 }),
+    JWT_TTL: envInt({ min: 1, default: 60 }),
     JWT_USER_MODEL: envOptionalString(),
     JWT_PUBLIC_KEY: envOptionalString(),
     JWT_PRIVATE_KEY: envOptionalString(),
-    APP_URL: envString().default('http://localhost'),
+    APP_URL: envString('http://localhost'),
   })
   .transform((env, ctx): JwtConfig => {
     const symmetric = env.JWT_ALGO.startsWith('HS');
@@ -158,13 +158,11 @@ const levelForGinMode = { debug: 'debug', release: 'info', test: 'warn' } as con
 /** GIN_MODE (the seed's name) picks the log level; LOG_LEVEL overrides it. */
 export const logEnv = z
   .object({
-    GIN_MODE: envString()
-      .pipe(z.enum(['debug', 'release', 'test']))
-      .default('release'),
+    GIN_MODE: envEnum(['debug', 'release', 'test'], 'release'),
     LOG_LEVEL: envOptionalString().pipe(
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     ),
-    LOG_PRETTY: envBoolean().optional(),
+    LOG_PRETTY: envBoolean(),
   })
   .transform((env): LogConfig => ({
     level: env.LOG_LEVEL ?? levelForGinMode[env.GIN_MODE],
@@ -174,4 +172,40 @@ export const logEnv = z
 export interface LogConfig {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   pretty: boolean;
+}
+
+/** Settings every chat process shares: limits the domain enforces and how nodes find each other. */
+export const chatEnv = z
+  .object({
+    CHAT_MESSAGE_MAX_LENGTH: envInt({ min: 1, max: 100_000, default: 10_000 }),
+    CHAT_SEND_RATE_LIMIT: envInt({ min: 1, default: 30 }),
+    CHAT_SEND_RATE_WINDOW: envInt({ min: 1, default: 10 }),
+    CHAT_CORS_ORIGINS: envString('*'),
+    CHAT_NODE_ID: envOptionalString(),
+    CHAT_REDIS_ADAPTER: envEnum(['classic', 'sharded'], 'classic'),
+    CHAT_SOCKET_IO_KEY: envString('socket.io'),
+  })
+  .transform((env): ChatConfig => ({
+    messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
+    sendRateLimit: { points: env.CHAT_SEND_RATE_LIMIT, windowSeconds: env.CHAT_SEND_RATE_WINDOW },
+    corsOrigins: env.CHAT_CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    nodeId: env.CHAT_NODE_ID,
+    adapter: env.CHAT_REDIS_ADAPTER,
+    socketIoKey: env.CHAT_SOCKET_IO_KEY,
+  }));
+
+export interface ChatConfig {
+  /** Longest message, in Unicode code points. */
+  messageMaxLength: number;
+  /** Sends per user per window, across all nodes. */
+  sendRateLimit: { points: number; windowSeconds: number };
+  /** Origins allowed for CORS and WebSocket upgrades; `*` allows any. */
+  corsOrigins: string[];
+  nodeId?: string | undefined;
+  /** socket.io Redis adapter flavour: classic pub/sub, or sharded pub/sub for Redis Cluster. */
+  adapter: 'classic' | 'sharded';
+  /** Channel prefix of the socket.io Redis adapter; every node and emitter must agree. */
+  socketIoKey: string;
 }

@@ -11,6 +11,8 @@ export interface DomainContext {
   db: Db;
   events: EventPublisher;
   sendRateLimiter: RateLimiter;
+  /** Lets one "is typing" per user and chat through per window; the rest are dropped. */
+  typingRateLimiter: RateLimiter;
   limits: DomainLimits;
 }
 

@@ -15,5 +15,6 @@ export {
 export { listParticipants } from './use-cases/list-participants.js';
 export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';
+export { relayTyping } from './use-cases/relay-typing.js';
 export { removeParticipant } from './use-cases/remove-participant.js';
 export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';

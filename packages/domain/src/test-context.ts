@@ -23,6 +23,7 @@ export async function createDomainHarness(label: string): Promise<DomainHarness>
       db: database.db,
       events: publisher,
       sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+      typingRateLimiter: createMemoryRateLimiter(1, 2),
       limits: { messageMaxLength: 100 },
     },
   };

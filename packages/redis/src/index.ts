@@ -1,3 +1,17 @@
 export { createRedis } from './connection.js';
+export { createDomainContext } from './domain-context.js';
 export { audienceRooms, createEmitterPublisher } from './emitter-publisher.js';
+export { createIoPublisher } from './io-publisher.js';
+export {
+  createPresence,
+  type Presence,
+  type PresenceChange,
+  type PresenceConnection,
+  type PresenceOptions,
+} from './presence.js';
 export { createRedisRateLimiter, type RateLimitOptions } from './rate-limiter.js';
+export {
+  createSocketAdapter,
+  createSocketPublisher,
+  type SocketAdapter,
+} from './socket-adapter.js';

@@ -2,3 +2,4 @@ export * from './database.js';
 export * from './fixtures.js';
 export * from './ports.js';
 export * from './redis.js';
+export * from './cluster.js';

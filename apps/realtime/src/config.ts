@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import {
+  chatEnv,
+  databaseEnv,
+  envInt,
+  jwtEnv,
+  logEnv,
+  parseEnvSections,
+  redisEnv,
+  type Env,
+} from '@kelisim/config';
+
+/** laravel-echo-server listened on 6001; Echo front-ends often still point there. */
+export const realtimeEnv = z
+  .object({
+    REALTIME_PORT: envInt({ min: 0, max: 65535, default: 6001 }),
+    CHAT_SOCKET_MAX_FRAME_BYTES: envInt({ min: 1024, max: 10_485_760, default: 131_072 }),
+    CHAT_SOCKET_EVENT_LIMIT: envInt({ min: 1, default: 100 }),
+    CHAT_SOCKET_EVENT_WINDOW: envInt({ min: 1, default: 10 }),
+    CHAT_PRESENCE_TTL: envInt({ min: 1, max: 3600, default: 30 }),
+    CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
+  })
+  .transform((env): GatewaySettings => ({
+    port: env.REALTIME_PORT,
+    maxFrameBytes: env.CHAT_SOCKET_MAX_FRAME_BYTES,
+    eventLimit: {
+      points: env.CHAT_SOCKET_EVENT_LIMIT,
+      windowSeconds: env.CHAT_SOCKET_EVENT_WINDOW,
+    },
+    presenceTtlMs: env.CHAT_PRESENCE_TTL * 1000,
+    shutdownTimeoutMs: env.CHAT_SHUTDOWN_TIMEOUT * 1000,
+  }));
+
+export interface GatewaySettings {
+  port: number;
+  /** Largest accepted socket.io frame; chat frames are far smaller than socket.io's 1 MB default. */
+  maxFrameBytes: number;
+  /** Incoming events allowed per socket, and per user across nodes, per window. */
+  eventLimit: { points: number; windowSeconds: number };
+  /** A connection not heard of for this long (its node died) stops counting as online. */
+  presenceTtlMs: number;
+  /** How long a draining node waits for its sockets to move elsewhere before closing. */
+  shutdownTimeoutMs: number;
+}
+
+export function loadRealtimeConfig(env: Env) {
+  return parseEnvSections(
+    {
+      realtime: realtimeEnv,
+      chat: chatEnv,
+      database: databaseEnv,
+      redis: redisEnv,
+      jwt: jwtEnv,
+      log: logEnv,
+    },
+    env,
+  );
+}
+
+export type RealtimeConfig = ReturnType<typeof loadRealtimeConfig>;

@@ -1,0 +1,117 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import type { VerifiedToken } from '@kelisim/auth';
+import type { Db } from '@kelisim/db';
+import type { DomainContext } from '@kelisim/domain';
+import type { Logger } from '@kelisim/logger';
+import {
+  createIoPublisher,
+  createRedisRateLimiter,
+  type Presence,
+  type SocketAdapter,
+} from '@kelisim/redis';
+import type { GatewaySettings } from './config.js';
+import { guardEvents } from './event-guard.js';
+import { registerChatEvents } from './handlers/chat-events.js';
+import { authenticateHandshake, originAllowed } from './handshake.js';
+import { trackPresence } from './presence-tracking.js';
+import type { ChatServer } from './types.js';
+
+export interface GatewayDeps {
+  httpServer: HttpServer;
+  db: Db;
+  /** For rate limits and presence (never the adapter's own connections). */
+  redis: Redis;
+  adapter: SocketAdapter['adapter'];
+  presence: Presence;
+  verifyToken: (token: string) => VerifiedToken;
+  /** Builds the domain context around the gateway's own publisher. */
+  domain: (events: DomainContext['events']) => DomainContext;
+  logger: Logger;
+  settings: GatewaySettings;
+  corsOrigins: string[];
+  keyPrefix: string;
+}
+
+export interface Gateway {
+  io: ChatServer;
+  ctx: DomainContext;
+  isDraining(): boolean;
+  /** Stops accepting sockets and moves the connected ones elsewhere (they reconnect). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { logger, settings } = deps;
+  let draining = false;
+  const io: ChatServer = new Server(deps.httpServer, {
+    adapter: deps.adapter,
+    maxHttpBufferSize: settings.maxFrameBytes,
+    cors: { origin: deps.corsOrigins.includes('*') ? true : deps.corsOrigins, credentials: true },
+    allowRequest: (req, callback) => {
+      if (draining) return callback('draining', false);
+      callback(
+        originAllowed(deps.corsOrigins, req) ? null : 'origin not allowed',
+        originAllowed(deps.corsOrigins, req),
+      );
+    },
+  });
+  const ctx = deps.domain(createIoPublisher(io, logger));
+  const limiter = (name: string) =>
+    createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:${name}`,
+      ...settings.eventLimit,
+    });
+  const eventLimits = { perSocket: limiter('socket'), perUser: limiter('user-events') };
+  const presence = trackPresence(
+    io,
+    deps.presence,
+    deps.db,
+    ctx.events,
+    settings.presenceTtlMs,
+    logger,
+  );
+
+  io.use(authenticateHandshake(deps.db, deps.verifyToken, logger));
+  io.on('connection', (socket) => {
+    const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
+    socket.use(guardEvents(socket, eventLimits, socketLogger));
+    registerChatEvents(socket, ctx, socketLogger);
+    presence.connected(socket);
+  });
+
+  return {
+    io,
+    ctx,
+    isDraining: () => draining,
+    async drain() {
+      draining = true;
+      const local = [...io.of('/').sockets.values()];
+      logger.info({ sockets: local.length }, 'draining sockets');
+      for (const socket of local) {
+        socket.emit('error', {
+          code: 'unavailable',
+          message: 'This node is restarting; reconnecting.',
+        });
+        // An engine-level close (not socket.disconnect) makes clients reconnect on their own.
+        socket.conn.close();
+      }
+      await waitUntil(() => io.of('/').sockets.size === 0, settings.shutdownTimeoutMs);
+      await presence.settled();
+    },
+    async close() {
+      presence.stop();
+      await presence.settled();
+      await io.close();
+    },
+  };
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,91 @@
+import express from 'express';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from '@kelisim/auth';
+import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { createDb } from '@kelisim/db';
+import { createLogger } from '@kelisim/logger';
+import { healthRoutes } from '@kelisim/ops';
+import {
+  createDomainContext,
+  createPresence,
+  createRedis,
+  createSocketAdapter,
+} from '@kelisim/redis';
+import { loadRealtimeConfig } from './config.js';
+import { createGateway } from './gateway.js';
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadRealtimeConfig(process.env);
+  const logger = createLogger(config.log, { service: 'realtime', nodeId: config.chat.nodeId });
+  const db = createDb(config.database);
+  const redis = createRedis(config.redis);
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
+
+  const app = express();
+  const httpServer = createServer(app);
+  const gateway = createGateway({
+    httpServer,
+    db,
+    redis,
+    adapter: socketAdapter.adapter,
+    presence: createPresence(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      ttlMs: config.realtime.presenceTtlMs,
+    }),
+    verifyToken: createTokenVerifier(config.jwt),
+    domain: (events) =>
+      createDomainContext({
+        db,
+        redis,
+        events,
+        chat: config.chat,
+        keyPrefix: config.redis.keyPrefix,
+      }),
+    logger,
+    settings: config.realtime,
+    corsOrigins: config.chat.corsOrigins,
+    keyPrefix: config.redis.keyPrefix,
+  });
+  app.use(
+    healthRoutes({ database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() }, () =>
+      gateway.isDraining(),
+    ),
+  );
+
+  httpServer.listen(config.realtime.port);
+  await once(httpServer, 'listening');
+  logger.info({ port: (httpServer.address() as AddressInfo).port }, 'realtime listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    const forced = setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.realtime.shutdownTimeoutMs + 5_000).unref();
+    await gateway.drain();
+    await gateway.close();
+    await Promise.allSettled([socketAdapter.close(), db.$disconnect(), redis.quit()]);
+    clearTimeout(forced);
+    logger.info('stopped');
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
+  } else {
+    process.stderr.write(
+      `realtime failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseEnv, parseEnvSections } from './env.js';
+import { chatEnv, databaseEnv, jwtEnv, logEnv, redisEnv } from './sections.js';
+
+describe('configuration from the environment', () => {
+  it('uses the defaults when nothing is set', () => {
+    expect(parseEnv(databaseEnv, {})).toEqual({
+      host: '127.0.0.1',
+      port: 3306,
+      user: 'root',
+      password: '',
+      database: 'kelisim',
+      connectionLimit: 10,
+    });
+    expect(parseEnv(redisEnv, {})).toMatchObject({
+      host: '127.0.0.1',
+      port: 6379,
+      db: 0,
+      password: undefined,
+    });
+    expect(parseEnv(logEnv, {})).toEqual({ level: 'info', pretty: false });
+  });
+
+  it("reads Laravel's .env values: empty, null and (null) mean unset, empty means ''", () => {
+    expect(parseEnv(databaseEnv, { DB_PASSWORD: '', DB_HOST: 'null' })).toMatchObject({
+      password: '',
+      host: '127.0.0.1',
+    });
+    expect(parseEnv(redisEnv, { REDIS_PASSWORD: 'null' }).password).toBeUndefined();
+    expect(parseEnv(redisEnv, { REDIS_PASSWORD: '(null)' }).password).toBeUndefined();
+    expect(parseEnv(redisEnv, { REDIS_PASSWORD: 's3cret' }).password).toBe('s3cret');
+    expect(parseEnv(databaseEnv, { DB_PASSWORD: 'empty' }).password).toBe('');
+  });
+
+  it('prefers DATABASE_URL over DB_* and decodes its parts', () => {
+    expect(
+      parseEnv(databaseEnv, {
+        DB_HOST: 'ignored',
+        DATABASE_URL: 'mysql://chat%40app:p%3Ass@db.internal:3307/chat',
+      }),
+    ).toMatchObject({
+      host: 'db.internal',
+      port: 3307,
+      user: 'chat@app',
+      password: 'p:ss',
+      database: 'chat',
+    });
+  });
+
+  it('maps GIN_MODE to a log level and honours LOG_LEVEL and explicit booleans', () => {
+    expect(parseEnv(logEnv, { GIN_MODE: 'debug' })).toEqual({ level: 'debug', pretty: true });
+    expect(parseEnv(logEnv, { GIN_MODE: 'debug', LOG_PRETTY: 'false' })).toEqual({
+      level: 'debug',
+      pretty: false,
+    });
+    expect(parseEnv(logEnv, { GIN_MODE: 'test', LOG_LEVEL: 'error' }).level).toBe('error');
+  });
+
+  it('parses the shared chat settings', () => {
+    expect(
+      parseEnv(chatEnv, {
+        CHAT_CORS_ORIGINS: 'https://a.test, https://b.test',
+        CHAT_REDIS_ADAPTER: 'sharded',
+      }),
+    ).toMatchObject({
+      corsOrigins: ['https://a.test', 'https://b.test'],
+      adapter: 'sharded',
+      messageMaxLength: 10_000,
+      sendRateLimit: { points: 30, windowSeconds: 10 },
+    });
+  });
+
+  it('requires a secret for HS algorithms and a public key for RS ones', () => {
+    expect(parseEnv(jwtEnv, { JWT_SECRET: 'x' })).toMatchObject({
+      secret: 'x',
+      algorithm: 'HS256',
+      leewaySeconds: 0,
+    });
+    expect(() => parseEnv(jwtEnv, {})).toThrow(/JWT_SECRET/);
+    expect(() => parseEnv(jwtEnv, { JWT_ALGO: 'RS256' })).toThrow(/JWT_PUBLIC_KEY/);
+  });
+
+  it('reports every problem of every section at once', () => {
+    try {
+      parseEnvSections(
+        { database: databaseEnv, jwt: jwtEnv, log: logEnv },
+        {
+          DB_PORT: 'abc',
+          JWT_ALGO: 'none',
+          GIN_MODE: 'loud',
+          LOG_PRETTY: 'maybe',
+          DATABASE_URL: 'postgres://x',
+        },
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const name of ['DB_PORT', 'JWT_ALGO', 'GIN_MODE', 'LOG_PRETTY'])
+        expect(problems).toContain(name);
+    }
+  });
+});

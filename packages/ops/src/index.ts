@@ -1,0 +1,1 @@
+export { healthRoutes, type HealthCheck } from './health.js';

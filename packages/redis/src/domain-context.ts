@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import type { ChatConfig } from '@kelisim/config';
+import type { Db } from '@kelisim/db';
+import type { DomainContext, EventPublisher } from '@kelisim/domain';
+import { createRedisRateLimiter } from './rate-limiter.js';
+
+/** The domain's dependencies as every process composes them. */
+export function createDomainContext(deps: {
+  db: Db;
+  redis: Redis;
+  events: EventPublisher;
+  chat: Pick<ChatConfig, 'messageMaxLength' | 'sendRateLimit'>;
+  keyPrefix: string;
+}): DomainContext {
+  return {
+    db: deps.db,
+    events: deps.events,
+    sendRateLimiter: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:send`,
+      ...deps.chat.sendRateLimit,
+    }),
+    typingRateLimiter: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:typing`,
+      points: 1,
+      windowSeconds: 2,
+    }),
+    limits: { messageMaxLength: deps.chat.messageMaxLength },
+  };
+}

@@ -1,0 +1,83 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import type { Redis } from 'ioredis';
+import { createApp } from '@kelisim/api';
+import { createTokenVerifier } from '@kelisim/auth';
+import { silentLogger } from '@kelisim/logger';
+import { createDomainContext, createEmitterPublisher, createRedis } from '@kelisim/redis';
+import {
+  clusterEnv,
+  createTestDatabase,
+  startGateway,
+  testJwtConfig,
+  testRedisConfig,
+  type GatewayProcess,
+  type TestDatabase,
+} from '@kelisim/testing';
+
+export interface TestCluster {
+  database: TestDatabase;
+  redis: Redis;
+  gateways: GatewayProcess[];
+  /** The REST API, pushing to the gateways through the Redis emitter. */
+  apiUrl: string;
+  env: Record<string, string>;
+  startGateway(): Promise<GatewayProcess>;
+  close(): Promise<void>;
+}
+
+/** N gateway processes and one API server sharing a fresh database and a Redis namespace. */
+export async function startCluster(
+  label: string,
+  nodes: number,
+  extraEnv: Record<string, string> = {},
+): Promise<TestCluster> {
+  const database = await createTestDatabase(label);
+  const redisConfig = { ...testRedisConfig(), ...portOf(extraEnv) };
+  const env = clusterEnv({ database: database.config, redis: redisConfig, extra: extraEnv });
+  const redis = createRedis(redisConfig);
+  redis.on('error', () => {});
+  const gateways = await Promise.all(Array.from({ length: nodes }, () => startGateway(env)));
+  const logger = silentLogger();
+  const app = createApp({
+    logger,
+    verifyToken: createTokenVerifier(testJwtConfig),
+    healthChecks: {},
+    domain: createDomainContext({
+      db: database.db,
+      redis,
+      events: createEmitterPublisher(redis, logger, env.CHAT_SOCKET_IO_KEY),
+      chat: { messageMaxLength: 10_000, sendRateLimit: { points: 10_000, windowSeconds: 60 } },
+      keyPrefix: redisConfig.keyPrefix,
+    }),
+  });
+  const api: Server = app.listen(0, '127.0.0.1');
+  await once(api, 'listening');
+  return {
+    database,
+    redis,
+    gateways,
+    apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    env,
+    async startGateway() {
+      const gateway = await startGateway(env);
+      gateways.push(gateway);
+      return gateway;
+    },
+    async close() {
+      for (const gateway of gateways) gateway.kill('SIGKILL');
+      await Promise.all(gateways.map((g) => g.exited));
+      api.closeAllConnections();
+      await new Promise((resolve) => api.close(resolve));
+      const keys = await redis.keys(`${redisConfig.keyPrefix}*`).catch(() => []);
+      if (keys.length > 0) await redis.del(...keys).catch(() => 0);
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+}
+
+function portOf(env: Record<string, string>): { port?: number } {
+  return env.REDIS_PORT ? { port: Number(env.REDIS_PORT) } : {};
+}
