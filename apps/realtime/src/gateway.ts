@@ -103,8 +103,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async close() {
       presence.stop();
-      await presence.settled();
       await io.close();
+      await presence.settled();
     },
   };
 }

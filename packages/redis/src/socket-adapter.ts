@@ -62,7 +62,8 @@ export function createSocketPublisher(
   return {
     publisher: createIoPublisher(io, logger),
     async close() {
-      await io.close();
+      // A server never attached to HTTP has no engine, which Server.close() assumes.
+      await io.of('/').adapter.close();
       await socketAdapter.close();
     },
   };

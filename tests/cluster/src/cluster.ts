@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { createApp } from '@kelisim/api';
 import { createTokenVerifier } from '@kelisim/auth';
 import { silentLogger } from '@kelisim/logger';
-import { createDomainContext, createEmitterPublisher, createRedis } from '@kelisim/redis';
+import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import {
   clusterEnv,
   createTestDatabase,
@@ -40,6 +40,15 @@ export async function startCluster(
   redis.on('error', () => {});
   const gateways = await Promise.all(Array.from({ length: nodes }, () => startGateway(env)));
   const logger = silentLogger();
+  const sockets = createSocketPublisher(
+    redis,
+    redisConfig,
+    {
+      adapter: env.CHAT_REDIS_ADAPTER === 'sharded' ? 'sharded' : 'classic',
+      socketIoKey: env.CHAT_SOCKET_IO_KEY!,
+    },
+    logger,
+  );
   const app = createApp({
     logger,
     verifyToken: createTokenVerifier(testJwtConfig),
@@ -47,7 +56,7 @@ export async function startCluster(
     domain: createDomainContext({
       db: database.db,
       redis,
-      events: createEmitterPublisher(redis, logger, env.CHAT_SOCKET_IO_KEY),
+      events: sockets.publisher,
       chat: { messageMaxLength: 10_000, sendRateLimit: { points: 10_000, windowSeconds: 60 } },
       keyPrefix: redisConfig.keyPrefix,
     }),
@@ -68,6 +77,7 @@ export async function startCluster(
     async close() {
       for (const gateway of gateways) gateway.kill('SIGKILL');
       await Promise.all(gateways.map((g) => g.exited));
+      await sockets.close();
       api.closeAllConnections();
       await new Promise((resolve) => api.close(resolve));
       const keys = await redis.keys(`${redisConfig.keyPrefix}*`).catch(() => []);

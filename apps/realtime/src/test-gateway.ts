@@ -1,0 +1,99 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createTokenVerifier } from '@kelisim/auth';
+import { silentLogger } from '@kelisim/logger';
+import {
+  createDomainContext,
+  createPresence,
+  createRedis,
+  createSocketAdapter,
+} from '@kelisim/redis';
+import {
+  createTestDatabase,
+  testJwtConfig,
+  testRedisConfig,
+  type TestDatabase,
+} from '@kelisim/testing';
+import type { GatewaySettings } from './config.js';
+import { createGateway, type Gateway } from './gateway.js';
+
+export interface GatewayHarness {
+  url: string;
+  gateway: Gateway;
+  database: TestDatabase;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/** One gateway in this process over a database of its own and a Redis namespace of its own. */
+export async function startTestGateway(
+  label: string,
+  options: {
+    settings?: Partial<GatewaySettings>;
+    corsOrigins?: string[];
+    messageMaxLength?: number;
+  } = {},
+): Promise<GatewayHarness> {
+  const database = await createTestDatabase(label);
+  const redisConfig = testRedisConfig();
+  const redis = createRedis(redisConfig);
+  const logger = silentLogger();
+  const socketAdapter = createSocketAdapter(
+    redisConfig,
+    { adapter: 'classic', socketIoKey: `${redisConfig.keyPrefix}socket.io` },
+    logger,
+  );
+  const settings: GatewaySettings = {
+    port: 0,
+    maxFrameBytes: 131_072,
+    eventLimit: { points: 1_000, windowSeconds: 10 },
+    presenceTtlMs: 30_000,
+    shutdownTimeoutMs: 2_000,
+    ...options.settings,
+  };
+  const httpServer = createServer();
+  const gateway = createGateway({
+    httpServer,
+    db: database.db,
+    redis,
+    adapter: socketAdapter.adapter,
+    presence: createPresence(redis, {
+      keyPrefix: redisConfig.keyPrefix,
+      ttlMs: settings.presenceTtlMs,
+    }),
+    verifyToken: createTokenVerifier(testJwtConfig),
+    domain: (events) =>
+      createDomainContext({
+        db: database.db,
+        redis,
+        events,
+        chat: {
+          messageMaxLength: options.messageMaxLength ?? 10_000,
+          sendRateLimit: { points: 10_000, windowSeconds: 60 },
+        },
+        keyPrefix: redisConfig.keyPrefix,
+      }),
+    logger,
+    settings,
+    corsOrigins: options.corsOrigins ?? ['*'],
+    keyPrefix: redisConfig.keyPrefix,
+  });
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  return {
+    url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
+    gateway,
+    database,
+    redis,
+    async close() {
+      await gateway.close();
+      await socketAdapter.close();
+      const keys = await redis.keys(`${redisConfig.keyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChat } from '@kelisim/domain';
+import {
+  connectClient,
+  createMemoryRateLimiter,
+  createUsers,
+  record,
+  RecordingPublisher,
+  sleep,
+  waitFor,
+  type ChatClient,
+  type TestUser,
+} from '@kelisim/testing';
+import { startCluster, type TestCluster } from './cluster.js';
+
+const ttlSeconds = 2;
+let cluster: TestCluster;
+let users: TestUser[];
+const clients: ChatClient[] = [];
+
+beforeAll(async () => {
+  cluster = await startCluster('presence', 3, { CHAT_PRESENCE_TTL: String(ttlSeconds) });
+  users = await createUsers(cluster.database.db, 6, 'Presence');
+});
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await cluster.close();
+});
+
+async function client(node: number, user: TestUser): Promise<ChatClient> {
+  const socket = await connectClient(cluster.gateways[node]!.url, user.id);
+  clients.push(socket);
+  return socket;
+}
+
+async function pair(a: TestUser, b: TestUser): Promise<number> {
+  const ctx = {
+    db: cluster.database.db,
+    events: new RecordingPublisher(),
+    sendRateLimiter: createMemoryRateLimiter(100, 60),
+    typingRateLimiter: createMemoryRateLimiter(100, 60),
+    limits: { messageMaxLength: 100 },
+  };
+  const { chat } = await createChat(
+    ctx,
+    { userId: a.id },
+    { type: 'direct', participant_ids: [b.id] },
+  );
+  return chat.id;
+}
+
+describe('presence across nodes', () => {
+  it('tells a peer on node A when a user comes online on node B, and offline after their last tab closes', async () => {
+    const [peer, user] = users as [TestUser, TestUser];
+    await pair(peer, user);
+    const watcher = await client(0, peer);
+    const events = record(watcher, 'presence');
+
+    const online = waitFor(
+      watcher,
+      'presence',
+      (e) => e.user_id === user.id && e.status === 'online',
+    );
+    const tabOnB = await client(1, user);
+    await online;
+    const tabOnC = await client(2, user);
+    await sleep(500);
+    expect(events.filter((e) => e.user_id === user.id).map((e) => e.status)).toEqual(['online']);
+
+    tabOnB.close();
+    await sleep(800);
+    expect(events.filter((e) => e.user_id === user.id).map((e) => e.status)).toEqual(['online']);
+
+    const offline = waitFor(
+      watcher,
+      'presence',
+      (e) => e.user_id === user.id && e.status === 'offline',
+    );
+    tabOnC.close();
+    const change = await offline;
+    expect(Date.parse(change.last_seen_at!)).toBeGreaterThan(Date.now() - 10_000);
+  });
+
+  it("marks a killed node's users offline within a few presence TTLs", async () => {
+    const [, , peer, user] = users as [TestUser, TestUser, TestUser, TestUser];
+    await pair(peer, user);
+    const doomed = await cluster.startGateway();
+    const watcher = await client(0, peer);
+    const online = waitFor(
+      watcher,
+      'presence',
+      (e) => e.user_id === user.id && e.status === 'online',
+    );
+    clients.push(await connectClient(doomed.url, user.id));
+    await online;
+
+    const offline = waitFor(
+      watcher,
+      'presence',
+      (e) => e.user_id === user.id && e.status === 'offline',
+      ttlSeconds * 4_000,
+    );
+    const killedAt = Date.now();
+    doomed.kill('SIGKILL');
+    await offline;
+    const tookMs = Date.now() - killedAt;
+    expect(tookMs).toBeGreaterThan((ttlSeconds * 1000) / 3); // it took the sweep, not a clean disconnect
+  });
+});
