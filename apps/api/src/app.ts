@@ -10,6 +10,7 @@ import { healthRoutes, type HealthCheck } from '@kelisim/ops';
 import { requireUser } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { chatRoutes } from './routes/chats.js';
+import { fileRoutes, type FileRoutesOptions } from './routes/files.js';
 import { messageRoutes } from './routes/messages.js';
 
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   healthChecks: Record<string, HealthCheck>;
   isDraining?: () => boolean;
   corsOrigins?: string[];
+  /** Upload and download endpoints; without storage they answer 404. */
+  files?: FileRoutesOptions;
 }
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -44,6 +47,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api', requireJsonBody, express.json({ limit: '1mb' }));
   app.use('/api', requireUser(deps.domain.db, deps.verifyToken));
   app.use('/api', chatRoutes(deps.domain), messageRoutes(deps.domain));
+  if (deps.files) app.use('/api', fileRoutes(deps.domain, deps.files));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
@@ -54,7 +58,7 @@ export function createApp(deps: ApiDeps): express.Express {
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody =
     Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
-  if (hasBody && !req.is('application/json')) {
+  if (hasBody && !req.is('application/json') && !req.is('multipart/form-data')) {
     throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }
   next();

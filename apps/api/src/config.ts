@@ -7,6 +7,7 @@ import {
   logEnv,
   parseEnvSections,
   redisEnv,
+  storageEnv,
   type Env,
 } from '@kelisim/config';
 
@@ -23,6 +24,7 @@ export function loadApiConfig(env: Env) {
       redis: redisEnv,
       jwt: jwtEnv,
       log: logEnv,
+      storage: storageEnv,
     },
     env,
   );

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createTokenVerifier } from '@kelisim/auth';
 import { ConfigError, loadDotEnv } from '@kelisim/config';
 import { createDb } from '@kelisim/db';
+import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
+import { createStorage } from '@kelisim/storage';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import { createApp } from './app.js';
 import { loadApiConfig } from './config.js';
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const sockets = createSocketPublisher(redis, config.redis, config.chat, logger);
+  const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger);
 
   let draining = false;
   const app = createApp({
@@ -23,11 +26,17 @@ async function main(): Promise<void> {
     verifyToken: createTokenVerifier(config.jwt),
     corsOrigins: config.chat.corsOrigins,
     isDraining: () => draining,
+    files: {
+      storage: createStorage(config.storage),
+      maxFileSize: config.storage.maxFileSize,
+      downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
+    },
     healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     domain: createDomainContext({
       db,
       redis,
       events: sockets.publisher,
+      jobs,
       chat: config.chat,
       keyPrefix: config.redis.keyPrefix,
     }),
@@ -46,7 +55,7 @@ async function main(): Promise<void> {
     const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
     await once(server, 'close');
     clearTimeout(forced);
-    await Promise.allSettled([sockets.close(), db.$disconnect(), redis.quit()]);
+    await Promise.allSettled([sockets.close(), jobs.close(), db.$disconnect(), redis.quit()]);
     logger.info('stopped');
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

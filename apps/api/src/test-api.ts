@@ -5,17 +5,20 @@ import { silentLogger } from '@kelisim/logger';
 import { createRedis, createRedisRateLimiter } from '@kelisim/redis';
 import {
   createTestDatabase,
+  RecordingJobQueue,
   RecordingPublisher,
   testJwtConfig,
   testRedisConfig,
   type TestDatabase,
 } from '@kelisim/testing';
+import type { Storage } from '@kelisim/storage';
 import { createApp } from './app.js';
 
 export interface ApiHarness {
   database: TestDatabase;
   redis: Redis;
   publisher: RecordingPublisher;
+  jobs: RecordingJobQueue;
   http: ReturnType<typeof supertest>;
   close(): Promise<void>;
 }
@@ -23,19 +26,31 @@ export interface ApiHarness {
 /** The real app over a database of its own and the local Redis (rate limits under a test prefix). */
 export async function createApiHarness(
   label: string,
-  options: { sendsPerWindow?: number; messageMaxLength?: number } = {},
+  options: {
+    sendsPerWindow?: number;
+    messageMaxLength?: number;
+    storage?: Storage;
+    maxFileSize?: number;
+  } = {},
 ): Promise<ApiHarness> {
   const database = await createTestDatabase(label);
   const redisConfig = testRedisConfig();
   const redis = createRedis(redisConfig);
   const publisher = new RecordingPublisher();
+  const jobs = new RecordingJobQueue();
   const app = createApp({
+    files: options.storage && {
+      storage: options.storage,
+      maxFileSize: options.maxFileSize ?? 1_048_576,
+      downloadUrlTtlSeconds: 60,
+    },
     logger: silentLogger(),
     verifyToken: createTokenVerifier(testJwtConfig),
     healthChecks: { database: () => database.db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     domain: {
       db: database.db,
       events: publisher,
+      jobs,
       sendRateLimiter: createRedisRateLimiter(redis, {
         keyPrefix: `${redisConfig.keyPrefix}send`,
         points: options.sendsPerWindow ?? 10_000,
@@ -53,6 +68,7 @@ export async function createApiHarness(
     database,
     redis,
     publisher,
+    jobs,
     http: supertest(app),
     async close() {
       const keys = await redis.keys(`${redisConfig.keyPrefix}*`);

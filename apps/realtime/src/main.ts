@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createTokenVerifier } from '@kelisim/auth';
 import { ConfigError, loadDotEnv } from '@kelisim/config';
 import { createDb } from '@kelisim/db';
+import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import { healthRoutes } from '@kelisim/ops';
 import {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
+  const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger);
 
   const app = express();
   const httpServer = createServer(app);
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
         db,
         redis,
         events,
+        jobs,
         chat: config.chat,
         keyPrefix: config.redis.keyPrefix,
       }),
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     }, config.realtime.shutdownTimeoutMs + 5_000).unref();
     await gateway.drain();
     await gateway.close();
-    await Promise.allSettled([socketAdapter.close(), db.$disconnect(), redis.quit()]);
+    await Promise.allSettled([socketAdapter.close(), jobs.close(), db.$disconnect(), redis.quit()]);
     clearTimeout(forced);
     logger.info('stopped');
   };

@@ -15,6 +15,7 @@ import {
   testJwtConfig,
   testRedisConfig,
   type TestDatabase,
+  RecordingJobQueue,
 } from '@kelisim/testing';
 import type { GatewaySettings } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
@@ -69,6 +70,7 @@ export async function startTestGateway(
         db: database.db,
         redis,
         events,
+        jobs: new RecordingJobQueue(),
         chat: {
           messageMaxLength: options.messageMaxLength ?? 10_000,
           sendRateLimit: { points: 10_000, windowSeconds: 60 },

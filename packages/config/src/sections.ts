@@ -209,3 +209,61 @@ export interface ChatConfig {
   /** Channel prefix of the socket.io Redis adapter; every node and emitter must agree. */
   socketIoKey: string;
 }
+
+/** File storage: Laravel's FILESYSTEM_DISK and AWS_* names, the Go service's STORAGE_* and MAX_FILE_SIZE. */
+export const storageEnv = z
+  .object({
+    FILESYSTEM_DISK: envEnum(['local', 's3'], 'local'),
+    STORAGE_PATH: envString('./storage/chat-files'),
+    STORAGE_BASE_URL: envOptionalString(),
+    MAX_FILE_SIZE: envInt({ min: 1, default: 10_485_760 }),
+    AWS_ACCESS_KEY_ID: envOptionalString(),
+    AWS_SECRET_ACCESS_KEY: envOptionalString(),
+    AWS_DEFAULT_REGION: envString('us-east-1'),
+    AWS_BUCKET: envOptionalString(),
+    AWS_ENDPOINT: envOptionalString(),
+    AWS_USE_PATH_STYLE_ENDPOINT: envBoolean(),
+    CHAT_DOWNLOAD_URL_TTL: envInt({ min: 10, max: 604_800, default: 300 }),
+  })
+  .transform((env, ctx): StorageConfig => {
+    if (env.FILESYSTEM_DISK === 's3' && !env.AWS_BUCKET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AWS_BUCKET'],
+        message: 'required when FILESYSTEM_DISK=s3',
+      });
+    }
+    return {
+      disk: env.FILESYSTEM_DISK,
+      maxFileSize: env.MAX_FILE_SIZE,
+      downloadUrlTtlSeconds: env.CHAT_DOWNLOAD_URL_TTL,
+      local: { root: env.STORAGE_PATH, baseUrl: env.STORAGE_BASE_URL },
+      s3: {
+        bucket: env.AWS_BUCKET ?? '',
+        region: env.AWS_DEFAULT_REGION,
+        endpoint: env.AWS_ENDPOINT,
+        forcePathStyle: env.AWS_USE_PATH_STYLE_ENDPOINT ?? false,
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      },
+    };
+  });
+
+export interface StorageConfig {
+  disk: 'local' | 's3';
+  /** Largest accepted upload in bytes. */
+  maxFileSize: number;
+  /** Lifetime of presigned S3 download URLs. */
+  downloadUrlTtlSeconds: number;
+  local: { root: string; baseUrl?: string | undefined };
+  s3: {
+    bucket: string;
+    region: string;
+    /** Any S3-compatible endpoint (MinIO, …); AWS when unset. */
+    endpoint?: string | undefined;
+    forcePathStyle: boolean;
+    /** Unset: the AWS SDK's default credential chain (instance roles, …). */
+    accessKeyId?: string | undefined;
+    secretAccessKey?: string | undefined;
+  };
+}

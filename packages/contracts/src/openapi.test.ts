@@ -7,10 +7,13 @@ describe('createOpenApiDocument', () => {
     expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
       '/api/chats',
       '/api/chats/{id}',
+      '/api/chats/{id}/files',
       '/api/chats/{id}/messages',
       '/api/chats/{id}/participants',
       '/api/chats/{id}/participants/{userId}',
       '/api/chats/{id}/read',
+      '/api/files/{id}/download',
+      '/api/files/{id}/thumbnail',
       '/api/messages/{id}',
       '/api/messages/{id}/status',
       '/api/unread-count',

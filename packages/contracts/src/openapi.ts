@@ -3,6 +3,7 @@ import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
 import { errorStatus } from './errors.js';
 import {
   chatResourceSchema,
+  fileResourceSchema,
   messageResourceSchema,
   participantResourceSchema,
   readStateSchema,
@@ -13,6 +14,8 @@ import {
   chatIdParams,
   chatsQuery,
   createChatBody,
+  fileIdParams,
+  filesQuery,
   markChatReadBody,
   messageIdParams,
   messagesQuery,
@@ -52,6 +55,11 @@ const chat = chatResourceSchema.meta({ id: 'Chat' });
 const message = messageResourceSchema.meta({ id: 'Message' });
 const participant = participantResourceSchema.meta({ id: 'Participant' });
 const readState = readStateSchema.meta({ id: 'ReadState' });
+const file = fileResourceSchema.meta({ id: 'File' });
+const binary = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
+});
 
 /** The REST API's OpenAPI 3.1 document, built from the very schemas the routes validate with. */
 export function createOpenApiDocument() {
@@ -174,6 +182,63 @@ export function createOpenApiDocument() {
             ...chatScoped,
           },
           { requestParams: { path: messageIdParams } },
+        ),
+      },
+      '/api/chats/{id}/files': {
+        get: op(
+          "The chat's ready files (and my own uploads in any state), newest first",
+          {
+            '200': {
+              description: 'Files',
+              ...data(z.array(file), z.object({ has_more: z.boolean() })),
+            },
+            ...chatScoped,
+          },
+          { requestParams: { path: chatIdParams, query: filesQuery } },
+        ),
+        post: op(
+          'Upload a file (multipart field `file`, optional `content` caption and `temp_id`); processed in the background',
+          {
+            '202': {
+              description: 'Stored, status processing; file_ready and new_message follow',
+              ...data(file),
+            },
+            '413': failure('Larger than MAX_FILE_SIZE.'),
+            '415': failure('Not multipart/form-data.'),
+            ...chatScoped,
+          },
+          {
+            requestParams: { path: chatIdParams },
+            requestBody: {
+              content: {
+                'multipart/form-data': {
+                  schema: z.object({
+                    file: z.string().meta({ format: 'binary' }),
+                    content: z.string().optional(),
+                    temp_id: z.string().optional(),
+                  }),
+                },
+              },
+            },
+          },
+        ),
+      },
+      '/api/files/{id}/download': {
+        get: op(
+          'Download a ready file as an attachment (local disk: streamed; S3: 302 to a short-lived URL)',
+          {
+            '200': binary('The bytes'),
+            '302': { description: 'Redirect to a presigned URL' },
+            ...chatScoped,
+          },
+          { requestParams: { path: fileIdParams } },
+        ),
+      },
+      '/api/files/{id}/thumbnail': {
+        get: op(
+          "An image's WebP thumbnail",
+          { '200': binary('image/webp'), ...chatScoped },
+          { requestParams: { path: fileIdParams } },
         ),
       },
       '/api/unread-count': {

@@ -10,13 +10,19 @@ export const userSummarySchema = z.object({ id: z.number(), name: z.string() });
 export const fileResourceSchema = z.object({
   id: z.number(),
   chat_id: z.number(),
+  uploader_id: z.number(),
   name: z.string(),
   mime_type: z.string().nullable(),
   size: z.number().nullable(),
   width: z.number().nullable(),
   height: z.number().nullable(),
+  sha256: z.string().nullable(),
   status: z.enum(fileStatuses),
   status_reason: z.string().nullable(),
+  /** Authenticated download (attachment), relative to the API's origin. */
+  download_url: z.string(),
+  /** A small WebP preview for images, relative to the API's origin. */
+  thumbnail_url: z.string().nullable(),
   created_at: z.string(),
 });
 

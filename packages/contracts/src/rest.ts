@@ -55,3 +55,15 @@ export type AddParticipantsBody = z.infer<typeof addParticipantsBody>;
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 export type MessagesQuery = z.infer<typeof messagesQuery>;
 export type ChatsQuery = z.infer<typeof chatsQuery>;
+
+export const uploadFields = z.object({
+  content: z.string().max(10_000).optional(),
+  temp_id: tempIdSchema.optional(),
+});
+
+export const filesQuery = z.object({
+  limit: limitSchema(20, 100),
+  before: idSchema.optional(),
+});
+
+export const fileIdParams = z.object({ id: idSchema });

@@ -1,5 +1,5 @@
 import type { Db } from '@kelisim/db';
-import type { EventPublisher, RateLimiter } from './ports.js';
+import type { EventPublisher, JobQueue, RateLimiter } from './ports.js';
 
 export interface DomainLimits {
   /** Longest accepted message body, in Unicode code points. */
@@ -10,6 +10,7 @@ export interface DomainLimits {
 export interface DomainContext {
   db: Db;
   events: EventPublisher;
+  jobs: JobQueue;
   sendRateLimiter: RateLimiter;
   /** Lets one "is typing" per user and chat through per window; the rest are dropped. */
   typingRateLimiter: RateLimiter;

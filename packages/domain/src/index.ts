@@ -1,7 +1,13 @@
 export type { Actor, DomainContext, DomainLimits } from './context.js';
-export type { Audience, EventPublisher, RateLimiter, RateLimitResult } from './ports.js';
+export type { Audience, EventPublisher, JobQueue, RateLimiter, RateLimitResult } from './ports.js';
 export { addParticipants } from './use-cases/add-participants.js';
 export { authenticateUser } from './use-cases/authenticate-user.js';
+export {
+  completeFile,
+  failFile,
+  type CompletedFile,
+  type FileOutcome,
+} from './use-cases/complete-file.js';
 export { createChat, type CreatedChat } from './use-cases/create-chat.js';
 export { deleteMessage } from './use-cases/delete-message.js';
 export { getChat } from './use-cases/get-chat.js';
@@ -17,4 +23,11 @@ export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';
 export { relayTyping } from './use-cases/relay-typing.js';
 export { removeParticipant } from './use-cases/remove-participant.js';
+export {
+  authorizeUpload,
+  displayName,
+  registerUpload,
+  type StoredUpload,
+} from './use-cases/upload-file.js';
 export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';
+export { listFiles, prepareDownload, type FilePage } from './use-cases/list-files.js';

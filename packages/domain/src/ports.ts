@@ -23,3 +23,14 @@ export type RateLimitResult = { allowed: true } | { allowed: false; retryAfterSe
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitResult>;
 }
+
+/** Background work, run by the worker. Implementations persist jobs (BullMQ) so none is lost. */
+export interface JobQueue {
+  /** Sniffs, hashes and thumbnails an upload, then posts its message. Rejects if not queued. */
+  processFile(fileId: number): Promise<void>;
+  /**
+   * Recomputes exact unread counts of the chat's participants (or just `userIds`) from MySQL and
+   * pushes them. Debounced per chat and user; best effort (a periodic reconcile catches misses).
+   */
+  recomputeUnread(chatId: number, userIds?: number[]): void;
+}

@@ -29,13 +29,17 @@ export function toFileResource(file: ChatFile): FileResource {
   return {
     id: Number(file.id),
     chat_id: Number(file.chatId),
+    uploader_id: Number(file.uploaderId),
     name: file.originalName,
     mime_type: file.mimeType,
     size: file.size === null ? null : Number(file.size),
     width: file.width,
     height: file.height,
+    sha256: file.sha256,
     status: file.status,
     status_reason: file.statusReason,
+    download_url: `/api/files/${file.id}/download`,
+    thumbnail_url: file.thumbnailKey ? `/api/files/${file.id}/thumbnail` : null,
     created_at: iso(file.createdAt ?? new Date(0)),
   };
 }

@@ -1,6 +1,7 @@
 import {
   createMemoryRateLimiter,
   createTestDatabase,
+  RecordingJobQueue,
   RecordingPublisher,
   type TestDatabase,
 } from '@kelisim/testing';
@@ -9,6 +10,7 @@ import type { DomainContext } from './context.js';
 export interface DomainHarness {
   database: TestDatabase;
   publisher: RecordingPublisher;
+  jobs: RecordingJobQueue;
   ctx: DomainContext;
 }
 
@@ -16,12 +18,15 @@ export interface DomainHarness {
 export async function createDomainHarness(label: string): Promise<DomainHarness> {
   const database = await createTestDatabase(label);
   const publisher = new RecordingPublisher();
+  const jobs = new RecordingJobQueue();
   return {
     database,
     publisher,
+    jobs,
     ctx: {
       db: database.db,
       events: publisher,
+      jobs,
       sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
       typingRateLimiter: createMemoryRateLimiter(1, 2),
       limits: { messageMaxLength: 100 },

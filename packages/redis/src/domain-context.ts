@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ChatConfig } from '@kelisim/config';
 import type { Db } from '@kelisim/db';
-import type { DomainContext, EventPublisher } from '@kelisim/domain';
+import type { DomainContext, EventPublisher, JobQueue } from '@kelisim/domain';
 import { createRedisRateLimiter } from './rate-limiter.js';
 
 /** The domain's dependencies as every process composes them. */
@@ -9,12 +9,14 @@ export function createDomainContext(deps: {
   db: Db;
   redis: Redis;
   events: EventPublisher;
+  jobs: JobQueue;
   chat: Pick<ChatConfig, 'messageMaxLength' | 'sendRateLimit'>;
   keyPrefix: string;
 }): DomainContext {
   return {
     db: deps.db,
     events: deps.events,
+    jobs: deps.jobs,
     sendRateLimiter: createRedisRateLimiter(deps.redis, {
       keyPrefix: `${deps.keyPrefix}ratelimit:send`,
       ...deps.chat.sendRateLimit,

@@ -15,21 +15,23 @@ export interface RateLimitOptions {
  * back to a per-node in-memory limiter rather than refusing or waving everything through.
  */
 export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions): RateLimiter {
+  const insurance = new RateLimiterMemory({
+    keyPrefix: options.keyPrefix,
+    points: options.points,
+    duration: options.windowSeconds,
+  });
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: options.keyPrefix,
     points: options.points,
     duration: options.windowSeconds,
-    insuranceLimiter: new RateLimiterMemory({
-      keyPrefix: options.keyPrefix,
-      points: options.points,
-      duration: options.windowSeconds,
-    }),
+    insuranceLimiter: insurance,
   });
   return {
     async consume(key: string): Promise<RateLimitResult> {
       try {
-        await limiter.consume(key);
+        // A lost connection would hold the command in ioredis's offline queue for seconds.
+        await (redis.status === 'reconnecting' ? insurance : limiter).consume(key);
         return { allowed: true };
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;

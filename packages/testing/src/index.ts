@@ -3,3 +3,4 @@ export * from './fixtures.js';
 export * from './ports.js';
 export * from './redis.js';
 export * from './cluster.js';
+export * from './s3.js';

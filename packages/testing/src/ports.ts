@@ -65,3 +65,23 @@ export function createMemoryRateLimiter(points: number, windowSeconds: number) {
     },
   };
 }
+
+/** An in-memory JobQueue that remembers what the domain queued. */
+export class RecordingJobQueue {
+  readonly files: number[] = [];
+  readonly unread: { chatId: number; userIds?: number[] | undefined }[] = [];
+
+  processFile(fileId: number): Promise<void> {
+    this.files.push(fileId);
+    return Promise.resolve();
+  }
+
+  recomputeUnread(chatId: number, userIds?: number[]): void {
+    this.unread.push({ chatId, userIds });
+  }
+
+  clear(): void {
+    this.files.length = 0;
+    this.unread.length = 0;
+  }
+}

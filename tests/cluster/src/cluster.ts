@@ -8,6 +8,7 @@ import { silentLogger } from '@kelisim/logger';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import {
   clusterEnv,
+  RecordingJobQueue,
   createTestDatabase,
   startGateway,
   testJwtConfig,
@@ -57,6 +58,7 @@ export async function startCluster(
       db: database.db,
       redis,
       events: sockets.publisher,
+      jobs: new RecordingJobQueue(),
       chat: { messageMaxLength: 10_000, sendRateLimit: { points: 10_000, windowSeconds: 60 } },
       keyPrefix: redisConfig.keyPrefix,
     }),

@@ -5,6 +5,7 @@ import {
   createMemoryRateLimiter,
   createUsers,
   record,
+  RecordingJobQueue,
   RecordingPublisher,
   sleep,
   waitFor,
@@ -37,6 +38,7 @@ async function pair(a: TestUser, b: TestUser): Promise<number> {
   const ctx = {
     db: cluster.database.db,
     events: new RecordingPublisher(),
+    jobs: new RecordingJobQueue(),
     sendRateLimiter: createMemoryRateLimiter(100, 60),
     typingRateLimiter: createMemoryRateLimiter(100, 60),
     limits: { messageMaxLength: 100 },

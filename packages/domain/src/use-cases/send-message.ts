@@ -1,6 +1,7 @@
 import { AppError, type MessageResource } from '@kelisim/contracts';
 import { requireMembership } from '../access.js';
-import { now, type Actor, type DomainContext } from '../context.js';
+import { appendMessage } from '../append-message.js';
+import type { Actor, DomainContext } from '../context.js';
 import { messageInclude, toMessageResource, type MessageRow } from '../resources.js';
 import { inTransaction, isUniqueViolation } from '../transactions.js';
 
@@ -87,38 +88,20 @@ async function requireReplyTarget(ctx: DomainContext, chatId: number, messageId:
   }
 }
 
-/** seq comes from the chat row, whose lock serialises the chat's sends until commit. */
 function insertMessage(
   ctx: DomainContext,
   actor: Actor,
   input: SendMessageInput,
   tempId: string | null,
 ): Promise<MessageRow> {
-  const at = now();
-  return inTransaction(ctx.db, async (tx) => {
-    const chat = await tx.chat.update({
-      where: { id: input.chatId },
-      data: { lastSeq: { increment: 1 }, lastActivityAt: at, updatedAt: at },
-      select: { lastSeq: true },
-    });
-    const message = await tx.message.create({
-      data: {
-        chatId: input.chatId,
-        seq: chat.lastSeq,
-        senderId: actor.userId,
-        type: 'text',
-        content: input.content,
-        clientId: tempId,
-        replyToId: input.replyToId ?? null,
-        createdAt: at,
-        updatedAt: at,
-      },
-      include: messageInclude,
-    });
-    await tx.participant.updateMany({
-      where: { chatId: input.chatId, userId: { not: actor.userId } },
-      data: { unreadCount: { increment: 1 } },
-    });
-    return message;
-  });
+  return inTransaction(ctx.db, (tx) =>
+    appendMessage(tx, {
+      chatId: input.chatId,
+      senderId: actor.userId,
+      type: 'text',
+      content: input.content,
+      clientId: tempId,
+      replyToId: input.replyToId ?? null,
+    }),
+  );
 }

@@ -1,0 +1,3 @@
+export * from './catalog.js';
+export { createJobQueues, type JobQueues } from './producer.js';
+export { bullConnection, bullPrefix } from './connection.js';

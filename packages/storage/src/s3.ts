@@ -1,0 +1,107 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { StorageConfig } from '@kelisim/config';
+import { pipeline, Readable } from 'node:stream';
+import { attachmentDisposition } from './attachment-disposition.js';
+import { ByteCounter } from './byte-counter.js';
+import { assertObjectKey } from './keys.js';
+import { ObjectNotFoundError, ObjectTooLargeError, type Storage } from './storage.js';
+
+/** Objects in one S3 (or S3-compatible) bucket; clients download through presigned URLs. */
+export function createS3Storage(config: StorageConfig['s3']): Storage {
+  const client = new S3Client({
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    credentials:
+      config.accessKeyId && config.secretAccessKey
+        ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+        : undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const Bucket = config.bucket;
+
+  async function deleteObject(key: string): Promise<void> {
+    assertObjectKey(key);
+    await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+  }
+
+  return {
+    disk: 's3',
+
+    async put(key, body, options = {}) {
+      assertObjectKey(key);
+      const counter = new ByteCounter(options.maxBytes);
+      pipeline(body, counter, () => {
+        // Errors reach the upload through `counter`; a counter error destroys `body`.
+      });
+      const upload = new Upload({
+        client,
+        params: { Bucket, Key: key, Body: counter, ContentType: options.contentType },
+      });
+      try {
+        // On failure, Upload aborts the multipart upload it started before rejecting.
+        await upload.done();
+      } catch (error) {
+        // The body's own failure (or ObjectTooLargeError) explains more than a failed abort.
+        const streamError = counter.errored;
+        counter.destroy();
+        if (streamError instanceof ObjectTooLargeError) await deleteObject(key);
+        throw streamError ?? error;
+      }
+      return { size: counter.bytes };
+    },
+
+    async get(key) {
+      assertObjectKey(key);
+      const response = await client
+        .send(new GetObjectCommand({ Bucket, Key: key }))
+        .catch((error: unknown) => {
+          throw isNotFound(error) ? new ObjectNotFoundError(key) : error;
+        });
+      if (!(response.Body instanceof Readable)) {
+        throw new Error(`S3 returned no body stream for ${key}`);
+      }
+      return response.Body;
+    },
+
+    delete: deleteObject,
+
+    async exists(key) {
+      assertObjectKey(key);
+      return client.send(new HeadObjectCommand({ Bucket, Key: key })).then(
+        () => true,
+        (error: unknown) => {
+          if (isNotFound(error)) return false;
+          throw error;
+        },
+      );
+    },
+
+    async downloadUrl(key, { filename, contentType, expiresInSeconds }) {
+      assertObjectKey(key);
+      const command = new GetObjectCommand({
+        Bucket,
+        Key: key,
+        ResponseContentDisposition: attachmentDisposition(filename),
+        ResponseContentType: contentType,
+      });
+      return getSignedUrl(client, command, { expiresIn: expiresInSeconds });
+    },
+  };
+}
+
+/** GetObject reports NoSuchKey; HeadObject, having no body, only NotFound. */
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound')
+  );
+}

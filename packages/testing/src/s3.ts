@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import S3rver from 's3rver';
+import type { StorageConfig } from '@kelisim/config';
+
+export interface TestS3 {
+  config: StorageConfig['s3'];
+  stop(): Promise<void>;
+}
+
+/** A real S3-protocol server (s3rver) on a free loopback port, with one empty bucket. */
+export async function startTestS3(bucket = 'chat-test'): Promise<TestS3> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'kelisim-s3-'));
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
+  const { port } = await server.run();
+  return {
+    config: {
+      bucket,
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    },
+    async stop() {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
