@@ -57,6 +57,9 @@ async function main(): Promise<void> {
     clearTimeout(forced);
     await Promise.allSettled([sockets.close(), jobs.close(), db.$disconnect(), redis.quit()]);
     logger.info('stopped');
+    // Lingering timers (socket.io's polling timeouts, pools) must not keep a stopped node alive.
+    logger.flush();
+    process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     await Promise.allSettled([socketAdapter.close(), jobs.close(), db.$disconnect(), redis.quit()]);
     clearTimeout(forced);
     logger.info('stopped');
+    // Lingering timers (socket.io's polling timeouts, pools) must not keep a stopped node alive.
+    logger.flush();
+    process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** A throwaway `redis-server` of a test's own, which the test may kill and start again. */
+export interface RedisServer {
+  port: number;
+  /** Every line the server printed, across restarts. */
+  logs: string[];
+  /** SIGKILL, as a crash would: no save, no goodbye to clients. Resolves once it is gone. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  const logs: string[] = [];
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    port,
+    logs,
+    async kill() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return;
+      const exited = once(running, 'exit');
+      running.kill('SIGKILL');
+      await exited;
+    },
+    async start() {
+      if (child) throw new Error('redis-server is already running');
+      child = await launch(port, logs);
+    },
+  };
+  await server.start();
+  return server;
+}
+
+function launch(port: number, logs: string[]): Promise<ChildProcess> {
+  const child = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server on ${port} ${reason}:\n${logs.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail('did not start'), 10_000);
+    child.once('exit', (code) => fail(`exited with ${code}`));
+    createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      logs.push(line);
+      if (line.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(child);
+      }
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
