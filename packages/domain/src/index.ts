@@ -21,6 +21,8 @@ export {
 export { listParticipants } from './use-cases/list-participants.js';
 export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';
+export { recomputeUnread, type UnreadCorrection } from './use-cases/recompute-unread.js';
+export { reconcileUnread, type ReconcileResult } from './use-cases/reconcile-unread.js';
 export { relayTyping } from './use-cases/relay-typing.js';
 export { removeParticipant } from './use-cases/remove-participant.js';
 export {

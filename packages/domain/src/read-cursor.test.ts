@@ -102,8 +102,10 @@ describe('unread counts and read cursors', () => {
     const chatId = await groupOf(alice, bob);
     await send(alice, chatId, 2);
     h.publisher.clear();
+    h.jobs.clear();
     await markChatRead(h.ctx, bob, chatId);
     await markChatRead(h.ctx, bob, chatId); // already there: nothing to tell
+    expect(h.jobs.unread).toEqual([{ chatId, userIds: [bob.userId] }]);
     expect(h.publisher.of('message_read').map((e) => [e.audience, e.payload])).toEqual([
       [{ chatIds: [chatId] }, { chat_id: chatId, user_id: bob.userId, last_read_seq: 2 }],
     ]);

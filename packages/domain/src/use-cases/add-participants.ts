@@ -50,6 +50,7 @@ export async function addParticipants(
 
   const addedIds = added.map((p) => Number(p.userId));
   if (addedIds.length > 0) {
+    ctx.jobs.recomputeUnread(chatId, addedIds);
     ctx.events.joinChat(addedIds, chatId);
     for (const userId of addedIds) {
       ctx.events.publish({ chatIds: [chatId] }, 'participant_added', {

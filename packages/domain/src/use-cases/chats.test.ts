@@ -114,10 +114,12 @@ describe('groups', () => {
     await expect(
       addParticipants(h.ctx, as(1), chatId, { user_ids: [users[2]!.id] }),
     ).rejects.toMatchObject({ code: 'forbidden' });
+    h.jobs.clear();
     const added = await addParticipants(h.ctx, as(0), chatId, {
       user_ids: [users[1]!.id, users[2]!.id, users[2]!.id],
     });
     expect(added.map((p) => p.user_id)).toEqual([users[2]!.id]);
+    expect(h.jobs.unread).toEqual([{ chatId, userIds: [users[2]!.id] }]);
     await expect(
       addParticipants(h.ctx, as(0), chatId, { user_ids: [123_456_789] }),
     ).rejects.toMatchObject({ code: 'validation_failed' });
@@ -241,6 +243,7 @@ describe('deleting', () => {
       code: 'not_found',
     });
     h.publisher.clear();
+    h.jobs.clear();
     const deleted = await deleteMessage(h.ctx, as(0), message.id);
     expect(deleted).toMatchObject({
       id: message.id,
@@ -251,5 +254,6 @@ describe('deleting', () => {
     expect(h.publisher.of('message_deleted').map((e) => e.payload)).toEqual([
       { chat_id: chatId, message_id: message.id, seq: message.seq },
     ]);
+    expect(h.jobs.unread).toEqual([{ chatId }]);
   });
 });

@@ -46,6 +46,7 @@ export async function deleteMessage(
     include: messageInclude,
   });
   if (deletedNow) {
+    ctx.jobs.recomputeUnread(Number(message.chatId));
     ctx.events.publish({ chatIds: [Number(message.chatId)] }, 'message_deleted', {
       chat_id: Number(message.chatId),
       message_id: Number(message.id),
