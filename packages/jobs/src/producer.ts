@@ -27,8 +27,9 @@ export function createJobQueues(
     queues,
     async processFile(fileId) {
       const payload = jobCatalog.processFile.payload.parse({ file_id: fileId });
-      // The job id makes re-queueing the same file harmless.
-      await queues.files.add('processFile', payload, { jobId: `file-${fileId}` });
+      // No fixed job id: re-queueing a stuck upload must work even while an old job record is
+      // kept; processing is idempotent, so a duplicate run posts nothing twice.
+      await queues.files.add('processFile', payload);
     },
     recomputeUnread(chatId, userIds) {
       const payload = jobCatalog.recomputeUnread.payload.parse({

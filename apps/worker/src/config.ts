@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import {
+  chatEnv,
+  databaseEnv,
+  envInt,
+  logEnv,
+  parseEnvSections,
+  redisEnv,
+  storageEnv,
+  type Env,
+} from '@kelisim/config';
+
+export const workerEnv = z
+  .object({
+    WORKER_PORT: envInt({ min: 0, max: 65535, default: 6002 }),
+    WORKER_CONCURRENCY: envInt({ min: 1, max: 1_000, default: 4 }),
+    CHAT_UNREAD_RECONCILE_INTERVAL: envInt({ min: 0, max: 86_400, default: 300 }),
+  })
+  .transform((env): WorkerSettings => ({
+    port: env.WORKER_PORT,
+    concurrency: env.WORKER_CONCURRENCY,
+    reconcileIntervalMs: env.CHAT_UNREAD_RECONCILE_INTERVAL * 1000,
+  }));
+
+export interface WorkerSettings {
+  /** Port of the health and metrics endpoints. */
+  port: number;
+  /** Jobs processed at once per queue by this process. */
+  concurrency: number;
+  /** How often unread counters are reconciled with exact counts; 0 turns it off. */
+  reconcileIntervalMs: number;
+}
+
+export function loadWorkerConfig(env: Env) {
+  return parseEnvSections(
+    {
+      worker: workerEnv,
+      chat: chatEnv,
+      database: databaseEnv,
+      redis: redisEnv,
+      storage: storageEnv,
+      log: logEnv,
+    },
+    env,
+  );
+}
+
+export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;

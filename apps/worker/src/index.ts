@@ -1,0 +1,10 @@
+export { loadWorkerConfig, workerEnv, type WorkerConfig, type WorkerSettings } from './config.js';
+export { createWorkerHttp, metricStates } from './http.js';
+export { createProcessors, isFinalAttempt, type Processors } from './processors/index.js';
+export {
+  dispatcher,
+  reconcileSchedulerId,
+  startWorkers,
+  type WorkerDeps,
+  type Workers,
+} from './worker.js';

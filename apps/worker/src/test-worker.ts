@@ -1,0 +1,152 @@
+import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RedisConfig } from '@kelisim/config';
+import type { DomainContext } from '@kelisim/domain';
+import {
+  bullConnection,
+  bullPrefix,
+  createJobQueues,
+  queueNames,
+  type JobQueues,
+  type QueueName,
+} from '@kelisim/jobs';
+import { silentLogger } from '@kelisim/logger';
+import { createDomainContext, createRedis } from '@kelisim/redis';
+import { createLocalStorage } from '@kelisim/storage';
+import {
+  createTestDatabase,
+  RecordingPublisher,
+  testRedisConfig,
+  type TestDatabase,
+} from '@kelisim/testing';
+import { createProcessors, type Processors } from './processors/index.js';
+import { startWorkers, type Workers } from './worker.js';
+
+export interface WorkerHarness {
+  database: TestDatabase;
+  redisConfig: RedisConfig;
+  redis: Redis;
+  connection: ConnectionOptions;
+  /** The BullMQ prefix, under the test's own Redis key prefix. */
+  prefix: string;
+  /** The real producer, also the domain context's JobQueue. */
+  jobs: JobQueues;
+  queues: Record<QueueName, Queue>;
+  publisher: RecordingPublisher;
+  ctx: DomainContext;
+  processors: Processors;
+  /** Starts workers in this process; `close()` stops whichever are still running. */
+  start(options?: { processors?: Processors; reconcileIntervalMs?: number }): Promise<Workers>;
+  close(): Promise<void>;
+}
+
+/** A worker's world of its own: database, Redis namespace, BullMQ prefix and producer. */
+export async function createWorkerHarness(label: string): Promise<WorkerHarness> {
+  const database = await createTestDatabase(label);
+  const redisConfig = testRedisConfig();
+  const redis = createRedis(redisConfig);
+  const logger = silentLogger();
+  const connection = bullConnection(redisConfig);
+  const prefix = bullPrefix(redisConfig);
+  const jobs = createJobQueues(connection, prefix, logger);
+  const publisher = new RecordingPublisher();
+  const ctx = createDomainContext({
+    db: database.db,
+    redis,
+    events: publisher,
+    jobs,
+    chat: { messageMaxLength: 1_000, sendRateLimit: { points: 1_000_000, windowSeconds: 60 } },
+    keyPrefix: redisConfig.keyPrefix,
+  });
+  const storageRoot = await mkdtemp(path.join(tmpdir(), 'kelisim-worker-'));
+  const processors = createProcessors({ ctx, storage: createLocalStorage(storageRoot), logger });
+  const running: Workers[] = [];
+
+  return {
+    database,
+    redisConfig,
+    redis,
+    connection,
+    prefix,
+    jobs,
+    queues: jobs.queues,
+    publisher,
+    ctx,
+    processors,
+    async start(options = {}) {
+      const workers = await startWorkers({
+        connection,
+        prefix,
+        queues: jobs.queues,
+        processors: options.processors ?? processors,
+        logger,
+        concurrency: 4,
+        reconcileIntervalMs: options.reconcileIntervalMs ?? 0,
+      });
+      running.push(workers);
+      return workers;
+    },
+    async close() {
+      await Promise.allSettled(running.map((workers) => workers.close()));
+      await jobs.close();
+      await deleteKeys(redis, `${redisConfig.keyPrefix}*`);
+      await redis.quit();
+      await database.drop();
+      await rm(storageRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** Polls until `check` returns something other than undefined/false; generous, never a threshold. */
+export async function waitFor<T>(
+  description: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 45_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined && result !== false) return result;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const pendingStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused'];
+
+/** Waits until no queue holds a job that is still to run (twice in a row, to let stragglers land). */
+export async function waitForDrained(queues: Record<QueueName, Queue>): Promise<void> {
+  let quietPolls = 0;
+  await waitFor('the queues to drain', async () => {
+    const pending = await Promise.all(
+      queueNames.map((name) => queues[name].getJobCountByTypes(...(pendingStates as JobState[]))),
+    );
+    quietPolls = pending.every((count) => count === 0) ? quietPolls + 1 : 0;
+    return quietPolls >= 3;
+  });
+}
+
+/** Waits until the job reaches one of `states`, then returns it freshly read. */
+export async function waitForJob(
+  queue: Queue,
+  id: string,
+  states: JobState[] = ['completed', 'failed'],
+): Promise<Job> {
+  return waitFor(`job ${id} to be ${states.join(' or ')}`, async () => {
+    const job = await queue.getJob(id);
+    const state = job && (await job.getState());
+    return job && states.includes(state as JobState) ? job : undefined;
+  });
+}
