@@ -163,7 +163,7 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
       };
     }
     expect(res.status).toBe(200);
-    return { bytes: res.body as Buffer, headers: res.headers as Record<string, string> };
+    return { bytes: res.body as Buffer, headers: res.headers };
   }
 
   async function messagesOfFile(fileId: number): Promise<number> {
