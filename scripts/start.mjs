@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm start [-- --migrate]`: set up what is missing, optionally apply pending migrations,
 // then run the service in the foreground.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,8 +22,11 @@ function run(command, commandArgs) {
 
 run(process.execPath, [join(root, 'scripts', 'setup.mjs')]);
 if (migrate) run('pnpm', ['--filter', '@kelisim/db', 'migrate']);
-const service = spawnSync('pnpm', ['--filter', '@kelisim/api', 'start'], {
-  cwd: root,
+// Node runs the service directly (no pnpm/tsx wrapper re-raising signals), so SIGTERM sent to
+// this script (docker stop, kill) drains it and the exit code is the service's own.
+const service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  cwd: join(root, 'apps', 'server'),
   stdio: 'inherit',
 });
-process.exit(service.status ?? 1);
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => service.kill(signal));
+service.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import {
+  chatEnv,
+  databaseEnv,
+  envInt,
+  envOptionalString,
+  jwtEnv,
+  logEnv,
+  parseEnvSections,
+  redisEnv,
+  storageEnv,
+  type Env,
+} from '@kelisim/config';
+import { realtimeEnv } from '@kelisim/realtime';
+import { workerEnv } from '@kelisim/worker';
+
+const defaultWebRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/** The all-in-one node: REST, socket.io and the web client on one port (the Go service's 8080). */
+const serverEnv = z
+  .object({
+    PORT: envInt({ min: 0, max: 65535, default: 8080 }),
+    CHAT_WEB_ROOT: envOptionalString(),
+  })
+  .transform((env) => {
+    const webRoot = env.CHAT_WEB_ROOT ?? defaultWebRoot;
+    return { port: env.PORT, webRoot: existsSync(webRoot) ? webRoot : undefined };
+  });
+
+export function loadServerConfig(env: Env) {
+  return parseEnvSections(
+    {
+      server: serverEnv,
+      realtime: realtimeEnv,
+      worker: workerEnv,
+      chat: chatEnv,
+      database: databaseEnv,
+      redis: redisEnv,
+      jwt: jwtEnv,
+      log: logEnv,
+      storage: storageEnv,
+    },
+    env,
+  );
+}
+
+export type ServerConfig = ReturnType<typeof loadServerConfig>;

@@ -1,0 +1,2 @@
+export { loadServerConfig, type ServerConfig } from './config.js';
+export { startAllInOne, type AllInOne } from './server.js';

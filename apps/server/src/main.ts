@@ -1,0 +1,47 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { createLogger } from '@kelisim/logger';
+import { loadServerConfig } from './config.js';
+import { startAllInOne } from './server.js';
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadServerConfig(process.env);
+  const logger = createLogger(config.log, { service: 'server', nodeId: config.chat.nodeId });
+  const node = await startAllInOne(config, logger);
+  node.httpServer.listen(config.server.port);
+  await once(node.httpServer, 'listening');
+  logger.info(
+    { port: (node.httpServer.address() as AddressInfo).port, web: config.server.webRoot ?? null },
+    'kelisim listening',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.realtime.shutdownTimeoutMs + 15_000).unref();
+    await node.stop();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
+  } else {
+    process.stderr.write(
+      `kelisim failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import express from 'express';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { createApp } from '@kelisim/api';
+import { createTokenVerifier } from '@kelisim/auth';
+import { createDb } from '@kelisim/db';
+import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
+import type { Logger } from '@kelisim/logger';
+import { createGateway } from '@kelisim/realtime';
+import {
+  createDomainContext,
+  createPresence,
+  createRedis,
+  createSocketAdapter,
+} from '@kelisim/redis';
+import { createStorage } from '@kelisim/storage';
+import { createProcessors, startWorkers } from '@kelisim/worker';
+import type { ServerConfig } from './config.js';
+
+export interface AllInOne {
+  httpServer: HttpServer;
+  /** Not ready, sockets moved elsewhere, active jobs finished, connections closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One process with every role: REST under /api, socket.io under /socket.io, the worker, and the
+ * web client at /. Several of them on the same MySQL and Redis form a cluster.
+ */
+export async function startAllInOne(config: ServerConfig, logger: Logger): Promise<AllInOne> {
+  const db = createDb(config.database);
+  const redis = createRedis(config.redis);
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
+  const connection = bullConnection(config.redis);
+  const prefix = bullPrefix(config.redis);
+  const jobs = createJobQueues(connection, prefix, logger);
+  const storage = createStorage(config.storage);
+  const verifyToken = createTokenVerifier(config.jwt);
+  const healthChecks = { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() };
+
+  const web = express();
+  web.disable('x-powered-by');
+  const httpServer = createServer(web);
+  const gateway = createGateway({
+    httpServer,
+    db,
+    redis,
+    adapter: socketAdapter.adapter,
+    presence: createPresence(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      ttlMs: config.realtime.presenceTtlMs,
+    }),
+    verifyToken,
+    domain: (events) =>
+      createDomainContext({
+        db,
+        redis,
+        events,
+        jobs,
+        chat: config.chat,
+        keyPrefix: config.redis.keyPrefix,
+      }),
+    logger,
+    settings: config.realtime,
+    corsOrigins: config.chat.corsOrigins,
+    keyPrefix: config.redis.keyPrefix,
+  });
+  const api = createApp({
+    logger,
+    verifyToken,
+    corsOrigins: config.chat.corsOrigins,
+    isDraining: () => gateway.isDraining(),
+    healthChecks,
+    domain: gateway.ctx,
+    files: {
+      storage,
+      maxFileSize: config.storage.maxFileSize,
+      downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
+    },
+  });
+  if (config.server.webRoot) {
+    web.use(express.static(config.server.webRoot, { index: 'index.html', maxAge: '1h' }));
+  } else {
+    web.get('/', (_req, res) => {
+      res.type('html').send(landingPage);
+    });
+  }
+  web.use(api);
+
+  const workers = await startWorkers({
+    connection,
+    prefix,
+    queues: jobs.queues,
+    processors: createProcessors({ ctx: gateway.ctx, storage, logger }),
+    logger,
+    concurrency: config.worker.concurrency,
+    reconcileIntervalMs: config.worker.reconcileIntervalMs,
+  });
+
+  return {
+    httpServer,
+    async stop() {
+      await gateway.drain();
+      await workers.close();
+      await gateway.close();
+      httpServer.closeAllConnections();
+      await Promise.allSettled([
+        socketAdapter.close(),
+        jobs.close(),
+        db.$disconnect(),
+        redis.quit(),
+      ]);
+    },
+  };
+}
+
+/** Shown at / until a web client build is present (CHAT_WEB_ROOT, or apps/web/dist). */
+const landingPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Kelisim Chat</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>Kelisim Chat is running</h1>
+<ul>
+<li>REST API: <code>/api</code> (<a href="/api/openapi.json">OpenAPI document</a>)</li>
+<li>socket.io: <code>/socket.io</code></li>
+<li>Health: <a href="/health/ready">/health/ready</a></li>
+</ul>
+</body></html>`;
