@@ -6,7 +6,13 @@ import type { VerifiedToken } from '@kelisim/auth';
 import { AppError, createOpenApiDocument } from '@kelisim/contracts';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { healthRoutes, type HealthCheck } from '@kelisim/ops';
+import {
+  healthRoutes,
+  httpMetrics,
+  metricsRoute,
+  type HealthCheck,
+  type Metrics,
+} from '@kelisim/ops';
 import { requireUser } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { chatRoutes } from './routes/chats.js';
@@ -20,6 +26,8 @@ export interface ApiDeps {
   healthChecks: Record<string, HealthCheck>;
   isDraining?: () => boolean;
   corsOrigins?: string[];
+  /** Prometheus instruments; with them the app records request latency and serves /metrics. */
+  metrics?: Metrics;
   /** Upload and download endpoints; without storage they answer 404. */
   files?: FileRoutesOptions;
 }
@@ -36,6 +44,10 @@ export function createApp(deps: ApiDeps): express.Express {
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
+  if (deps.metrics) {
+    app.use(httpMetrics(deps.metrics));
+    app.get('/metrics', metricsRoute(deps.metrics));
+  }
   app.use(healthRoutes(deps.healthChecks, deps.isDraining ?? (() => false)));
 
   const origins = deps.corsOrigins ?? ['*'];

@@ -5,6 +5,12 @@ import { createTokenVerifier } from '@kelisim/auth';
 import { createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import type { Logger } from '@kelisim/logger';
+import {
+  countingPublisher,
+  createMetrics,
+  registerQueueGauge,
+  registerSocketGauge,
+} from '@kelisim/ops';
 import { createGateway } from '@kelisim/realtime';
 import {
   createDomainContext,
@@ -28,8 +34,12 @@ export interface AllInOne {
  */
 export async function startAllInOne(config: ServerConfig, logger: Logger): Promise<AllInOne> {
   const db = createDb(config.database);
+  const metrics = createMetrics({ service: 'server' });
   const redis = createRedis(config.redis);
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  redis.on('error', (error) => {
+    metrics.dependencyErrors.inc({ dependency: 'redis' });
+    logger.warn({ err: error }, 'redis connection error');
+  });
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
   const connection = bullConnection(config.redis);
   const prefix = bullPrefix(config.redis);
@@ -55,7 +65,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
       createDomainContext({
         db,
         redis,
-        events,
+        events: countingPublisher(events, metrics),
         jobs,
         chat: config.chat,
         keyPrefix: config.redis.keyPrefix,
@@ -65,7 +75,10 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
     corsOrigins: config.chat.corsOrigins,
     keyPrefix: config.redis.keyPrefix,
   });
+  registerSocketGauge(metrics, () => gateway.io.of('/').sockets.size);
+  registerQueueGauge(metrics, jobs.queues);
   const api = createApp({
+    metrics,
     logger,
     verifyToken,
     corsOrigins: config.chat.corsOrigins,

@@ -1,1 +1,11 @@
 export { healthRoutes, type HealthCheck } from './health.js';
+export {
+  countingPublisher,
+  createMetrics,
+  httpMetrics,
+  metricsRoute,
+  queueStates,
+  registerQueueGauge,
+  registerSocketGauge,
+  type Metrics,
+} from './metrics.js';

@@ -120,8 +120,13 @@ describe('pnpm start -- --migrate', () => {
         chat_id: chat.id,
         content: 'one port for all',
       });
-      socket.close();
       expect(ack).toMatchObject({ ok: true, message: { seq: 1, content: 'one port for all' } });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      socket.close();
+      expect(metrics).toMatch(/^kelisim_sockets_connected\{[^}]*\} 1$/m);
+      expect(metrics).toMatch(/kelisim_events_published_total\{[^}]*event="new_message"[^}]*\} 1/);
+      expect(metrics).toMatch(/kelisim_http_request_duration_seconds_count\{[^}]*route="\/api\/chats"/);
+      expect(metrics).toMatch(/kelisim_queue_jobs\{[^}]*queue="files"/);
     } finally {
       child.kill('SIGTERM');
     }

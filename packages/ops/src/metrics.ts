@@ -1,0 +1,108 @@
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
+import type { Audience, EventPublisher } from '@kelisim/domain';
+
+/** The Prometheus instruments every process shares; each process registers what it has. */
+export interface Metrics {
+  registry: Registry;
+  httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  eventsPublished: Counter<'event'>;
+  dependencyErrors: Counter<'dependency'>;
+}
+
+export function createMetrics(labels: Record<string, string> = {}): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'kelisim_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    eventsPublished: new Counter({
+      name: 'kelisim_events_published_total',
+      help: 'Realtime events pushed by this process (new_message counts messages sent).',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    dependencyErrors: new Counter({
+      name: 'kelisim_dependency_errors_total',
+      help: 'Connection errors reported by Redis or the database.',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** Times every request; the route label is the matched pattern, never the raw URL (no ids). */
+export function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const stop = metrics.httpRequestDuration.startTimer();
+    res.once('finish', () => {
+      const pattern = (req.route as { path?: string } | undefined)?.path;
+      const route = pattern ? `${req.baseUrl}${pattern}` : 'unmatched';
+      stop({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+export function metricsRoute(metrics: Metrics): RequestHandler {
+  return async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}
+
+/** Counts what a publisher pushes, by event name. */
+export function countingPublisher(publisher: EventPublisher, metrics: Metrics): EventPublisher {
+  return {
+    publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]) {
+      metrics.eventsPublished.inc({ event });
+      publisher.publish(audience, event, payload);
+    },
+    joinChat: (userIds, chatId) => publisher.joinChat(userIds, chatId),
+    leaveChat: (userIds, chatId) => publisher.leaveChat(userIds, chatId),
+  };
+}
+
+/** `kelisim_sockets_connected`: live socket.io connections on this node, read on scrape. */
+export function registerSocketGauge(metrics: Metrics, count: () => number): void {
+  new Gauge({
+    name: 'kelisim_sockets_connected',
+    help: 'socket.io connections on this node.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(count());
+    },
+  });
+}
+
+/** The job states exported as `kelisim_queue_jobs{queue,state}`. */
+export const queueStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
+interface CountableQueue {
+  getJobCounts(...states: string[]): Promise<Record<string, number>>;
+}
+
+/** `kelisim_queue_jobs{queue,state}`: BullMQ queue depths, read from Redis on every scrape. */
+export function registerQueueGauge(metrics: Metrics, queues: Record<string, CountableQueue>): void {
+  new Gauge({
+    name: 'kelisim_queue_jobs',
+    help: 'Jobs per BullMQ queue and state, read from Redis on every scrape.',
+    labelNames: ['queue', 'state'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      await Promise.all(
+        Object.entries(queues).map(async ([name, queue]) => {
+          const counts = await queue.getJobCounts(...queueStates);
+          for (const state of queueStates) this.set({ queue: name, state }, counts[state] ?? 0);
+        }),
+      );
+    },
+  });
+}
