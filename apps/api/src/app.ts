@@ -2,7 +2,7 @@ import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
-import type { VerifiedToken } from '@kelisim/auth';
+import type { Authenticate } from '@kelisim/auth';
 import { AppError, createOpenApiDocument } from '@kelisim/contracts';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -21,7 +21,7 @@ import { messageRoutes } from './routes/messages.js';
 
 export interface ApiDeps {
   domain: DomainContext;
-  verifyToken: (token: string) => VerifiedToken;
+  verifyToken: Authenticate;
   logger: Logger;
   healthChecks: Record<string, HealthCheck>;
   isDraining?: () => boolean;

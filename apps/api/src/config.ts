@@ -10,6 +10,7 @@ import {
   storageEnv,
   type Env,
 } from '@kelisim/config';
+import { webhookEnv } from '@kelisim/jobs';
 
 const apiEnv = z
   .object({ PORT: envInt({ min: 0, max: 65535, default: 8080 }) })
@@ -25,6 +26,7 @@ export function loadApiConfig(env: Env) {
       jwt: jwtEnv,
       log: logEnv,
       storage: storageEnv,
+      webhooks: webhookEnv,
     },
     env,
   );

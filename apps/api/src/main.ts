@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createTokenVerifier } from '@kelisim/auth';
+import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
 import { ConfigError, loadDotEnv } from '@kelisim/config';
-import { createDb } from '@kelisim/db';
+import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import { createStorage } from '@kelisim/storage';
@@ -18,12 +18,21 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const sockets = createSocketPublisher(redis, config.redis, config.chat, logger);
-  const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger);
+  const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
+    webhooks: config.webhooks,
+  });
+  const laravelCache = config.jwt.blacklist?.enabled
+    ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
+    : undefined;
+  laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
 
   let draining = false;
   const app = createApp({
     logger,
-    verifyToken: createTokenVerifier(config.jwt),
+    verifyToken: createAuthenticator(config.jwt, {
+      laravelCache,
+      sanctumTokens: createSanctumTokenStore(db),
+    }),
     corsOrigins: config.chat.corsOrigins,
     isDraining: () => draining,
     files: {
@@ -55,7 +64,13 @@ async function main(): Promise<void> {
     const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
     await once(server, 'close');
     clearTimeout(forced);
-    await Promise.allSettled([sockets.close(), jobs.close(), db.$disconnect(), redis.quit()]);
+    await Promise.allSettled([
+      sockets.close(),
+      jobs.close(),
+      db.$disconnect(),
+      redis.quit(),
+      laravelCache?.quit(),
+    ]);
     logger.info('stopped');
     // Lingering timers (socket.io's polling timeouts, pools) must not keep a stopped node alive.
     logger.flush();

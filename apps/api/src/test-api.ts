@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import supertest from 'supertest';
-import { createTokenVerifier } from '@kelisim/auth';
+import { createAuthenticator, type CacheReader } from '@kelisim/auth';
+import type { JwtConfig } from '@kelisim/config';
+import { createSanctumTokenStore } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import { createRedis, createRedisRateLimiter } from '@kelisim/redis';
 import {
@@ -31,6 +33,9 @@ export async function createApiHarness(
     messageMaxLength?: number;
     storage?: Storage;
     maxFileSize?: number;
+    /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
+    jwt?: JwtConfig;
+    laravelCache?: CacheReader;
   } = {},
 ): Promise<ApiHarness> {
   const database = await createTestDatabase(label);
@@ -45,7 +50,10 @@ export async function createApiHarness(
       downloadUrlTtlSeconds: 60,
     },
     logger: silentLogger(),
-    verifyToken: createTokenVerifier(testJwtConfig),
+    verifyToken: createAuthenticator(options.jwt ?? testJwtConfig, {
+      laravelCache: options.laravelCache ?? redis,
+      sanctumTokens: createSanctumTokenStore(database.db),
+    }),
     healthChecks: { database: () => database.db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     domain: {
       db: database.db,

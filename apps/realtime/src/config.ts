@@ -2,13 +2,17 @@ import { z } from 'zod';
 import {
   chatEnv,
   databaseEnv,
+  envBoolean,
   envInt,
+  envOptionalString,
+  envString,
   jwtEnv,
   logEnv,
   parseEnvSections,
   redisEnv,
   type Env,
 } from '@kelisim/config';
+import { webhookEnv } from '@kelisim/jobs';
 
 /** laravel-echo-server listened on 6001; Echo front-ends often still point there. */
 export const realtimeEnv = z
@@ -19,6 +23,13 @@ export const realtimeEnv = z
     CHAT_SOCKET_EVENT_WINDOW: envInt({ min: 1, default: 10 }),
     CHAT_PRESENCE_TTL: envInt({ min: 1, max: 3600, default: 30 }),
     CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
+    // Laravel Echo (laravel-echo-server's roles). `packages/config` reads an empty value as unset,
+    // so an empty REDIS_PREFIX (or none) means "no prefix", Laravel's `'prefix' => ''`.
+    REDIS_PREFIX: envOptionalString(),
+    CHAT_ALLOW_GUESTS: envBoolean(),
+    LARAVEL_AUTH_URL: envOptionalString().pipe(z.url().optional()),
+    LARAVEL_AUTH_TIMEOUT: envInt({ min: 1, max: 60, default: 5 }),
+    CHAT_SOCKET_IO_KEY: envString('socket.io'),
   })
   .transform((env): GatewaySettings => ({
     port: env.REALTIME_PORT,
@@ -29,6 +40,13 @@ export const realtimeEnv = z
     },
     presenceTtlMs: env.CHAT_PRESENCE_TTL * 1000,
     shutdownTimeoutMs: env.CHAT_SHUTDOWN_TIMEOUT * 1000,
+    echo: {
+      broadcastPrefix: env.REDIS_PREFIX ?? '',
+      adapterKey: env.CHAT_SOCKET_IO_KEY,
+      allowGuests: env.CHAT_ALLOW_GUESTS ?? false,
+      laravelAuthUrl: env.LARAVEL_AUTH_URL,
+      laravelAuthTimeoutMs: env.LARAVEL_AUTH_TIMEOUT * 1000,
+    },
   }));
 
 export interface GatewaySettings {
@@ -41,6 +59,20 @@ export interface GatewaySettings {
   presenceTtlMs: number;
   /** How long a draining node waits for its sockets to move elsewhere before closing. */
   shutdownTimeoutMs: number;
+  /** Laravel Echo; without it no broadcasts are ingested, guests and Laravel auth are off. */
+  echo?: EchoSettings;
+}
+
+export interface EchoSettings {
+  /** Laravel's REDIS_PREFIX: its broadcasts arrive on `<prefix><channel>`. May be empty. */
+  broadcastPrefix: string;
+  /** The socket.io adapter's key (CHAT_SOCKET_IO_KEY): its channels are never broadcasts. */
+  adapterKey: string;
+  /** Sockets without any token connect as guests: public channels only. */
+  allowGuests: boolean;
+  /** Laravel's `/broadcasting/auth`, for private and presence channels other than chats'. */
+  laravelAuthUrl?: string | undefined;
+  laravelAuthTimeoutMs: number;
 }
 
 export function loadRealtimeConfig(env: Env) {
@@ -52,6 +84,7 @@ export function loadRealtimeConfig(env: Env) {
       redis: redisEnv,
       jwt: jwtEnv,
       log: logEnv,
+      webhooks: webhookEnv,
     },
     env,
   );

@@ -1,10 +1,12 @@
 import type { Event } from 'socket.io';
 import type { RateLimiter } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
+import { echoClientEvents } from './echo/index.js';
 import { ackOf } from './respond.js';
 import type { ChatSocket } from './types.js';
 
-const knownEvents = new Set(['send_message', 'typing', 'mark_read', 'sync']);
+const chatEvents = new Set(['send_message', 'typing', 'mark_read', 'sync']);
+const knownEvents = new Set([...chatEvents, ...Object.values(echoClientEvents)]);
 
 /** Refused events beyond this many in a row mean a flooding client: it gets disconnected. */
 const refusalsBeforeDisconnect = 20;
@@ -21,7 +23,10 @@ export function guardEvents(
   let refusalsInARow = 0;
   return ([event, ...args]: Event, next: (error?: Error) => void) => {
     const reply = ackOf(args);
-    const refuse = (code: 'validation_failed' | 'rate_limited', message: string) => {
+    const refuse = (
+      code: 'validation_failed' | 'rate_limited' | 'unauthenticated',
+      message: string,
+    ) => {
       const error = { code, message };
       if (reply) reply({ ok: false, error });
       else socket.emit('error', error);
@@ -30,9 +35,14 @@ export function guardEvents(
       refuse('validation_failed', `Unknown event "${String(event).slice(0, 64)}".`);
       return;
     }
+    const { guest } = socket.data;
+    if (guest && chatEvents.has(event)) {
+      refuse('unauthenticated', 'Guests can only subscribe to public channels.');
+      return;
+    }
     void Promise.all([
       limits.perSocket.consume(socket.id),
-      limits.perUser.consume(String(socket.data.userId)),
+      guest ? { allowed: true } : limits.perUser.consume(String(socket.data.userId)),
     ]).then(
       ([socketLimit, userLimit]) => {
         if (socketLimit.allowed && userLimit.allowed) {

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import type { VerifiedToken } from '@kelisim/auth';
+import type { Authenticate } from '@kelisim/auth';
 import type { Db } from '@kelisim/db';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -12,6 +12,7 @@ import {
   type SocketAdapter,
 } from '@kelisim/redis';
 import type { GatewaySettings } from './config.js';
+import { createEcho } from './echo/index.js';
 import { guardEvents } from './event-guard.js';
 import { registerChatEvents } from './handlers/chat-events.js';
 import { authenticateHandshake, originAllowed } from './handshake.js';
@@ -25,7 +26,8 @@ export interface GatewayDeps {
   redis: Redis;
   adapter: SocketAdapter['adapter'];
   presence: Presence;
-  verifyToken: (token: string) => VerifiedToken;
+  /** jwt-auth JWTs and, when enabled, Sanctum tokens. */
+  verifyToken: Authenticate;
   /** Builds the domain context around the gateway's own publisher. */
   domain: (events: DomainContext['events']) => DomainContext;
   logger: Logger;
@@ -37,6 +39,8 @@ export interface GatewayDeps {
 export interface Gateway {
   io: ChatServer;
   ctx: DomainContext;
+  /** Settles once Laravel's broadcasts are being received; listen after it. */
+  ready(): Promise<void>;
   isDraining(): boolean;
   /** Stops accepting sockets and moves the connected ones elsewhere (they reconnect). */
   drain(): Promise<void>;
@@ -70,14 +74,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.presence,
     deps.db,
     ctx.events,
+    ctx.jobs,
     settings.presenceTtlMs,
     logger,
   );
 
-  io.use(authenticateHandshake(deps.db, deps.verifyToken, logger));
+  const echo = createEcho({
+    io,
+    ctx,
+    redis: deps.redis,
+    keyPrefix: deps.keyPrefix,
+    settings: settings.echo,
+    presenceTtlMs: settings.presenceTtlMs,
+    logger,
+  });
+
+  io.use(
+    authenticateHandshake(deps.db, deps.verifyToken, logger, { allowGuests: echo.allowGuests }),
+  );
   io.on('connection', (socket) => {
     const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
     socket.use(guardEvents(socket, eventLimits, socketLogger));
+    echo.connected(socket, socketLogger);
+    if (socket.data.guest) return;
     registerChatEvents(socket, ctx, socketLogger);
     presence.connected(socket);
   });
@@ -85,6 +104,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     io,
     ctx,
+    ready: () => echo.ready(),
     isDraining: () => draining,
     async drain() {
       draining = true;
@@ -99,12 +119,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         socket.conn.close();
       }
       await waitUntil(() => io.of('/').sockets.size === 0, settings.shutdownTimeoutMs);
-      await presence.settled();
+      await Promise.all([presence.settled(), echo.settled()]);
     },
     async close() {
       presence.stop();
+      echo.stop();
       await io.close();
-      await presence.settled();
+      await Promise.all([presence.settled(), echo.close()]);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ExtendedError } from 'socket.io';
-import { bearerToken, type VerifiedToken } from '@kelisim/auth';
+import { bearerToken, type Authenticate } from '@kelisim/auth';
 import { AppError, rooms } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
 import { authenticateUser } from '@kelisim/domain';
@@ -8,19 +8,26 @@ import type { Logger } from '@kelisim/logger';
 import type { ChatSocket } from './types.js';
 
 /**
- * Authenticates the handshake (auth.token, the seed's ?token=, or a Bearer header) and puts the
- * socket in its user room and all its chat rooms before the client sees `connect`.
+ * Authenticates the handshake (auth.token, the seed's ?token=, a Bearer header, or Laravel Echo's
+ * `auth.headers.Authorization`) and puts the socket in its user room and all its chat rooms before
+ * the client sees `connect`. With `allowGuests`, a handshake without any credentials connects as
+ * a guest (no rooms); wrong credentials are refused all the same.
  */
 export function authenticateHandshake(
   db: Db,
-  verifyToken: (token: string) => VerifiedToken,
+  verifyToken: Authenticate,
   logger: Logger,
+  options: { allowGuests?: boolean } = {},
 ) {
   const authenticate = async (socket: ChatSocket, next: (error?: ExtendedError) => void) => {
     try {
       const token = handshakeToken(socket);
+      if (token === undefined && options.allowGuests) {
+        socket.data.guest = true;
+        return next();
+      }
       if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
-      const { userId } = verifyToken(token);
+      const { userId } = await verifyToken(token);
       const user = await authenticateUser(db, userId);
       socket.data.userId = userId;
       socket.data.user = user;
@@ -41,12 +48,25 @@ export function authenticateHandshake(
     void authenticate(socket, next);
 }
 
+/** The token; `''` when credentials were sent but hold none; undefined when none were sent. */
 function handshakeToken(socket: ChatSocket): string | undefined {
   const { auth, query, headers } = socket.handshake;
   const fromAuth: unknown = (auth as Record<string, unknown>).token;
   if (typeof fromAuth === 'string' && fromAuth) return fromAuth;
   if (typeof query.token === 'string' && query.token) return query.token;
-  return bearerToken(headers.authorization);
+  const authorization = echoAuthorization(auth) ?? headers.authorization;
+  if (authorization === undefined) return undefined;
+  return bearerToken(authorization) ?? '';
+}
+
+/** laravel-echo hands its options to io(): `auth: {headers: {Authorization: 'Bearer …'}}`. */
+function echoAuthorization(auth: object): string | undefined {
+  const echoHeaders: unknown = (auth as Record<string, unknown>).headers;
+  if (typeof echoHeaders !== 'object' || echoHeaders === null) return undefined;
+  for (const [name, value] of Object.entries(echoHeaders)) {
+    if (name.toLowerCase() === 'authorization' && typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 /** The client gets `connect_error` with `message` and `data.code`. */

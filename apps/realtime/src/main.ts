@@ -2,9 +2,9 @@ import express from 'express';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTokenVerifier } from '@kelisim/auth';
+import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
 import { ConfigError, loadDotEnv } from '@kelisim/config';
-import { createDb } from '@kelisim/db';
+import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import { healthRoutes } from '@kelisim/ops';
@@ -25,7 +25,13 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
-  const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger);
+  const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
+    webhooks: config.webhooks,
+  });
+  const laravelCache = config.jwt.blacklist?.enabled
+    ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
+    : undefined;
+  laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
 
   const app = express();
   const httpServer = createServer(app);
@@ -38,7 +44,10 @@ async function main(): Promise<void> {
       keyPrefix: config.redis.keyPrefix,
       ttlMs: config.realtime.presenceTtlMs,
     }),
-    verifyToken: createTokenVerifier(config.jwt),
+    verifyToken: createAuthenticator(config.jwt, {
+      laravelCache,
+      sanctumTokens: createSanctumTokenStore(db),
+    }),
     domain: (events) =>
       createDomainContext({
         db,
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
     ),
   );
 
+  await gateway.ready();
   httpServer.listen(config.realtime.port);
   await once(httpServer, 'listening');
   logger.info({ port: (httpServer.address() as AddressInfo).port }, 'realtime listening');
@@ -74,7 +84,13 @@ async function main(): Promise<void> {
     }, config.realtime.shutdownTimeoutMs + 5_000).unref();
     await gateway.drain();
     await gateway.close();
-    await Promise.allSettled([socketAdapter.close(), jobs.close(), db.$disconnect(), redis.quit()]);
+    await Promise.allSettled([
+      socketAdapter.close(),
+      jobs.close(),
+      db.$disconnect(),
+      redis.quit(),
+      laravelCache?.quit(),
+    ]);
     clearTimeout(forced);
     logger.info('stopped');
     // Lingering timers (socket.io's polling timeouts, pools) must not keep a stopped node alive.

@@ -1,6 +1,6 @@
 import { chatIdsOfRooms } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import type { EventPublisher } from '@kelisim/domain';
+import type { EventPublisher, JobQueue } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import type { Presence, PresenceChange } from '@kelisim/redis';
 import type { ChatServer, ChatSocket } from './types.js';
@@ -14,6 +14,7 @@ export function trackPresence(
   presence: Presence,
   db: Db,
   events: EventPublisher,
+  jobs: JobQueue,
   ttlMs: number,
   logger: Logger,
 ) {
@@ -27,12 +28,14 @@ export function trackPresence(
   };
 
   const announceOffline = (change: PresenceChange, chatIds: number[]) => {
-    if (chatIds.length === 0) return;
-    events.publish({ chatIds }, 'presence', {
+    const offline = {
       user_id: change.userId,
       status: 'offline',
       last_seen_at: change.lastSeenAt.toISOString(),
-    });
+    } as const;
+    jobs.notifyLaravel('presence.changed', offline);
+    if (chatIds.length === 0) return;
+    events.publish({ chatIds }, 'presence', offline);
   };
 
   const heartbeat = setInterval(() => {
@@ -64,6 +67,13 @@ export function trackPresence(
     connected(socket: ChatSocket): void {
       const { userId } = socket.data;
       const connecting = presence.connect(userId, socket.id).then((first) => {
+        if (first) {
+          jobs.notifyLaravel('presence.changed', {
+            user_id: userId,
+            status: 'online',
+            last_seen_at: null,
+          });
+        }
         const chatIds = chatIdsOfRooms(socket.rooms);
         if (first && chatIds.length > 0) {
           events.publish({ chatIds }, 'presence', {

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { createTokenVerifier } from '@kelisim/auth';
+import { createAuthenticator, type CacheReader } from '@kelisim/auth';
+import type { JwtConfig } from '@kelisim/config';
+import { createSanctumTokenStore } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import {
   createDomainContext,
@@ -35,6 +37,9 @@ export async function startTestGateway(
     settings?: Partial<GatewaySettings>;
     corsOrigins?: string[];
     messageMaxLength?: number;
+    /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
+    jwt?: JwtConfig;
+    laravelCache?: CacheReader;
   } = {},
 ): Promise<GatewayHarness> {
   const database = await createTestDatabase(label);
@@ -64,7 +69,10 @@ export async function startTestGateway(
       keyPrefix: redisConfig.keyPrefix,
       ttlMs: settings.presenceTtlMs,
     }),
-    verifyToken: createTokenVerifier(testJwtConfig),
+    verifyToken: createAuthenticator(options.jwt ?? testJwtConfig, {
+      laravelCache: options.laravelCache ?? redis,
+      sanctumTokens: createSanctumTokenStore(database.db),
+    }),
     domain: (events) =>
       createDomainContext({
         db: database.db,

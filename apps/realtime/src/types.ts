@@ -2,8 +2,12 @@ import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, UserSummary } from '@kelisim/contracts';
 
 export interface SocketData {
+  /** Unset for guests. */
   userId: number;
+  /** Unset for guests. */
   user: UserSummary;
+  /** Connected without a token (CHAT_ALLOW_GUESTS): Echo's public channels only. */
+  guest?: boolean;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;

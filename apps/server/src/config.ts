@@ -13,6 +13,7 @@ import {
   storageEnv,
   type Env,
 } from '@kelisim/config';
+import { webhookEnv } from '@kelisim/jobs';
 import { realtimeEnv } from '@kelisim/realtime';
 import { workerEnv } from '@kelisim/worker';
 
@@ -41,6 +42,7 @@ export function loadServerConfig(env: Env) {
       jwt: jwtEnv,
       log: logEnv,
       storage: storageEnv,
+      webhooks: webhookEnv,
     },
     env,
   );

@@ -1,8 +1,8 @@
 import express from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createApp } from '@kelisim/api';
-import { createTokenVerifier } from '@kelisim/auth';
-import { createDb } from '@kelisim/db';
+import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
+import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import type { Logger } from '@kelisim/logger';
 import {
@@ -43,23 +43,31 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
   const connection = bullConnection(config.redis);
   const prefix = bullPrefix(config.redis);
-  const jobs = createJobQueues(connection, prefix, logger);
+  const jobs = createJobQueues(connection, prefix, logger, { webhooks: config.webhooks });
   const storage = createStorage(config.storage);
-  const verifyToken = createTokenVerifier(config.jwt);
+  const laravelCache = config.jwt.blacklist?.enabled
+    ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
+    : undefined;
+  laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
+  const verifyToken = createAuthenticator(config.jwt, {
+    laravelCache,
+    sanctumTokens: createSanctumTokenStore(db),
+  });
   const healthChecks = { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() };
 
   const web = express();
   web.disable('x-powered-by');
   const httpServer = createServer(web);
+  const presence = createPresence(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    ttlMs: config.realtime.presenceTtlMs,
+  });
   const gateway = createGateway({
     httpServer,
     db,
     redis,
     adapter: socketAdapter.adapter,
-    presence: createPresence(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      ttlMs: config.realtime.presenceTtlMs,
-    }),
+    presence,
     verifyToken,
     domain: (events) =>
       createDomainContext({
@@ -100,11 +108,17 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
   }
   web.use(api);
 
+  await gateway.ready(); // Laravel broadcasts are subscribed before the node serves anyone
   const workers = await startWorkers({
     connection,
     prefix,
     queues: jobs.queues,
-    processors: createProcessors({ ctx: gateway.ctx, storage, logger }),
+    processors: createProcessors({
+      ctx: gateway.ctx,
+      storage,
+      logger,
+      webhooks: { settings: config.webhooks, presence },
+    }),
     logger,
     concurrency: config.worker.concurrency,
     reconcileIntervalMs: config.worker.reconcileIntervalMs,
@@ -122,6 +136,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
         jobs.close(),
         db.$disconnect(),
         redis.quit(),
+        laravelCache?.quit(),
       ]);
     },
   };

@@ -9,6 +9,7 @@ import {
   storageEnv,
   type Env,
 } from '@kelisim/config';
+import { webhookEnv } from '@kelisim/jobs';
 
 export const workerEnv = z
   .object({
@@ -39,6 +40,7 @@ export function loadWorkerConfig(env: Env) {
       database: databaseEnv,
       redis: redisEnv,
       storage: storageEnv,
+      webhooks: webhookEnv,
       log: logEnv,
     },
     env,

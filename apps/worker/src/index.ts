@@ -2,6 +2,12 @@ export { loadWorkerConfig, workerEnv, type WorkerConfig, type WorkerSettings } f
 export { createWorkerHttp, metricStates } from './http.js';
 export { createProcessors, isFinalAttempt, type Processors } from './processors/index.js';
 export {
+  deliverWebhook,
+  signWebhook,
+  webhookHeaders,
+  type WebhookDeliveryDeps,
+} from './processors/deliver-webhook.js';
+export {
   dispatcher,
   reconcileSchedulerId,
   startWorkers,

@@ -4,7 +4,12 @@ import { ConfigError, loadDotEnv } from '@kelisim/config';
 import { createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
-import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
+import {
+  createDomainContext,
+  createPresence,
+  createRedis,
+  createSocketPublisher,
+} from '@kelisim/redis';
 import { createStorage } from '@kelisim/storage';
 import { loadWorkerConfig } from './config.js';
 import { createWorkerHttp } from './http.js';
@@ -21,7 +26,7 @@ async function main(): Promise<void> {
   const sockets = createSocketPublisher(redis, config.redis, config.chat, logger);
   const connection = bullConnection(config.redis);
   const prefix = bullPrefix(config.redis);
-  const jobs = createJobQueues(connection, prefix, logger);
+  const jobs = createJobQueues(connection, prefix, logger, { webhooks: config.webhooks });
   const ctx = createDomainContext({
     db,
     redis,
@@ -44,7 +49,16 @@ async function main(): Promise<void> {
     connection,
     prefix,
     queues: jobs.queues,
-    processors: createProcessors({ ctx, storage: createStorage(config.storage), logger }),
+    processors: createProcessors({
+      ctx,
+      storage: createStorage(config.storage),
+      logger,
+      webhooks: {
+        settings: config.webhooks,
+        // Only read here (who is online); the TTL matters to the gateways that write presence.
+        presence: createPresence(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: 30_000 }),
+      },
+    }),
     logger,
     concurrency: config.worker.concurrency,
     reconcileIntervalMs: config.worker.reconcileIntervalMs,
@@ -54,6 +68,7 @@ async function main(): Promise<void> {
       port: (server.address() as AddressInfo).port,
       concurrency: config.worker.concurrency,
       reconcileIntervalMs: config.worker.reconcileIntervalMs,
+      webhooks: config.webhooks.enabled ? new URL(config.webhooks.url).origin : 'off',
     },
     'worker started',
   );

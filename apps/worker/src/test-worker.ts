@@ -10,11 +10,12 @@ import {
   bullPrefix,
   createJobQueues,
   queueNames,
+  type EnabledWebhookSettings,
   type JobQueues,
   type QueueName,
 } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
-import { createDomainContext, createRedis } from '@kelisim/redis';
+import { createDomainContext, createPresence, createRedis, type Presence } from '@kelisim/redis';
 import { createLocalStorage } from '@kelisim/storage';
 import {
   createTestDatabase,
@@ -36,6 +37,8 @@ export interface WorkerHarness {
   jobs: JobQueues;
   queues: Record<QueueName, Queue>;
   publisher: RecordingPublisher;
+  /** Cluster presence in the test's namespace (who the webhooks count as online). */
+  presence: Presence;
   ctx: DomainContext;
   processors: Processors;
   /** Starts workers in this process; `close()` stops whichever are still running. */
@@ -43,15 +46,31 @@ export interface WorkerHarness {
   close(): Promise<void>;
 }
 
+export interface WorkerHarnessOptions {
+  /** Webhooks on, sent there; off (nothing queued) when unset. */
+  webhooks?: EnabledWebhookSettings;
+  /** First retry wait of a failed webhook (it doubles each time); short in tests. */
+  webhookRetryDelayMs?: number;
+}
+
 /** A worker's world of its own: database, Redis namespace, BullMQ prefix and producer. */
-export async function createWorkerHarness(label: string): Promise<WorkerHarness> {
+export async function createWorkerHarness(
+  label: string,
+  options: WorkerHarnessOptions = {},
+): Promise<WorkerHarness> {
   const database = await createTestDatabase(label);
   const redisConfig = testRedisConfig();
   const redis = createRedis(redisConfig);
   const logger = silentLogger();
   const connection = bullConnection(redisConfig);
   const prefix = bullPrefix(redisConfig);
-  const jobs = createJobQueues(connection, prefix, logger);
+  const jobs = createJobQueues(connection, prefix, logger, {
+    webhooks: {
+      enabled: options.webhooks !== undefined,
+      retryDelayMs: options.webhookRetryDelayMs,
+    },
+  });
+  const presence = createPresence(redis, { keyPrefix: redisConfig.keyPrefix, ttlMs: 30_000 });
   const publisher = new RecordingPublisher();
   const ctx = createDomainContext({
     db: database.db,
@@ -62,7 +81,12 @@ export async function createWorkerHarness(label: string): Promise<WorkerHarness>
     keyPrefix: redisConfig.keyPrefix,
   });
   const storageRoot = await mkdtemp(path.join(tmpdir(), 'kelisim-worker-'));
-  const processors = createProcessors({ ctx, storage: createLocalStorage(storageRoot), logger });
+  const processors = createProcessors({
+    ctx,
+    storage: createLocalStorage(storageRoot),
+    logger,
+    webhooks: { settings: options.webhooks ?? { enabled: false }, presence },
+  });
   const running: Workers[] = [];
 
   return {
@@ -74,6 +98,7 @@ export async function createWorkerHarness(label: string): Promise<WorkerHarness>
     jobs,
     queues: jobs.queues,
     publisher,
+    presence,
     ctx,
     processors,
     async start(options = {}) {

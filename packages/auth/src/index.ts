@@ -1,4 +1,12 @@
 export {
+  createAuthenticator,
+  type Authenticate,
+  type Authenticated,
+  type AuthenticatorPorts,
+} from './authenticate.js';
+export { blacklistRedisConfig, type CacheReader } from './jwt-blacklist.js';
+export type { SanctumTokenRow, SanctumTokenStore } from './sanctum.js';
+export {
   MAX_TOKEN_LENGTH,
   bearerToken,
   createTokenVerifier,

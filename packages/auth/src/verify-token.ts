@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { JwtConfig } from '@kelisim/config';
-import { AppError } from '@kelisim/contracts';
+import { invalidToken, tokenMessages, unauthenticated } from './auth-errors.js';
 
 /** The claims tymon/jwt-auth (and its php-open-source-saver fork) put in a token. */
 export interface LaravelClaims {
@@ -22,12 +22,6 @@ export interface VerifiedToken {
 
 /** Real tokens are a few hundred bytes; anything this large is not worth parsing. */
 export const MAX_TOKEN_LENGTH = 8 * 1024;
-
-const messages = {
-  expired: 'Token has expired.',
-  notYetValid: 'Token is not yet valid.',
-  invalid: 'Token is invalid.',
-} as const;
 
 export function createTokenVerifier(config: JwtConfig): (token: string) => VerifiedToken {
   const key = verificationKey(config);
@@ -92,8 +86,10 @@ function verifySignatureAndTimes(
   try {
     return jwt.verify(token, key, options);
   } catch (error) {
-    if (error instanceof jwt.TokenExpiredError) throw unauthenticated(messages.expired, error);
-    if (error instanceof jwt.NotBeforeError) throw unauthenticated(messages.notYetValid, error);
+    if (error instanceof jwt.TokenExpiredError) throw unauthenticated(tokenMessages.expired, error);
+    if (error instanceof jwt.NotBeforeError) {
+      throw unauthenticated(tokenMessages.notYetValid, error);
+    }
     throw invalidToken(error);
   }
 }
@@ -114,12 +110,4 @@ function parseUserIdOrThrow(sub: unknown): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function invalidToken(cause?: unknown): AppError {
-  return unauthenticated(messages.invalid, cause);
-}
-
-function unauthenticated(message: string, cause?: unknown): AppError {
-  return new AppError('unauthenticated', message, cause === undefined ? {} : { cause });
 }

@@ -80,6 +80,38 @@ describe('configuration from the environment', () => {
     expect(() => parseEnv(jwtEnv, { JWT_ALGO: 'RS256' })).toThrow(/JWT_PUBLIC_KEY/);
   });
 
+  it('leaves the jwt-auth blacklist and Sanctum off unless asked, with Laravel defaults', () => {
+    expect(parseEnv(jwtEnv, { JWT_SECRET: 'x' })).toMatchObject({
+      blacklist: {
+        enabled: false,
+        redisDb: 1,
+        redisPrefix: 'laravel_database_',
+        cachePrefix: 'laravel_cache_',
+        tagMode: 'entries',
+      },
+      sanctum: { enabled: false, userModel: 'App\\Models\\User', expirationMinutes: undefined },
+    });
+    const on = parseEnv(jwtEnv, {
+      JWT_SECRET: 'x',
+      JWT_BLACKLIST_ENABLED: 'true',
+      JWT_BLACKLIST_REDIS_PREFIX: 'empty',
+      JWT_BLACKLIST_CACHE_PREFIX: 'myapp-cache-',
+      JWT_BLACKLIST_TAG_MODE: 'namespace',
+      SANCTUM_ENABLED: 'true',
+      SANCTUM_EXPIRATION: '525600',
+    });
+    expect(on.blacklist).toMatchObject({
+      enabled: true,
+      redisPrefix: '',
+      cachePrefix: 'myapp-cache-',
+      tagMode: 'namespace',
+    });
+    expect(on.sanctum).toMatchObject({ enabled: true, expirationMinutes: 525_600 });
+    expect(() => parseEnv(jwtEnv, { JWT_SECRET: 'x', SANCTUM_EXPIRATION: 'soon' })).toThrow(
+      /SANCTUM_EXPIRATION/,
+    );
+  });
+
   it('reports every problem of every section at once', () => {
     try {
       parseEnvSections(

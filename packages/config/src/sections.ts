@@ -96,7 +96,11 @@ export const jwtAlgorithms = [
 ] as const;
 export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
 
-/** tymon/jwt-auth's names: JWT_SECRET, JWT_ALGO, JWT_LEEWAY, JWT_TTL, JWT_PUBLIC_KEY, JWT_PRIVATE_KEY. */
+/**
+ * tymon/jwt-auth's names: JWT_SECRET, JWT_ALGO, JWT_LEEWAY, JWT_TTL, JWT_PUBLIC_KEY,
+ * JWT_PRIVATE_KEY, JWT_BLACKLIST_ENABLED. The other JWT_BLACKLIST_* say where Laravel's cache
+ * keeps the blacklist; SANCTUM_* accept Laravel Sanctum personal access tokens as well.
+ */
 export const jwtEnv = z
   .object({
     JWT_SECRET: envOptionalString(),
@@ -107,6 +111,15 @@ export const jwtEnv = z
     JWT_PUBLIC_KEY: envOptionalString(),
     JWT_PRIVATE_KEY: envOptionalString(),
     APP_URL: envString('http://localhost'),
+    JWT_BLACKLIST_ENABLED: envBoolean(),
+    JWT_BLACKLIST_REDIS_URL: envOptionalString(),
+    JWT_BLACKLIST_REDIS_DB: envInt({ min: 0, max: 255, default: 1 }),
+    JWT_BLACKLIST_REDIS_PREFIX: envString('laravel_database_'),
+    JWT_BLACKLIST_CACHE_PREFIX: envString('laravel_cache_'),
+    JWT_BLACKLIST_TAG_MODE: envEnum(['entries', 'namespace'], 'entries'),
+    SANCTUM_ENABLED: envBoolean(),
+    SANCTUM_USER_MODEL: envString('App\\Models\\User'),
+    SANCTUM_EXPIRATION: envOptionalString().pipe(z.coerce.number<string>().int().min(1).optional()),
   })
   .transform((env, ctx): JwtConfig => {
     const symmetric = env.JWT_ALGO.startsWith('HS');
@@ -133,6 +146,19 @@ export const jwtEnv = z
       publicKey: env.JWT_PUBLIC_KEY ? readKey(env.JWT_PUBLIC_KEY) : undefined,
       privateKey: env.JWT_PRIVATE_KEY ? readKey(env.JWT_PRIVATE_KEY) : undefined,
       issuer: env.APP_URL,
+      blacklist: {
+        enabled: env.JWT_BLACKLIST_ENABLED ?? false,
+        redisUrl: env.JWT_BLACKLIST_REDIS_URL,
+        redisDb: env.JWT_BLACKLIST_REDIS_DB,
+        redisPrefix: env.JWT_BLACKLIST_REDIS_PREFIX,
+        cachePrefix: env.JWT_BLACKLIST_CACHE_PREFIX,
+        tagMode: env.JWT_BLACKLIST_TAG_MODE,
+      },
+      sanctum: {
+        enabled: env.SANCTUM_ENABLED ?? false,
+        userModel: env.SANCTUM_USER_MODEL,
+        expirationMinutes: env.SANCTUM_EXPIRATION,
+      },
     };
   });
 
@@ -146,6 +172,33 @@ export interface JwtConfig {
   publicKey?: string | undefined;
   privateKey?: string | undefined;
   issuer: string;
+  /** Unset: no blacklist check. */
+  blacklist?: JwtBlacklistConfig | undefined;
+  /** Unset: Sanctum tokens are not accepted. */
+  sanctum?: SanctumConfig | undefined;
+}
+
+/** Where Laravel's Redis cache store keeps jwt-auth's blacklist (see packages/auth). */
+export interface JwtBlacklistConfig {
+  enabled: boolean;
+  /** Laravel's cache Redis; unset: this service's Redis server with database `redisDb`. */
+  redisUrl?: string | undefined;
+  /** Laravel's REDIS_CACHE_DB (its `cache` Redis connection), 1 by default. */
+  redisDb: number;
+  /** Laravel's REDIS_PREFIX: the Redis client's prefix on every key. */
+  redisPrefix: string;
+  /** Laravel's CACHE_PREFIX; the Redis cache store puts `:` after it when it is not empty. */
+  cachePrefix: string;
+  /** `entries`: Laravel 10 and later (RedisTagSet); `namespace`: Laravel 9 and earlier (TagSet). */
+  tagMode: 'entries' | 'namespace';
+}
+
+export interface SanctumConfig {
+  enabled: boolean;
+  /** `tokenable_type` a token must have (the `users` provider's model). */
+  userModel: string;
+  /** Sanctum's `expiration`: minutes after `created_at`; unset: only `expires_at` counts. */
+  expirationMinutes?: number | undefined;
 }
 
 /** jwt-auth accepts keys as `file://path` or inline PEM. */

@@ -1,4 +1,5 @@
 export { createDb, type Db } from './client.js';
+export { createSanctumTokenStore } from './personal-access-tokens.js';
 export * from './generated/prisma/client.js';
 export {
   migrate,

@@ -360,6 +360,88 @@ describe('migrate', () => {
     expect(await tableNames(config)).toEqual(expect.arrayContaining(chatTables));
   });
 
+  it("creates personal_access_tokens in the shape of Sanctum's migration", async () => {
+    const config = scratchDatabase();
+    await migrate(config, { migrationsDir: realMigrationsDir });
+
+    const columns = await admin.query<{ name: string; type: string; nullable: string }[]>(
+      'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable ' +
+        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ' +
+        'ORDER BY ORDINAL_POSITION',
+      [config.database, 'personal_access_tokens'],
+    );
+    const indexes = await admin.query<{ name: string; columns: string; unique: bigint }[]>(
+      'SELECT INDEX_NAME AS name, NOT NON_UNIQUE AS `unique`, ' +
+        'GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS columns ' +
+        'FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ' +
+        'GROUP BY INDEX_NAME, NON_UNIQUE',
+      [config.database, 'personal_access_tokens'],
+    );
+
+    expect(columns).toEqual([
+      { name: 'id', type: 'bigint(20) unsigned', nullable: 'NO' },
+      { name: 'tokenable_type', type: 'varchar(255)', nullable: 'NO' },
+      { name: 'tokenable_id', type: 'bigint(20) unsigned', nullable: 'NO' },
+      { name: 'name', type: 'text', nullable: 'NO' },
+      { name: 'token', type: 'varchar(64)', nullable: 'NO' },
+      { name: 'abilities', type: 'text', nullable: 'YES' },
+      { name: 'last_used_at', type: 'timestamp', nullable: 'YES' },
+      { name: 'expires_at', type: 'timestamp', nullable: 'YES' },
+      { name: 'created_at', type: 'timestamp', nullable: 'YES' },
+      { name: 'updated_at', type: 'timestamp', nullable: 'YES' },
+    ]);
+    const byName = indexes
+      .map((index) => ({ ...index, unique: Number(index.unique) }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+    expect(byName).toEqual([
+      { name: 'personal_access_tokens_expires_at_index', columns: 'expires_at', unique: 0 },
+      { name: 'personal_access_tokens_token_unique', columns: 'token', unique: 1 },
+      {
+        name: 'personal_access_tokens_tokenable_type_tokenable_id_index',
+        columns: 'tokenable_type,tokenable_id',
+        unique: 0,
+      },
+      { name: 'PRIMARY', columns: 'id', unique: 1 },
+    ]);
+  });
+
+  it("leaves a personal_access_tokens table Laravel created (an older Sanctum's) untouched", async () => {
+    const config = scratchDatabase();
+    await admin.query(
+      `CREATE DATABASE \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    await admin.query(`CREATE TABLE \`${config.database}\`.personal_access_tokens (
+      id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+      tokenable_type VARCHAR(255) NOT NULL,
+      tokenable_id BIGINT UNSIGNED NOT NULL,
+      name VARCHAR(255) NOT NULL,
+      token VARCHAR(64) NOT NULL UNIQUE,
+      abilities TEXT NULL,
+      last_used_at TIMESTAMP NULL,
+      expires_at TIMESTAMP NULL,
+      created_at TIMESTAMP NULL,
+      updated_at TIMESTAMP NULL
+    ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci ENGINE = InnoDB`);
+    await admin.query(
+      `INSERT INTO \`${config.database}\`.personal_access_tokens ` +
+        '(tokenable_type, tokenable_id, name, token) VALUES (?, ?, ?, ?)',
+      ['App\\Models\\User', 1, 'cli', 'a'.repeat(64)],
+    );
+
+    await migrate(config, { migrationsDir: realMigrationsDir });
+
+    const [name] = await admin.query<{ type: string }[]>(
+      'SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS ' +
+        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'personal_access_tokens' AND COLUMN_NAME = 'name'",
+      [config.database],
+    );
+    expect(name?.type).toBe('varchar(255)');
+    const rows = await admin.query<{ name: string }[]>(
+      `SELECT name FROM \`${config.database}\`.personal_access_tokens`,
+    );
+    expect(rows).toEqual([{ name: 'cli' }]);
+  });
+
   it('does not create the database when createDatabase is false', async () => {
     const config = scratchDatabase();
 

@@ -1,7 +1,17 @@
 export type { Actor, DomainContext, DomainLimits } from './context.js';
-export type { Audience, EventPublisher, JobQueue, RateLimiter, RateLimitResult } from './ports.js';
+export type {
+  Audience,
+  EventPublisher,
+  JobQueue,
+  LaravelEventName,
+  LaravelEvents,
+  PresenceReader,
+  RateLimiter,
+  RateLimitResult,
+} from './ports.js';
 export { addParticipants } from './use-cases/add-participants.js';
 export { authenticateUser } from './use-cases/authenticate-user.js';
+export { authorizeChatChannel } from './use-cases/authorize-chat-channel.js';
 export {
   completeFile,
   failFile,
@@ -19,6 +29,10 @@ export {
   type MessagePageQuery,
 } from './use-cases/list-messages.js';
 export { listParticipants } from './use-cases/list-participants.js';
+export {
+  messageCreatedWebhook,
+  type MessageCreatedWebhook,
+} from './use-cases/message-created-webhook.js';
 export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';
 export { recomputeUnread, type UnreadCorrection } from './use-cases/recompute-unread.js';

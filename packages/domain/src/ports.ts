@@ -1,4 +1,4 @@
-import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
+import type { MessageResource, ServerEventName, ServerEvents } from '@kelisim/contracts';
 
 /** Who receives a pushed event: members of chats and/or users (all their connections). */
 export interface Audience {
@@ -33,4 +33,24 @@ export interface JobQueue {
    * pushes them. Debounced per chat and user; best effort (a periodic reconcile catches misses).
    */
   recomputeUnread(chatId: number, userIds?: number[]): void;
+  /**
+   * Tells Laravel about the event with a signed webhook, delivered and retried by the worker
+   * (docs/WEBHOOKS.md). Does nothing when webhooks are off. Never throws: the change it reports
+   * stands even when the webhook cannot be queued (that is logged).
+   */
+  notifyLaravel<E extends LaravelEventName>(event: E, payload: LaravelEvents[E]): void;
+}
+
+/** What Laravel hears about through webhooks, by event name, as queued by the domain. */
+export interface LaravelEvents {
+  /** `recipients_offline` is added by the worker when it delivers (presence at that moment). */
+  'message.created': { message: MessageResource };
+  'presence.changed': ServerEvents['presence'];
+}
+
+export type LaravelEventName = keyof LaravelEvents;
+
+/** Who is connected right now, on any node. */
+export interface PresenceReader {
+  onlineUsers(userIds: number[]): Promise<Set<number>>;
 }

@@ -1,4 +1,30 @@
 import { z } from 'zod';
+import { messageResourceSchema } from '@kelisim/contracts';
+
+/** One webhook for Laravel: what happened, and the delivery id Laravel deduplicates by. */
+function webhook<E extends string, P extends z.ZodType>(event: E, payload: P) {
+  return z.object({
+    id: z.uuid(),
+    event: z.literal(event),
+    occurred_at: z.iso.datetime(),
+    payload,
+  });
+}
+
+/** Every webhook event and its queued payload; the worker completes it when it sends it. */
+export const webhookPayload = z.discriminatedUnion('event', [
+  webhook('message.created', z.object({ message: messageResourceSchema })),
+  webhook(
+    'presence.changed',
+    z.object({
+      user_id: z.number().int().positive(),
+      status: z.enum(['online', 'offline']),
+      last_seen_at: z.string().nullable(),
+    }),
+  ),
+]);
+
+export type WebhookPayload = z.output<typeof webhookPayload>;
 
 /** Every job the worker runs: queue, name and the zod schema of its payload. */
 export const jobCatalog = {
@@ -17,11 +43,15 @@ export const jobCatalog = {
     queue: 'unread',
     payload: z.object({}),
   },
+  deliverWebhook: {
+    queue: 'webhooks',
+    payload: webhookPayload,
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.output<(typeof jobCatalog)[N]['payload']>;
-export const queueNames = ['files', 'unread'] as const;
+export const queueNames = ['files', 'unread', 'webhooks'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 /** Retries with exponential backoff; a job that fails this many times fails for good. */
@@ -30,4 +60,13 @@ export const defaultJobOptions = {
   backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: { age: 3_600, count: 1_000 },
   removeOnFail: { age: 7 * 24 * 3_600 },
+} as const;
+
+/**
+ * Webhooks are retried longer, until Laravel answers 2xx: 10 attempts, waits doubling from 5 s
+ * (about 43 minutes in all), then the job stays in the failed list for `pnpm run jobs retry`.
+ */
+export const webhookJobOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 5_000 },
 } as const;

@@ -1,3 +1,8 @@
 export * from './catalog.js';
-export { createJobQueues, type JobQueues } from './producer.js';
+export { createJobQueues, type JobQueueOptions, type JobQueues } from './producer.js';
+export {
+  webhookEnv,
+  type EnabledWebhookSettings,
+  type WebhookSettings,
+} from './webhook-settings.js';
 export { bullConnection, bullPrefix } from './connection.js';

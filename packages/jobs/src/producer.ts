@@ -1,11 +1,27 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import type { JobQueue } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { defaultJobOptions, jobCatalog, queueNames, type QueueName } from './catalog.js';
+import {
+  defaultJobOptions,
+  jobCatalog,
+  queueNames,
+  webhookJobOptions,
+  type QueueName,
+} from './catalog.js';
 
 export interface JobQueues extends JobQueue {
   queues: Record<QueueName, Queue>;
   close(): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  /** Queue webhooks for Laravel (`notifyLaravel`); off unless LARAVEL_WEBHOOK_URL is set. */
+  webhooks?: {
+    enabled: boolean;
+    /** First wait before a failed delivery is retried; it doubles each time (tests shorten it). */
+    retryDelayMs?: number;
+  };
 }
 
 /** How long a burst of unread changes of one chat waits to be recomputed once. */
@@ -16,7 +32,16 @@ export function createJobQueues(
   connection: ConnectionOptions,
   prefix: string,
   logger: Logger,
+  options: JobQueueOptions = {},
 ): JobQueues {
+  const webhooksEnabled = options.webhooks?.enabled ?? false;
+  const webhookOptions = {
+    ...webhookJobOptions,
+    backoff: {
+      ...webhookJobOptions.backoff,
+      delay: options.webhooks?.retryDelayMs ?? webhookJobOptions.backoff.delay,
+    },
+  };
   const queues = Object.fromEntries(
     queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })]),
   ) as Record<QueueName, Queue>;
@@ -46,6 +71,29 @@ export function createJobQueues(
         })
         .catch((error: unknown) =>
           logger.warn({ err: error, chatId }, 'could not queue an unread recompute'),
+        );
+    },
+    notifyLaravel(event, payload) {
+      if (!webhooksEnabled) return;
+      const parsed = jobCatalog.deliverWebhook.payload.safeParse({
+        id: randomUUID(),
+        event,
+        occurred_at: new Date().toISOString(),
+        payload,
+      });
+      if (!parsed.success) {
+        logger.error({ err: parsed.error, event }, 'webhook payload does not match its schema');
+        return;
+      }
+      const webhook = parsed.data;
+      // The delivery id doubles as the job id: `pnpm run jobs` finds a delivery by it.
+      queues.webhooks
+        .add('deliverWebhook', webhook, { ...webhookOptions, jobId: webhook.id })
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error, event, deliveryId: webhook.id },
+            'could not queue a webhook: Laravel will not hear of this event',
+          ),
         );
     },
     async close() {

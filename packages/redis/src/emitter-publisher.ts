@@ -9,6 +9,24 @@ export function audienceRooms(audience: Audience): string[] {
 }
 
 /**
+ * Laravel Echo channels are served from rooms of their own (`echo:<channel>`), apart from the
+ * `user:`/`chat:` rooms. A chat's events also go, in Echo's `(event, channel, payload)` form, to
+ * the sockets subscribed to its `private-chat.<id>` channel.
+ */
+export const echoChannels = {
+  room: (channel: string) => `echo:${channel}`,
+  privateChat: (chatId: number) => `private-chat.${chatId}`,
+  presenceChat: (chatId: number) => `presence-chat.${chatId}`,
+} as const;
+
+/** The Echo rooms a participant who leaves a chat must leave too. */
+export function chatEchoRooms(chatId: number): string[] {
+  return [echoChannels.privateChat(chatId), echoChannels.presenceChat(chatId)].map(
+    echoChannels.room,
+  );
+}
+
+/**
  * Pushes to sockets on every gateway node through the socket.io Redis adapter's channels, from
  * processes that hold no sockets (API nodes, workers). `key` must match the adapter's key.
  */
@@ -30,12 +48,19 @@ export function createEmitterPublisher(
     publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]) {
       const targets = audienceRooms(audience);
       if (targets.length > 0) emitter.to(targets).emit(event, payload);
+      for (const chatId of audience.chatIds ?? []) {
+        const channel = echoChannels.privateChat(chatId);
+        emitter.to(echoChannels.room(channel)).emit(event, channel, payload);
+      }
     },
     joinChat(userIds, chatId) {
       if (userIds.length > 0) emitter.in(userIds.map(rooms.user)).socketsJoin(rooms.chat(chatId));
     },
     leaveChat(userIds, chatId) {
-      if (userIds.length > 0) emitter.in(userIds.map(rooms.user)).socketsLeave(rooms.chat(chatId));
+      if (userIds.length === 0) return;
+      emitter
+        .in(userIds.map(rooms.user))
+        .socketsLeave([rooms.chat(chatId), ...chatEchoRooms(chatId)]);
     },
   };
 }

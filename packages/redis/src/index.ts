@@ -1,6 +1,19 @@
+export {
+  createChannelPresence,
+  type ChannelConnection,
+  type ChannelLeave,
+  type ChannelMember,
+  type ChannelPresence,
+  type ChannelPresenceOptions,
+} from './channel-presence.js';
 export { createRedis } from './connection.js';
 export { createDomainContext } from './domain-context.js';
-export { audienceRooms, createEmitterPublisher } from './emitter-publisher.js';
+export {
+  audienceRooms,
+  chatEchoRooms,
+  createEmitterPublisher,
+  echoChannels,
+} from './emitter-publisher.js';
 export { createIoPublisher } from './io-publisher.js';
 export {
   createPresence,

@@ -7,7 +7,7 @@ import {
 } from '@kelisim/contracts';
 import type { Audience, EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { audienceRooms } from './emitter-publisher.js';
+import { audienceRooms, chatEchoRooms, echoChannels } from './emitter-publisher.js';
 
 // Any server whose emitter speaks our server→client events; other type parameters don't matter here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,14 +37,26 @@ export function createIoPublisher(io: ChatServer, logger: Logger): EventPublishe
       guard(event, () =>
         (io.to(targets).emit as (e: string, p: unknown) => boolean)(event, payload),
       );
+      for (const chatId of audience.chatIds ?? []) {
+        const channel = echoChannels.privateChat(chatId);
+        guard(event, () =>
+          (io.to(echoChannels.room(channel)).emit as (...args: unknown[]) => boolean)(
+            event,
+            channel,
+            payload,
+          ),
+        );
+      }
     },
     joinChat(userIds, chatId) {
       if (userIds.length > 0)
         guard('join', () => io.in(userIds.map(rooms.user)).socketsJoin(rooms.chat(chatId)));
     },
     leaveChat(userIds, chatId) {
-      if (userIds.length > 0)
-        guard('leave', () => io.in(userIds.map(rooms.user)).socketsLeave(rooms.chat(chatId)));
+      if (userIds.length === 0) return;
+      guard('leave', () =>
+        io.in(userIds.map(rooms.user)).socketsLeave([rooms.chat(chatId), ...chatEchoRooms(chatId)]),
+      );
     },
   };
 }

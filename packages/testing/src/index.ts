@@ -1,5 +1,6 @@
 export * from './database.js';
 export * from './fixtures.js';
+export * from './laravel-auth.js';
 export * from './ports.js';
 export * from './redis.js';
 export * from './cluster.js';

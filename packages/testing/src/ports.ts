@@ -70,6 +70,8 @@ export function createMemoryRateLimiter(points: number, windowSeconds: number) {
 export class RecordingJobQueue {
   readonly files: number[] = [];
   readonly unread: { chatId: number; userIds?: number[] | undefined }[] = [];
+  /** Webhooks for Laravel, as `notifyLaravel` was called (whether or not webhooks are on). */
+  readonly webhooks: { event: string; payload: unknown }[] = [];
 
   processFile(fileId: number): Promise<void> {
     this.files.push(fileId);
@@ -80,8 +82,13 @@ export class RecordingJobQueue {
     this.unread.push({ chatId, userIds });
   }
 
+  notifyLaravel(event: string, payload: unknown): void {
+    this.webhooks.push({ event, payload });
+  }
+
   clear(): void {
     this.files.length = 0;
     this.unread.length = 0;
+    this.webhooks.length = 0;
   }
 }

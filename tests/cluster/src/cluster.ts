@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { createApp } from '@kelisim/api';
-import { createTokenVerifier } from '@kelisim/auth';
+import { createAuthenticator } from '@kelisim/auth';
 import { silentLogger } from '@kelisim/logger';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import {
@@ -52,7 +52,7 @@ export async function startCluster(
   );
   const app = createApp({
     logger,
-    verifyToken: createTokenVerifier(testJwtConfig),
+    verifyToken: createAuthenticator(testJwtConfig),
     healthChecks: {},
     domain: createDomainContext({
       db: database.db,

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@kelisim/api';
-import { createTokenVerifier } from '@kelisim/auth';
+import { createAuthenticator } from '@kelisim/auth';
 import type { FileResource } from '@kelisim/contracts';
 import type { DomainContext } from '@kelisim/domain';
 import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
@@ -92,7 +92,7 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
     http = supertest(
       createApp({
         logger,
-        verifyToken: createTokenVerifier(testJwtConfig),
+        verifyToken: createAuthenticator(testJwtConfig),
         healthChecks: {},
         domain: ctx,
         files: { storage, maxFileSize: 5_000_000, downloadUrlTtlSeconds: 60 },

@@ -125,7 +125,9 @@ describe('pnpm start -- --migrate', () => {
       socket.close();
       expect(metrics).toMatch(/^kelisim_sockets_connected\{[^}]*\} 1$/m);
       expect(metrics).toMatch(/kelisim_events_published_total\{[^}]*event="new_message"[^}]*\} 1/);
-      expect(metrics).toMatch(/kelisim_http_request_duration_seconds_count\{[^}]*route="\/api\/chats"/);
+      expect(metrics).toMatch(
+        /kelisim_http_request_duration_seconds_count\{[^}]*route="\/api\/chats"/,
+      );
       expect(metrics).toMatch(/kelisim_queue_jobs\{[^}]*queue="files"/);
     } finally {
       child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { bearerToken, type VerifiedToken } from '@kelisim/auth';
+import { bearerToken, type Authenticate } from '@kelisim/auth';
 import { AppError, type UserSummary } from '@kelisim/contracts';
 import { authenticateUser, type Actor } from '@kelisim/domain';
 import type { Db } from '@kelisim/db';
@@ -14,12 +14,12 @@ declare global {
   }
 }
 
-/** `Authorization: Bearer <Laravel JWT>`; the user must still exist in `users`. */
-export function requireUser(db: Db, verifyToken: (token: string) => VerifiedToken): RequestHandler {
+/** `Authorization: Bearer <jwt-auth JWT or Sanctum token>`; the user must still be in `users`. */
+export function requireUser(db: Db, verifyToken: Authenticate): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
-    const { userId } = verifyToken(token);
+    const { userId } = await verifyToken(token);
     res.locals.user = await authenticateUser(db, userId);
     res.locals.actor = { userId };
     req.log = req.log.child({ userId });

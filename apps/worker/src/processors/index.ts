@@ -1,8 +1,14 @@
-import type { Job } from 'bullmq';
-import { recomputeUnread, reconcileUnread, type DomainContext } from '@kelisim/domain';
-import type { JobName, JobPayload } from '@kelisim/jobs';
+import { UnrecoverableError, type Job } from 'bullmq';
+import {
+  recomputeUnread,
+  reconcileUnread,
+  type DomainContext,
+  type PresenceReader,
+} from '@kelisim/domain';
+import type { JobName, JobPayload, WebhookSettings } from '@kelisim/jobs';
 import type { Logger } from '@kelisim/logger';
 import type { Storage } from '@kelisim/storage';
+import { deliverWebhook } from './deliver-webhook.js';
 import { processFile } from './process-file.js';
 
 /** What runs each job of the catalog, given its validated payload. */
@@ -17,8 +23,10 @@ export function createProcessors(deps: {
   ctx: DomainContext;
   storage: Storage;
   logger: Logger;
+  /** Laravel webhooks: where to send them, and who is online (for `recipients_offline`). */
+  webhooks?: { settings: WebhookSettings; presence: PresenceReader };
 }): Processors {
-  const { ctx, storage } = deps;
+  const { ctx, storage, webhooks } = deps;
   return {
     processFile: (payload, job) =>
       processFile({ ctx, storage, logger: deps.logger.child({ jobId: job.id }) }, payload, {
@@ -26,6 +34,16 @@ export function createProcessors(deps: {
       }),
     recomputeUnread: (payload) => recomputeUnread(ctx, payload.chat_id, payload.user_ids),
     reconcileUnread: () => reconcileUnread(ctx, { limit: reconcileBatch }),
+    deliverWebhook: (payload, job) => {
+      if (!webhooks?.settings.enabled) {
+        throw new UnrecoverableError(
+          'Webhooks are off on this worker: set LARAVEL_WEBHOOK_URL and LARAVEL_WEBHOOK_SECRET',
+        );
+      }
+      const logger = deps.logger.child({ jobId: job.id });
+      const { settings, presence } = webhooks;
+      return deliverWebhook({ ctx, presence, settings, logger }, payload, job.attemptsMade + 1);
+    },
   };
 }
 

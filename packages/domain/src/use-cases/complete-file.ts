@@ -83,6 +83,7 @@ export async function completeFile(
   if (message) {
     ctx.events.publish({ chatIds: [file.chat_id] }, 'new_message', { message });
     ctx.events.publish({ chatIds: [file.chat_id] }, 'file_ready', { file, message });
+    ctx.jobs.notifyLaravel('message.created', { message });
   }
   return { file, message };
 }

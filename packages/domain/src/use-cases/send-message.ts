@@ -54,6 +54,7 @@ export async function sendMessage(
   }
   const message = toMessageResource(row);
   ctx.events.publish({ chatIds: [input.chatId] }, 'new_message', { message });
+  ctx.jobs.notifyLaravel('message.created', { message });
   return { message, created: true };
 }
 

@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import mariadb from 'mariadb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '@kelisim/auth';
+import { createRedis } from '@kelisim/redis';
+import {
+  createTestDatabase,
+  createUser,
+  testJwtConfig,
+  testRedisConfig,
+  testServerConfig,
+  type TestDatabase,
+  type TestUser,
+} from '@kelisim/testing';
+
+const doctorRoot = fileURLToPath(new URL('..', import.meta.url));
+const secret = 'doctor-test-secret-shared-with-laravel';
+const userModel = 'App\\Models\\User';
+const checks = [
+  'Database',
+  'Collation',
+  'Migrations',
+  'Redis',
+  'Laravel broadcasts',
+  'Token',
+] as const;
+type Check = (typeof checks)[number];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Each check's line, by name. */
+  lines: Record<Check, string>;
+}
+
+/** The doctor as an operator runs it, with only the settings given here (no .env). */
+function runDoctor(env: Record<string, string>, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', ...args],
+      { cwd: doctorRoot, env: { PATH: process.env.PATH, ENV_FILE: '/nonexistent/.env', ...env } },
+      (error, stdout, stderr) => {
+        const lines = Object.fromEntries(
+          checks.map((check) => [
+            check,
+            stdout.split('\n').find((line) => line.slice(2).startsWith(`${check}:`)) ?? '',
+          ]),
+        ) as Record<Check, string>;
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, lines });
+      },
+    );
+  });
+}
+
+function databaseEnv(database: TestDatabase, name = database.name): Record<string, string> {
+  return {
+    DB_HOST: database.config.host,
+    DB_PORT: String(database.config.port),
+    DB_USERNAME: database.config.user,
+    DB_PASSWORD: database.config.password,
+    DB_DATABASE: name,
+  };
+}
+
+const redisConfig = testRedisConfig();
+const redisEnv = { REDIS_HOST: redisConfig.host, REDIS_PORT: String(redisConfig.port) };
+const laravelToken = (userId: number, key = secret) =>
+  mintToken({ ...testJwtConfig, secret: key, userModel }, userId);
+
+/** Publishes what Laravel's Redis broadcaster would, under `prefix`, until stopped. */
+function broadcastAsLaravel(prefix: string): () => Promise<void> {
+  const publisher = createRedis(redisConfig);
+  const payload = JSON.stringify({
+    event: 'App\\Events\\OrderShipped',
+    data: { order_id: 1 },
+    socket: null,
+  });
+  const timer = setInterval(() => {
+    void publisher.publish(`${prefix}private-orders.1`, payload);
+  }, 100);
+  return async () => {
+    clearInterval(timer);
+    await publisher.quit();
+  };
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+let database: TestDatabase;
+let user: TestUser;
+const prefix = `doctor_${randomBytes(4).toString('hex')}_database_`;
+let stopBroadcasting: () => Promise<void>;
+
+beforeAll(async () => {
+  database = await createTestDatabase('doctor');
+  user = await createUser(database.db, 'Doctor Who');
+  stopBroadcasting = broadcastAsLaravel(prefix);
+});
+afterAll(async () => {
+  await stopBroadcasting();
+  await database.drop();
+});
+
+describe('pnpm run doctor', () => {
+  it('passes every check of a good installation and exits 0', async () => {
+    const run = await runDoctor(
+      {
+        ...databaseEnv(database),
+        ...redisEnv,
+        JWT_SECRET: secret,
+        JWT_USER_MODEL: userModel,
+        REDIS_PREFIX: prefix,
+      },
+      ['--token', laravelToken(user.id), '--listen', '2'],
+    );
+    expect(run.stderr).toBe('');
+    for (const check of checks) expect(run.lines[check]).toMatch(/^✔ /);
+    expect(run.lines.Database).toMatch(/^✔ Database: MariaDB \d+\.\d+\.\d+ at /);
+    expect(run.lines.Collation).toContain('utf8mb4 / utf8mb4_unicode_ci');
+    expect(run.lines.Migrations).toMatch(/all \d+ applied/);
+    expect(run.lines['Laravel broadcasts']).toContain(`under prefix "${prefix}" (REDIS_PREFIX)`);
+    expect(run.lines.Token).toContain(`user ${user.id} (Doctor Who) exists`);
+    expect(run.stdout).toContain('All 6 checks passed.');
+    expect(run.code).toBe(0);
+  });
+
+  it('warns without --token that a minted token only proves self-consistency, still exit 0', async () => {
+    const run = await runDoctor(
+      { ...databaseEnv(database), ...redisEnv, JWT_SECRET: secret, REDIS_PREFIX: prefix },
+      ['--listen', '1'],
+    );
+    expect(run.lines.Token).toMatch(/^⚠ Token: a token minted with HS256 and JWT_SECRET verifies/);
+    expect(run.lines.Token).toContain('--token <a token Laravel issued>');
+    expect(run.code).toBe(0);
+  });
+
+  it('shows ✖ lines and exits 1: missing database, Redis down, wrong secret', async () => {
+    const missing = `kelisim_test_doctor_missing_${randomBytes(4).toString('hex')}`;
+    const run = await runDoctor(
+      {
+        ...databaseEnv(database, missing),
+        REDIS_HOST: '127.0.0.1',
+        REDIS_PORT: String(await closedPort()),
+        JWT_SECRET: 'not-the-secret-laravel-uses',
+      },
+      ['--token', laravelToken(user.id), '--listen', '1'],
+    );
+    expect(run.lines.Database).toMatch(
+      new RegExp(`^✖ Database: database "${missing}" does not exist .* — set DB_DATABASE`),
+    );
+    expect(run.lines.Collation).toBe('– Collation: not checked: the database is not reachable');
+    expect(run.lines.Migrations).toBe('– Migrations: not checked: the database is not reachable');
+    expect(run.lines.Redis).toMatch(/^✖ Redis: nothing accepts connections at .* — start Redis/);
+    expect(run.lines['Laravel broadcasts']).toMatch(/^– Laravel broadcasts: not checked/);
+    expect(run.lines.Token).toMatch(
+      /^✖ Token: the signature does not verify with JWT_SECRET .* — copy JWT_SECRET from Laravel's \.env/,
+    );
+    expect(run.stdout).toMatch(/3 checks failed .*: fix the ✖ lines/);
+    expect(run.code).toBe(1);
+  });
+
+  it('reports failed, pending and changed migrations and a database that is not utf8mb4', async () => {
+    const broken = await createTestDatabase('doctor_broken');
+    const { connectionLimit: _, ...server } = testServerConfig();
+    const connection = await mariadb.createConnection({ ...server, database: broken.name });
+    try {
+      const applied = await connection.query<{ migration_name: string }[]>(
+        'SELECT migration_name FROM _prisma_migrations ORDER BY migration_name',
+      );
+      const [first, second] = applied.map((row) => row.migration_name);
+      await connection.query('DELETE FROM _prisma_migrations WHERE migration_name = ?', [second]);
+      await connection.query(
+        'UPDATE _prisma_migrations SET checksum = ? WHERE migration_name = ?',
+        ['0'.repeat(64), first],
+      );
+      await connection.query(
+        'INSERT INTO _prisma_migrations (id, checksum, migration_name, logs) VALUES (?, ?, ?, ?)',
+        [randomUUID(), '1'.repeat(64), '20991231000000_half_done', "Table 'x' already exists"],
+      );
+      await connection.query(
+        `ALTER DATABASE \`${broken.name}\` CHARACTER SET latin1 COLLATE latin1_swedish_ci`,
+      );
+
+      const run = await runDoctor(
+        { ...databaseEnv(broken), ...redisEnv, JWT_SECRET: secret, REDIS_PREFIX: prefix },
+        ['--listen', '1'],
+      );
+      expect(run.lines.Collation).toMatch(
+        new RegExp(`^✖ Collation: not utf8mb4: database ${broken.name}; .* ALTER DATABASE`),
+      );
+      expect(run.lines.Migrations).toMatch(
+        /^✖ Migrations: 1 failed, 1 pending, 1 changed after being applied — undo what the failed migration did, .*20991231000000_half_done/,
+      );
+      expect(run.stdout).toContain(`    pending:  ${second}`);
+      expect(run.stdout).toContain(`    modified: ${first} (checksum differs)`);
+      expect(run.stdout).toContain(
+        "    failed:   20991231000000_half_done: Table 'x' already exists",
+      );
+      expect(run.code).toBe(1);
+    } finally {
+      await connection.end();
+      await broken.drop();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { echoChannels } from '@kelisim/redis';
+
+export type ChannelKind = 'public' | 'private' | 'presence';
+
+export interface EchoChannel {
+  name: string;
+  kind: ChannelKind;
+  /** The chat of `private-chat.<id>` / `presence-chat.<id>`, authorised here, not by Laravel. */
+  chatId?: number;
+}
+
+const chatChannel = /^(?:private|presence)-chat\.([1-9][0-9]{0,14})$/;
+
+/** Echo's naming: `private-*` and `presence-*` need authorisation, anything else is public. */
+export function parseChannel(name: string): EchoChannel {
+  const kind: ChannelKind = name.startsWith('presence-')
+    ? 'presence'
+    : name.startsWith('private-')
+      ? 'private'
+      : 'public';
+  const chatId = chatChannel.exec(name)?.[1];
+  return chatId === undefined ? { name, kind } : { name, kind, chatId: Number(chatId) };
+}
+
+export const roomOf = echoChannels.room;
+
+/** The channel of an `echo:<channel>` room, or undefined for the other rooms. */
+export function channelOfRoom(room: string): string | undefined {
+  const prefix = roomOf('');
+  return room.startsWith(prefix) ? room.slice(prefix.length) : undefined;
+}

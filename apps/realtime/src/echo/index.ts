@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import type { DomainContext } from '@kelisim/domain';
+import type { Logger } from '@kelisim/logger';
+import { createChannelPresence } from '@kelisim/redis';
+import type { EchoSettings } from '../config.js';
+import type { ChatServer, ChatSocket } from '../types.js';
+import { createChannelAuthorizer } from './authorize.js';
+import { ingestBroadcasts } from './broadcasts.js';
+import { trackPresenceChannels } from './presence-channels.js';
+import { registerEchoEvents } from './subscriptions.js';
+
+export { echoClientEvents } from './protocol.js';
+
+export interface EchoDeps {
+  io: ChatServer;
+  ctx: DomainContext;
+  /** For presence channels; broadcasts get a duplicate of it (a subscriber connection). */
+  redis: Redis;
+  keyPrefix: string;
+  /** Without settings: no broadcast ingestion, no guests, no Laravel authorisation. */
+  settings: EchoSettings | undefined;
+  presenceTtlMs: number;
+  logger: Logger;
+}
+
+/** laravel-echo-server's roles inside the gateway: Echo's protocol and Laravel's broadcasts. */
+export function createEcho(deps: EchoDeps) {
+  const { io, logger, settings } = deps;
+  const authorize = createChannelAuthorizer(
+    deps.ctx,
+    {
+      laravelAuthUrl: settings?.laravelAuthUrl,
+      laravelAuthTimeoutMs: settings?.laravelAuthTimeoutMs ?? 5_000,
+    },
+    logger,
+  );
+  const presence = trackPresenceChannels(
+    io,
+    createChannelPresence(deps.redis, { keyPrefix: deps.keyPrefix, ttlMs: deps.presenceTtlMs }),
+    deps.presenceTtlMs,
+    logger,
+  );
+  const broadcasts = settings && ingestBroadcasts(io, deps.redis.duplicate(), settings, logger);
+
+  return {
+    allowGuests: settings?.allowGuests ?? false,
+    connected(socket: ChatSocket, socketLogger: Logger): void {
+      registerEchoEvents(socket, { authorize, presence, logger: socketLogger });
+    },
+    /** Settles once Laravel's broadcasts are being received. */
+    ready: (): Promise<void> => broadcasts?.ready() ?? Promise.resolve(),
+    stop(): void {
+      presence.stop();
+    },
+    /** After the sockets are gone: their presence leaves are written, the subscriber is closed. */
+    async close(): Promise<void> {
+      presence.stop();
+      await presence.settled();
+      await broadcasts?.close();
+    },
+    settled: () => presence.settled(),
+  };
+}
+
+export type Echo = ReturnType<typeof createEcho>;

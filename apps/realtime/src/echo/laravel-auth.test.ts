@@ -1,0 +1,141 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askLaravel } from './laravel-auth.js';
+
+interface Seen {
+  headers: IncomingHttpHeaders;
+  body: URLSearchParams;
+}
+
+// A real HTTP server playing Laravel's Broadcast::routes(): `reply` decides the next answer.
+let server: Server;
+let url: string;
+let reply: { status: number; body: string; delayMs?: number; headers?: Record<string, string> };
+const seen: Seen[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body: new URLSearchParams(raw) });
+      setTimeout(() => {
+        res.writeHead(reply.status, { 'Content-Type': 'text/html', ...reply.headers });
+        res.end(reply.body);
+      }, reply.delayMs ?? 0);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/broadcasting/auth`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const request = {
+  channel: 'private-orders.1',
+  socketId: 'abc123',
+  headers: { Authorization: 'Bearer t0ken', 'X-CSRF-TOKEN': 'csrf' } as Record<string, unknown>,
+  cookie: 'laravel_session=s',
+};
+
+async function answer(body: string, presence = false, status = 200) {
+  reply = { status, body };
+  return askLaravel(url, 1_000, request, presence);
+}
+
+describe('askLaravel', () => {
+  it('posts channel_name and socket_id as a form, with the client headers and cookies', async () => {
+    seen.length = 0;
+    await answer('true');
+    const [first] = seen;
+    expect(first?.body.get('channel_name')).toBe('private-orders.1');
+    expect(first?.body.get('socket_id')).toBe('abc123');
+    expect(first?.headers).toMatchObject({
+      authorization: 'Bearer t0ken',
+      'x-csrf-token': 'csrf',
+      cookie: 'laravel_session=s',
+      accept: 'application/json',
+      'x-requested-with': 'XMLHttpRequest',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+  });
+
+  it('never lets client headers set the host, length or type of the request', async () => {
+    seen.length = 0;
+    reply = { status: 200, body: 'true' };
+    await askLaravel(
+      url,
+      1_000,
+      {
+        ...request,
+        headers: {
+          Host: 'evil.example',
+          'Content-Length': '1',
+          'Content-Type': 'application/json',
+          'X-Custom': 'kept',
+          Bad: 5,
+        },
+      },
+      false,
+    );
+    expect(seen[0]?.headers.host).toMatch(/^127\.0\.0\.1:/);
+    expect(seen[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(seen[0]?.headers['x-custom']).toBe('kept');
+    expect(seen[0]?.headers.bad).toBeUndefined();
+    expect(seen[0]?.body.get('socket_id')).toBe('abc123');
+  });
+
+  it("allows private channels on Laravel's answers true, {} and their JSON-string forms", async () => {
+    for (const body of ['true', '"true"', '{}', '"{}"', '{"auth": "x"}']) {
+      expect(await answer(body)).toEqual({ ok: true });
+    }
+  });
+
+  it('takes presence members from channel_data, plain, JSON-encoded twice or Pusher-style', async () => {
+    const channelData = { user_id: 7, user_info: { id: 7, name: 'Ada' } };
+    const member = { ok: true, member: channelData };
+    const plain = JSON.stringify({ channel_data: channelData });
+    expect(await answer(plain, true)).toEqual(member);
+    expect(await answer(JSON.stringify(plain), true)).toEqual(member);
+    const pusher = JSON.stringify({ channel_data: JSON.stringify(channelData) });
+    expect(await answer(pusher, true)).toEqual(member);
+    expect(await answer('{"channel_data": {"user_id": "uuid-1"}}', true)).toEqual({
+      ok: true,
+      member: { user_id: 'uuid-1', user_info: null },
+    });
+  });
+
+  it('refuses a presence channel without channel_data.user_id, and false or junk answers', async () => {
+    expect(await answer('true', true)).toMatchObject({ ok: false, status: 403 });
+    expect(await answer('{}', true)).toMatchObject({ ok: false, status: 403 });
+    expect(await answer('false')).toMatchObject({ ok: false, status: 403 });
+    expect(await answer('null')).toMatchObject({ ok: false, status: 403 });
+    expect(await answer('<html>login</html>')).toMatchObject({ ok: false, status: 502 });
+  });
+
+  it('refuses with the status of any non-2xx answer, redirects included', async () => {
+    expect(await answer('', false, 403)).toMatchObject({ ok: false, status: 403 });
+    expect(await answer('{"message": "Unauthenticated."}', false, 401)).toMatchObject({
+      ok: false,
+      status: 401,
+    });
+    expect(await answer('Server Error', false, 500)).toMatchObject({ ok: false, status: 500 });
+    reply = { status: 302, body: '', headers: { Location: '/login' } };
+    expect(await askLaravel(url, 1_000, request, false)).toMatchObject({ ok: false, status: 302 });
+  });
+
+  it('refuses with 503 when Laravel does not answer in time or cannot be reached', async () => {
+    reply = { status: 200, body: 'true', delayMs: 500 };
+    const started = Date.now();
+    expect(await askLaravel(url, 100, request, false)).toMatchObject({ ok: false, status: 503 });
+    expect(Date.now() - started).toBeLessThan(450);
+    expect(
+      await askLaravel('http://127.0.0.1:1/broadcasting/auth', 1_000, request, false),
+    ).toMatchObject({ ok: false, status: 503 });
+  });
+});

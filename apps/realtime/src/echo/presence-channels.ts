@@ -1,0 +1,116 @@
+import type { Server } from 'socket.io';
+import type { Logger } from '@kelisim/logger';
+import type { ChannelConnection, ChannelMember, ChannelPresence } from '@kelisim/redis';
+import type { ChatServer, ChatSocket } from '../types.js';
+import { channelOfRoom, roomOf } from './channels.js';
+import { echoServerEvents } from './protocol.js';
+
+interface Membership {
+  member: ChannelMember;
+  /** The join's round trip; the leave waits for it so `joining` always precedes `leaving`. */
+  joined: Promise<unknown>;
+}
+
+/**
+ * This node's side of Echo presence channels: records its sockets' memberships in the
+ * cluster-wide `ChannelPresence`, answers `presence:subscribed`, and announces `joining` (first
+ * connection of a user to a channel, on any node) and `leaving` (their last one, or their node
+ * stopped heartbeating) to the channel's subscribers on every node.
+ */
+export function trackPresenceChannels(
+  io: ChatServer,
+  presence: ChannelPresence,
+  ttlMs: number,
+  logger: Logger,
+) {
+  // Echo's events are not in the chat contract: emit them through an untyped view.
+  const server = io as unknown as Server;
+  const bySocket = new Map<string, Map<string, Membership>>();
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const guarded = work.catch((error: unknown) =>
+      logger.warn({ err: error }, 'presence channel update failed'),
+    );
+    pending.add(guarded);
+    void guarded.finally(() => pending.delete(guarded));
+  };
+
+  const announceJoining = ({ channel, member, connectionId }: ChannelConnection) =>
+    server
+      .to(roomOf(channel))
+      .except(connectionId)
+      .emit(echoServerEvents.presenceJoining, channel, member);
+  const announceLeaving = (channel: string, member: ChannelMember) =>
+    server.to(roomOf(channel)).emit(echoServerEvents.presenceLeaving, channel, member);
+  const sendMembers = async (socket: ChatSocket, channel: string) => {
+    const members = await presence.members(channel);
+    (socket as unknown as Server).emit(echoServerEvents.presenceSubscribed, channel, members);
+  };
+
+  // Every way out of a room ends here: unsubscribe, disconnect, and a participant removed from a
+  // chat on any node (the publishers make their sockets leave the chat's Echo rooms).
+  io.of('/').adapter.on('leave-room', (room: string, socketId: string) => {
+    const channel = channelOfRoom(room);
+    const memberships = channel === undefined ? undefined : bySocket.get(socketId);
+    const membership = channel === undefined ? undefined : memberships?.get(channel);
+    if (channel === undefined || !memberships || !membership) return;
+    memberships.delete(channel);
+    if (memberships.size === 0) bySocket.delete(socketId);
+    track(
+      membership.joined
+        .catch(() => undefined)
+        .then(() => presence.leave(channel, membership.member.user_id, socketId))
+        .then((left) => left && announceLeaving(channel, left)),
+    );
+  });
+
+  const heartbeat = setInterval(() => {
+    const connections: ChannelConnection[] = [];
+    for (const [connectionId, memberships] of bySocket) {
+      for (const [channel, { member }] of memberships) {
+        connections.push({ channel, member, connectionId });
+      }
+    }
+    if (connections.length === 0) return;
+    track(presence.heartbeat(connections).then((rejoined) => rejoined.forEach(announceJoining)));
+  }, ttlMs / 3);
+
+  const sweep = setInterval(() => {
+    track(
+      presence
+        .sweep()
+        .then((leaves) =>
+          leaves.forEach(({ channel, member }) => announceLeaving(channel, member)),
+        ),
+    );
+  }, ttlMs / 3);
+
+  return {
+    /** Puts an authorised socket in the presence channel and tells everyone concerned. */
+    join(socket: ChatSocket, channel: string, member: ChannelMember): void {
+      const connection = { channel, member, connectionId: socket.id };
+      const joined = presence.join(connection).then(async (first) => {
+        if (first) announceJoining(connection);
+        await sendMembers(socket, channel);
+      });
+      const memberships = bySocket.get(socket.id) ?? new Map<string, Membership>();
+      memberships.set(channel, { member, joined });
+      bySocket.set(socket.id, memberships);
+      void socket.join(roomOf(channel));
+      track(joined);
+    },
+    /** Echo resends `subscribe` for channels it holds: the member list again, nothing else. */
+    resend(socket: ChatSocket, channel: string): void {
+      track(sendMembers(socket, channel));
+    },
+    stop(): void {
+      clearInterval(heartbeat);
+      clearInterval(sweep);
+    },
+    async settled(): Promise<void> {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+export type PresenceChannels = ReturnType<typeof trackPresenceChannels>;

@@ -1,0 +1,91 @@
+import type { Socket } from 'socket.io';
+import type { Logger } from '@kelisim/logger';
+import type { ChatSocket } from '../types.js';
+import type { ChannelAuthorizer } from './authorize.js';
+import { channelOfRoom, parseChannel, roomOf } from './channels.js';
+import type { PresenceChannels } from './presence-channels.js';
+import {
+  clientEvent,
+  echoClientEvents,
+  echoServerEvents,
+  subscribeEvent,
+  unsubscribeEvent,
+} from './protocol.js';
+
+/** Channels one socket may hold; an Echo page uses a handful. */
+const MAX_CHANNELS_PER_SOCKET = 100;
+
+/**
+ * Laravel Echo's protocol on one socket: `subscribe` (authorised, idempotent: Echo resends it on
+ * every reconnect), `unsubscribe`, and `client event` whispers to the others on a private or
+ * presence channel the socket holds, on every node.
+ */
+export function registerEchoEvents(
+  socket: ChatSocket,
+  deps: { authorize: ChannelAuthorizer; presence: PresenceChannels; logger: Logger },
+): void {
+  const { authorize, presence, logger } = deps;
+  // Echo's events are not in the chat contract: listen and emit through an untyped view.
+  const raw = socket as unknown as Socket;
+  /** Subscriptions waiting for their authorisation; an unsubscribe cancels them. */
+  const pending = new Map<string, symbol>();
+  const invalid = (message: string) => raw.emit('error', { code: 'validation_failed', message });
+  const refuse = (channel: string, status: number, reason: string) => {
+    logger.info({ channel, status, reason }, 'echo subscription refused');
+    raw.emit(echoServerEvents.subscriptionError, channel, status);
+  };
+  const channelCount = () =>
+    pending.size + [...socket.rooms].filter((room) => channelOfRoom(room) !== undefined).length;
+
+  raw.on(echoClientEvents.subscribe, (payload: unknown) => {
+    const parsed = subscribeEvent.safeParse(payload);
+    if (!parsed.success) return invalid('subscribe needs {channel, auth?}.');
+    const channel = parseChannel(parsed.data.channel);
+    if (socket.rooms.has(roomOf(channel.name))) {
+      if (channel.kind === 'presence') presence.resend(socket, channel.name);
+      return;
+    }
+    if (pending.has(channel.name)) return;
+    if (channelCount() >= MAX_CHANNELS_PER_SOCKET) {
+      return refuse(channel.name, 429, 'too many channels');
+    }
+    const attempt = Symbol(channel.name);
+    pending.set(channel.name, attempt);
+    void authorize(socket, channel, parsed.data.auth?.headers ?? undefined)
+      .catch((error: unknown) => {
+        logger.error({ err: error, channel: channel.name }, 'echo authorisation failed');
+        return { ok: false as const, status: 500, reason: 'authorisation failed' };
+      })
+      .then((result) => {
+        if (pending.get(channel.name) !== attempt) return;
+        pending.delete(channel.name);
+        if (!socket.connected) return;
+        if (!result.ok) return refuse(channel.name, result.status, result.reason);
+        if (channel.kind !== 'presence') return void socket.join(roomOf(channel.name));
+        if (!result.member) return refuse(channel.name, 403, 'no member data');
+        presence.join(socket, channel.name, result.member);
+      });
+  });
+
+  raw.on(echoClientEvents.unsubscribe, (payload: unknown) => {
+    const parsed = unsubscribeEvent.safeParse(payload);
+    if (!parsed.success) return invalid('unsubscribe needs {channel}.');
+    pending.delete(parsed.data.channel);
+    void socket.leave(roomOf(parsed.data.channel));
+  });
+
+  raw.on(echoClientEvents.clientEvent, (payload: unknown) => {
+    const parsed = clientEvent.safeParse(payload);
+    if (!parsed.success) return invalid('client event needs {channel, event: "client-*", data}.');
+    const { channel, event, data } = parsed.data;
+    const room = roomOf(channel);
+    if (parseChannel(channel).kind === 'public' || !socket.rooms.has(room)) {
+      raw.emit('error', {
+        code: 'forbidden',
+        message: 'Whisper on a private or presence channel you are subscribed to.',
+      });
+      return;
+    }
+    raw.to(room).emit(event, channel, data);
+  });
+}

@@ -1,0 +1,279 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot, templateVariables, templatesDir } from './nginx.js';
+
+interface Healthcheck {
+  test?: string[] | string;
+  disable?: boolean;
+}
+
+interface Service {
+  image?: string;
+  build?: { context: string; target?: string };
+  restart?: string;
+  entrypoint?: string[];
+  command?: string[];
+  environment?: Record<string, string | number | boolean | null>;
+  env_file?: { path: string; required: boolean }[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: Healthcheck;
+  networks?: Record<string, { aliases?: string[] } | null>;
+}
+
+interface ComposeFile {
+  services: Record<string, Service>;
+}
+
+const composePath = path.join(repoRoot, 'docker-compose.yml');
+let composeText: string;
+let compose: ComposeFile;
+let services: [string, Service][];
+
+beforeAll(async () => {
+  composeText = await readFile(composePath, 'utf8');
+  // `<<` merge keys, as compose resolves them.
+  compose = parse(composeText, { merge: true }) as ComposeFile;
+  services = Object.entries(compose.services);
+});
+
+/** A job that runs once and exits: others wait for it to complete, not to be healthy. */
+const isOneShot = (service: Service) => service.restart === 'no';
+
+/** What compose makes of `$$` in a value: the container sees a single `$`. */
+const unescape = (value: string) => value.replaceAll('$$', '$');
+
+describe('docker-compose.yml', () => {
+  it('gives every service a health check, and every long-running service a real one', () => {
+    expect(services.length).toBeGreaterThan(8);
+    for (const [name, service] of services) {
+      expect(service.healthcheck, `${name} has no healthcheck`).toBeDefined();
+      if (isOneShot(service)) {
+        expect(service.healthcheck, `${name} is a job: nothing to probe`).toEqual({
+          disable: true,
+        });
+      } else {
+        expect(service.healthcheck?.disable, name).toBeUndefined();
+        expect(service.healthcheck?.test, `${name} has no healthcheck test`).toBeDefined();
+        expect(service.restart, name).toBe('unless-stopped');
+      }
+    }
+  });
+
+  it('starts in order: every dependency waits for health, or for a job to succeed', () => {
+    const byName = new Map(services);
+    for (const [name, service] of services) {
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        const target = byName.get(dependency);
+        expect(target, `${name} depends on unknown ${dependency}`).toBeDefined();
+        expect(condition, `${name} → ${dependency}`).toBe(
+          isOneShot(target!) ? 'service_completed_successfully' : 'service_healthy',
+        );
+      }
+    }
+    // No cycles: a topological order exists.
+    const done = new Set<string>();
+    while (done.size < services.length) {
+      const ready = services.filter(
+        ([name, service]) =>
+          !done.has(name) && Object.keys(service.depends_on ?? {}).every((d) => done.has(d)),
+      );
+      expect(ready.length, 'depends_on has a cycle').toBeGreaterThan(0);
+      for (const [name] of ready) done.add(name);
+    }
+    const nodes = services.filter(([name]) => /^(api|realtime)-\d+$|^worker$/.test(name));
+    expect(nodes.map(([name]) => name).sort()).toEqual([
+      'api-1',
+      'api-2',
+      'realtime-1',
+      'realtime-2',
+      'worker',
+    ]);
+    for (const [name, service] of nodes) {
+      expect(Object.keys(service.depends_on ?? {}), name).toEqual(
+        expect.arrayContaining(['mariadb', 'redis', 'migrate']),
+      );
+    }
+    expect(Object.keys(compose.services.nginx!.depends_on ?? {})).toEqual(
+      expect.arrayContaining(['api-1', 'api-2', 'realtime-1', 'realtime-2']),
+    );
+  });
+
+  it('builds the nodes and the migration from the Dockerfile targets', async () => {
+    const dockerfile = await readFile(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const stages = [...dockerfile.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1]);
+    for (const [name, service] of services) {
+      if (!service.build) continue;
+      expect(service.build.context, name).toBe('.');
+      expect(stages, `${name}'s target`).toContain(service.build.target);
+      expect(service.image, name).toMatch(/^kelisim\//);
+    }
+    expect(compose.services.migrate!.build?.target).toBe('migrate');
+  });
+
+  it('puts every node behind nginx, with the ports they listen on', () => {
+    const env = compose.services.nginx!.environment!;
+    const listed = (value: unknown) =>
+      [...String(value).matchAll(/server\s+([\w.-]+:\d+)/g)].map((m) => m[1]).sort();
+    const nodes = (prefix: string, portVar: string) =>
+      services
+        .filter(([name]) => name.startsWith(`${prefix}-`))
+        .map(([name, service]) => `${name}:${String(service.environment?.[portVar])}`)
+        .sort();
+    expect(listed(env.KELISIM_API_SERVERS)).toEqual(nodes('api', 'PORT'));
+    expect(listed(env.KELISIM_REALTIME_SERVERS)).toEqual(nodes('realtime', 'REALTIME_PORT'));
+    expect(compose.services.nginx!.networks?.default?.aliases).toContain('s3.localhost');
+  });
+
+  it('gives the nginx templates every variable they use, and only through the envsubst filter', async () => {
+    const env = compose.services.nginx!.environment!;
+    const filter = new RegExp(String(env.NGINX_ENVSUBST_FILTER));
+    for (const name of ['kelisim', 's3']) {
+      const template = await readFile(path.join(templatesDir, `${name}.conf.template`), 'utf8');
+      const variables = templateVariables(template);
+      expect(variables.length).toBeGreaterThan(0);
+      for (const variable of variables) {
+        expect(env[variable], `${name}.conf.template needs ${variable}`).toBeDefined();
+        expect(variable).toMatch(filter);
+      }
+      // nginx's own variables must not look like environment variables the image would replace.
+      expect(template).not.toMatch(/\$\{?(PATH|HOME|HOSTNAME|NGINX_[A-Z_]+)\b/);
+    }
+  });
+
+  it('speaks Laravel .env names to the nodes: DB_*, REDIS_*, JWT_SECRET, AWS_* on MinIO', () => {
+    const env = compose.services['api-1']!.environment!;
+    for (const name of [
+      'DB_HOST',
+      'DB_PORT',
+      'DB_DATABASE',
+      'DB_USERNAME',
+      'DB_PASSWORD',
+      'REDIS_HOST',
+      'REDIS_PORT',
+      'REDIS_PASSWORD',
+      'JWT_SECRET',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_DEFAULT_REGION',
+      'AWS_BUCKET',
+      'AWS_ENDPOINT',
+    ]) {
+      expect(env[name], name).toBeDefined();
+    }
+    // Any other setting of `.env` reaches the nodes too; URLs that would bypass the stack don't.
+    for (const name of ['api-1', 'api-2', 'realtime-1', 'realtime-2', 'worker', 'migrate']) {
+      expect(compose.services[name]!.env_file, name).toEqual([{ path: '.env', required: false }]);
+    }
+    expect(env.DATABASE_URL).toBe('');
+    expect(env.REDIS_URL).toBe('');
+    expect(env.FILESYSTEM_DISK).toBe('s3');
+    expect(env.AWS_USE_PATH_STYLE_ENDPOINT).toBe('true');
+    expect(env.DB_HOST).toBe('mariadb');
+    expect(env.REDIS_HOST).toBe('redis');
+    expect(compose.services.mariadb!.command).toEqual(
+      expect.arrayContaining([
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_unicode_ci',
+      ]),
+    );
+  });
+
+  it('documents in env.example every variable it reads from .env', async () => {
+    const example = await readFile(path.join(repoRoot, 'env.example'), 'utf8');
+    const documented = new Set(
+      [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]),
+    );
+    const interpolated = new Set(
+      [...composeText.matchAll(/(?<!\$)\$\{([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]!),
+    );
+    expect(interpolated.size).toBeGreaterThan(10);
+    const undocumented = [...interpolated].filter((name) => !documented.has(name));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('validates with `docker compose config` where the compose CLI exists', (context) => {
+    const version = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+    if (version.status !== 0) {
+      console.warn(
+        'docker compose config skipped: the docker compose CLI is not installed here ' +
+          `(${(version.error?.message ?? version.stderr).trim()})`,
+      );
+      context.skip();
+      return;
+    }
+    const result = spawnSync('docker', ['compose', '-f', composePath, 'config', '-q'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, JWT_SECRET: 'compose-config-check' },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('the entrypoints docker-compose.yml wraps around the images', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'kelisim-compose-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs a service's `sh -c` entrypoint + command with a stand-in for the image's program. */
+  async function runEntrypoint(service: Service, program: string, env: Record<string, string>) {
+    const [shell, flag, script, argv0] = service.entrypoint!;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    // The stand-in prints its arguments and the variables the image would read.
+    const stub = path.join(dir, program);
+    await writeFile(stub, '#!/bin/sh\necho "args: $*"\nenv | grep -E "^(MARIADB_|REDIS)" | sort\n');
+    await chmod(stub, 0o755);
+    const result = spawnSync(
+      'sh',
+      ['-c', unescape(script!), argv0!, ...(service.command ?? []).map(unescape)],
+      { encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH ?? ''}`, ...env } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return result.stdout;
+  }
+
+  it("mariadb: a regular user from DB_USERNAME, or root as Laravel's default .env has it", async () => {
+    const mariadb = compose.services.mariadb!;
+    const user = await runEntrypoint(mariadb, 'docker-entrypoint.sh', {
+      DB_USERNAME: 'kelisim',
+      DB_PASSWORD: 'pw',
+    });
+    expect(user).toContain('MARIADB_USER=kelisim');
+    expect(user).toContain('MARIADB_PASSWORD=pw');
+    expect(user).toContain('MARIADB_RANDOM_ROOT_PASSWORD=1');
+    expect(user).toContain('args: mariadbd --character-set-server=utf8mb4');
+
+    const root = await runEntrypoint(mariadb, 'docker-entrypoint.sh', {
+      DB_USERNAME: 'root',
+      DB_PASSWORD: '',
+    });
+    expect(root).not.toContain('MARIADB_USER=');
+    expect(root).toContain('MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1');
+
+    const rootWithPassword = await runEntrypoint(mariadb, 'docker-entrypoint.sh', {
+      DB_USERNAME: 'root',
+      DB_PASSWORD: 'secret',
+    });
+    expect(rootWithPassword).toContain('MARIADB_ROOT_PASSWORD=secret');
+    expect(rootWithPassword).not.toContain('MARIADB_ALLOW_EMPTY_ROOT_PASSWORD');
+  });
+
+  it("redis: requirepass from REDIS_PASSWORD, none for Laravel's `null`", async () => {
+    const redis = compose.services.redis!;
+    const open = await runEntrypoint(redis, 'redis-server', { REDIS_PASSWORD: 'null' });
+    expect(open).toContain('args: --appendonly yes --maxmemory-policy noeviction\n');
+    const locked = await runEntrypoint(redis, 'redis-server', { REDIS_PASSWORD: 's3cret' });
+    expect(locked).toContain('--requirepass s3cret');
+  });
+});
