@@ -5,6 +5,7 @@ import { ConfigError, loadDotEnv } from '@kelisim/config';
 import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
+import { countingPublisher, createMetrics, registerQueueGauge } from '@kelisim/ops';
 import { createStorage } from '@kelisim/storage';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import { createApp } from './app.js';
@@ -16,7 +17,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log, { service: 'api', nodeId: config.chat.nodeId });
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const metrics = createMetrics({ service: 'api' });
+  redis.on('error', (error) => {
+    metrics.dependencyErrors.inc({ dependency: 'redis' });
+    logger.warn({ err: error }, 'redis connection error');
+  });
   const sockets = createSocketPublisher(redis, config.redis, config.chat, logger);
   const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
     webhooks: config.webhooks,
@@ -27,7 +32,9 @@ async function main(): Promise<void> {
   laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
 
   let draining = false;
+  registerQueueGauge(metrics, jobs.queues);
   const app = createApp({
+    metrics,
     logger,
     verifyToken: createAuthenticator(config.jwt, {
       laravelCache,
@@ -44,7 +51,7 @@ async function main(): Promise<void> {
     domain: createDomainContext({
       db,
       redis,
-      events: sockets.publisher,
+      events: countingPublisher(sockets.publisher, metrics),
       jobs,
       chat: config.chat,
       keyPrefix: config.redis.keyPrefix,

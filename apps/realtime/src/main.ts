@@ -7,6 +7,13 @@ import { ConfigError, loadDotEnv } from '@kelisim/config';
 import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
+import {
+  countingPublisher,
+  createMetrics,
+  httpMetrics,
+  metricsRoute,
+  registerSocketGauge,
+} from '@kelisim/ops';
 import { healthRoutes } from '@kelisim/ops';
 import {
   createDomainContext,
@@ -23,7 +30,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log, { service: 'realtime', nodeId: config.chat.nodeId });
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const metrics = createMetrics({ service: 'realtime' });
+  redis.on('error', (error) => {
+    metrics.dependencyErrors.inc({ dependency: 'redis' });
+    logger.warn({ err: error }, 'redis connection error');
+  });
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
   const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
     webhooks: config.webhooks,
@@ -52,7 +63,7 @@ async function main(): Promise<void> {
       createDomainContext({
         db,
         redis,
-        events,
+        events: countingPublisher(events, metrics),
         jobs,
         chat: config.chat,
         keyPrefix: config.redis.keyPrefix,
@@ -62,6 +73,9 @@ async function main(): Promise<void> {
     corsOrigins: config.chat.corsOrigins,
     keyPrefix: config.redis.keyPrefix,
   });
+  registerSocketGauge(metrics, () => gateway.io.of('/').sockets.size);
+  app.use(httpMetrics(metrics));
+  app.get('/metrics', metricsRoute(metrics));
   app.use(
     healthRoutes({ database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() }, () =>
       gateway.isDraining(),
