@@ -97,6 +97,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.realtime.shutdownTimeoutMs + 5_000).unref();
     await gateway.drain();
+    // Stalled long-polling clients keep keep-alive connections open, which would hold
+    // httpServer.close() (inside io.close()) until the forced exit.
+    httpServer.close();
+    httpServer.closeAllConnections();
     await gateway.close();
     await Promise.allSettled([
       socketAdapter.close(),

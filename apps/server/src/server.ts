@@ -129,8 +129,11 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
     async stop() {
       await gateway.drain();
       await workers.close();
-      await gateway.close();
+      // Stalled long-polling clients keep keep-alive connections open, which would hold
+      // httpServer.close() (inside io.close()) until the forced exit.
+      httpServer.close();
       httpServer.closeAllConnections();
+      await gateway.close();
       await Promise.allSettled([
         socketAdapter.close(),
         jobs.close(),
