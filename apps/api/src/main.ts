@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
-import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { loadDotEnv } from '@kelisim/config';
 import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
-import { countingPublisher, createMetrics, registerQueueGauge } from '@kelisim/ops';
+import { countingPublisher, createMetrics, registerQueueGauge, runService } from '@kelisim/ops';
 import { createStorage } from '@kelisim/storage';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import { createApp } from './app.js';
@@ -87,13 +87,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
-  } else {
-    process.stderr.write(
-      `api failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
-    );
-  }
-  process.exit(1);
-});
+runService('api', main);

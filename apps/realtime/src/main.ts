@@ -3,18 +3,19 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
-import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { loadDotEnv } from '@kelisim/config';
 import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
   countingPublisher,
+  healthRoutes,
   createMetrics,
   httpMetrics,
   metricsRoute,
   registerSocketGauge,
+  runService,
 } from '@kelisim/ops';
-import { healthRoutes } from '@kelisim/ops';
 import {
   createDomainContext,
   createPresence,
@@ -119,13 +120,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
-  } else {
-    process.stderr.write(
-      `realtime failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
-    );
-  }
-  process.exit(1);
-});
+runService('realtime', main);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { loadDotEnv } from '@kelisim/config';
+import { runService } from '@kelisim/ops';
 import { createLogger } from '@kelisim/logger';
 import { loadServerConfig } from './config.js';
 import { startAllInOne } from './server.js';
@@ -35,13 +36,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
-  } else {
-    process.stderr.write(
-      `kelisim failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
-    );
-  }
-  process.exit(1);
-});
+runService('kelisim', main);

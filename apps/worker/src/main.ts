@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadDotEnv } from '@kelisim/config';
+import { loadDotEnv } from '@kelisim/config';
+import { runService } from '@kelisim/ops';
 import { createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
@@ -90,13 +91,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\nSee env.example for every setting.\n`);
-  } else {
-    process.stderr.write(
-      `worker failed to start: ${String(error instanceof Error ? error.stack : error)}\n`,
-    );
-  }
-  process.exit(1);
-});
+runService('worker', main);

@@ -9,3 +9,4 @@ export {
   registerSocketGauge,
   type Metrics,
 } from './metrics.js';
+export { runService } from './run-service.js';
