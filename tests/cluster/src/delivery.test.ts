@@ -86,7 +86,9 @@ describe('a three-node cluster', () => {
     expect(leaked.flat()).toEqual([]);
     const metrics = await (await fetch(`${cluster.gateways[0]!.url}/metrics`)).text();
     expect(metrics).toMatch(/^kelisim_sockets_connected\{service="realtime"\} 2$/m);
-    expect(metrics).toMatch(/kelisim_events_published_total\{event="new_message",service="realtime"\} 10/);
+    expect(metrics).toMatch(
+      /kelisim_events_published_total\{event="new_message",service="realtime"\} 10/,
+    );
   });
 
   it('stops pushing to a participant removed via REST on any node, starts for one added', async () => {
