@@ -5,7 +5,13 @@ import { loadDotEnv } from '@kelisim/config';
 import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
-import { countingPublisher, createMetrics, registerQueueGauge, runService } from '@kelisim/ops';
+import {
+  countingPublisher,
+  createMetrics,
+  registerQueueGauge,
+  runService,
+  watchConnectionErrors,
+} from '@kelisim/ops';
 import { createStorage } from '@kelisim/storage';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import { createApp } from './app.js';
@@ -18,10 +24,7 @@ async function main(): Promise<void> {
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
   const metrics = createMetrics({ service: 'api' });
-  redis.on('error', (error) => {
-    metrics.dependencyErrors.inc({ dependency: 'redis' });
-    logger.warn({ err: error }, 'redis connection error');
-  });
+  watchConnectionErrors(redis, 'redis', metrics, logger);
   const sockets = createSocketPublisher(redis, config.redis, config.chat, logger);
   const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
     webhooks: config.webhooks,

@@ -15,6 +15,7 @@ import {
   metricsRoute,
   registerSocketGauge,
   runService,
+  watchConnectionErrors,
 } from '@kelisim/ops';
 import {
   createDomainContext,
@@ -32,10 +33,7 @@ async function main(): Promise<void> {
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
   const metrics = createMetrics({ service: 'realtime' });
-  redis.on('error', (error) => {
-    metrics.dependencyErrors.inc({ dependency: 'redis' });
-    logger.warn({ err: error }, 'redis connection error');
-  });
+  watchConnectionErrors(redis, 'redis', metrics, logger);
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
   const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
     webhooks: config.webhooks,

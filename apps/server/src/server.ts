@@ -10,6 +10,7 @@ import {
   createMetrics,
   registerQueueGauge,
   registerSocketGauge,
+  watchConnectionErrors,
 } from '@kelisim/ops';
 import { createGateway } from '@kelisim/realtime';
 import {
@@ -36,10 +37,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
   const db = createDb(config.database);
   const metrics = createMetrics({ service: 'server' });
   const redis = createRedis(config.redis);
-  redis.on('error', (error) => {
-    metrics.dependencyErrors.inc({ dependency: 'redis' });
-    logger.warn({ err: error }, 'redis connection error');
-  });
+  watchConnectionErrors(redis, 'redis', metrics, logger);
   const socketAdapter = createSocketAdapter(config.redis, config.chat, logger);
   const connection = bullConnection(config.redis);
   const prefix = bullPrefix(config.redis);

@@ -3,6 +3,7 @@ export { createSanctumTokenStore } from './personal-access-tokens.js';
 export * from './generated/prisma/client.js';
 export {
   migrate,
+  fileMatchesChecksum,
   migrationChecksum,
   defaultMigrationsDir,
   MigrationBlockedError,

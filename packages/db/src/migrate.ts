@@ -298,7 +298,7 @@ function warnAboutDrift(
  * Like Prisma: a file whose line endings git converted (LF <-> CRLF) still matches, and so does a
  * checksum written by old Prisma versions that did not zero-pad each byte's hex.
  */
-function fileMatchesChecksum(sql: Buffer, recorded: string): boolean {
+export function fileMatchesChecksum(sql: Buffer, recorded: string): boolean {
   const text = sql.toString('utf8');
   const variants = [sql, text.replaceAll('\r\n', '\n'), text.replaceAll('\n', '\r\n')];
   return variants.some((variant) => {

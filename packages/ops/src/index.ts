@@ -7,6 +7,7 @@ export {
   queueStates,
   registerQueueGauge,
   registerSocketGauge,
+  watchConnectionErrors,
   type Metrics,
 } from './metrics.js';
 export { runService } from './run-service.js';

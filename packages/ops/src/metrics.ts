@@ -106,3 +106,16 @@ export function registerQueueGauge(metrics: Metrics, queues: Record<string, Coun
     },
   });
 }
+
+/** Counts and logs a connection's errors (ioredis emits them on every failed reconnect). */
+export function watchConnectionErrors(
+  connection: { on(event: 'error', listener: (error: Error) => void): unknown },
+  dependency: string,
+  metrics: Metrics,
+  logger: { warn(fields: object, message: string): void },
+): void {
+  connection.on('error', (error) => {
+    metrics.dependencyErrors.inc({ dependency });
+    logger.warn({ err: error, dependency }, 'connection error');
+  });
+}

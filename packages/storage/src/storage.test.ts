@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestS3 } from '@kelisim/testing';
 import {
   createLocalStorage,
   createS3Storage,
@@ -44,24 +44,8 @@ async function startLocal(): Promise<Harness> {
  * nor AbortMultipartUpload (405), so leftovers can only be checked as objects.
  */
 async function startS3(): Promise<Harness> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'kelisim-storage-s3-'));
-  const bucket = 'chat-test';
-  const server = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-  const { port } = await server.run();
-  const config = {
-    bucket,
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    forcePathStyle: true,
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-  };
+  const s3 = await startTestS3();
+  const { config } = s3;
   const client = new S3Client({
     region: config.region,
     endpoint: config.endpoint,
@@ -71,13 +55,14 @@ async function startS3(): Promise<Harness> {
   return {
     storage: createS3Storage(config),
     async leftovers(key) {
-      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
+      const listed = await client.send(
+        new ListObjectsV2Command({ Bucket: config.bucket, Prefix: key }),
+      );
       return (listed.Contents ?? []).map((object) => object.Key ?? '');
     },
     async stop() {
       client.destroy();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+      await s3.stop();
     },
   };
 }

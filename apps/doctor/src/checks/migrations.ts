@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from 'mariadb';
-import { migrationChecksum } from '@kelisim/db';
+import { fileMatchesChecksum } from '@kelisim/db';
 import { fail, pass, warn, type CheckResult } from '../report.js';
 
 const name = 'Migrations';
@@ -53,7 +53,7 @@ export async function checkMigrations(
   const pending = files.filter((file) => !appliedNames.has(file.name));
   const modified = applied.filter((row) => {
     const file = files.find((f) => f.name === row.migration_name);
-    return file !== undefined && !matchesChecksum(file.sql, row.checksum);
+    return file !== undefined && !fileMatchesChecksum(file.sql, row.checksum);
   });
   const unknown = applied.filter((row) => !fileNames.has(row.migration_name));
 
@@ -114,12 +114,4 @@ async function readMigrationFiles(migrationsDir: string): Promise<MigrationFile[
     }
   }
   return files;
-}
-
-/** As Prisma (and the migration runner) accept it: a file whose line endings git converted still matches. */
-function matchesChecksum(sql: Buffer, recorded: string): boolean {
-  const text = sql.toString('utf8');
-  return [sql, text.replaceAll('\r\n', '\n'), text.replaceAll('\n', '\r\n')].some(
-    (variant) => migrationChecksum(variant) === recorded,
-  );
 }
