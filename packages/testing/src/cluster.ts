@@ -40,11 +40,37 @@ export function clusterEnv(options: {
   };
 }
 
+const serverDir = fileURLToPath(new URL('../../../apps/server/', import.meta.url));
+
 /** Starts `apps/realtime` as its own process on a free port, as an operator would run it. */
-export async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  return startNodeProcess({
     cwd: realtimeDir,
-    env: { PATH: process.env.PATH ?? '', ENV_FILE: '/nonexistent', REALTIME_PORT: '0', ...env },
+    env: { REALTIME_PORT: '0', ...env },
+    listeningMessage: 'realtime listening',
+  });
+}
+
+/**
+ * Starts an all-in-one node (`apps/server`: REST, socket.io, worker, web client) as its own
+ * process, on a free port unless `PORT` is given, as `pnpm start` runs it.
+ */
+export function startServerNode(env: Record<string, string>): Promise<GatewayProcess> {
+  return startNodeProcess({
+    cwd: serverDir,
+    env: { PORT: '0', CHAT_UNREAD_RECONCILE_INTERVAL: '0', ...env },
+    listeningMessage: 'kelisim listening',
+  });
+}
+
+async function startNodeProcess(options: {
+  cwd: string;
+  env: Record<string, string>;
+  listeningMessage: string;
+}): Promise<GatewayProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: '/nonexistent', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -53,14 +79,14 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`gateway did not start:\n${logs.join('\n')}`)),
+      () => reject(new Error(`node did not start:\n${logs.join('\n')}`)),
       30_000,
     );
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       logs.push(line);
       const entry = parseLog(line);
-      if (entry?.msg === 'realtime listening') {
+      if (entry?.msg === options.listeningMessage) {
         clearTimeout(timer);
         resolve(Number(entry.port));
       }
@@ -68,7 +94,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}:\n${logs.join('\n')}`));
+      reject(new Error(`node exited with ${code}:\n${logs.join('\n')}`));
     });
   });
   return {
