@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# What the Dockerfile does, without Docker (CI runs it): the production build, `pnpm deploy` of
-# every app into a scratch directory (scripts/deploy.mjs, as in the image), then the deployed
-# bundles run with plain `node` (no tsx, no workspace) against the local MariaDB and Redis:
-# migrate into a database of its own, start api, realtime and worker, wait for /health/ready,
-# make real authenticated API calls, then SIGTERM every node and expect a clean exit.
+# What the Dockerfile does, without Docker (CI runs it): the production build (the web client
+# included), `pnpm deploy` of every app into a scratch directory (scripts/deploy.mjs, as in the
+# image), then the deployed bundles run with plain `node` (no tsx, no workspace) against the local
+# MariaDB and Redis: migrate into a database of its own, start api, realtime and worker, wait for
+# /health/ready, make real authenticated API calls, then SIGTERM every node and expect a clean
+# exit.
 # Uses DB_HOST/DB_PORT/DB_USERNAME/DB_PASSWORD and REDIS_HOST/REDIS_PORT (local defaults).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -79,8 +80,16 @@ stop() {
   echo "$name stopped cleanly"
 }
 
-step "production build (pnpm build)"
+step "production build (pnpm build, the web client included)"
 pnpm build
+if [[ -f apps/web/package.json ]]; then
+  # The Dockerfile's web-build stage: nginx serves apps/web/dist (docker-compose.yml).
+  if [[ ! -f apps/web/dist/index.html ]] || ! grep -q '<div id="root">' apps/web/dist/index.html; then
+    echo "the web client was not built: apps/web/dist/index.html is missing or not the app" >&2
+    exit 1
+  fi
+  echo "web client: apps/web/dist, $(du -sh apps/web/dist | cut -f1)"
+fi
 
 step "pnpm deploy of each app"
 for target in api realtime worker migrate; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Brings a checkout up to date before `start`, `test`, `migrate` and `token` (run through pnpm or
-// npm): Node version, pnpm 10, installed dependencies, generated Prisma client. Silent when all is
-// current. Node built-ins only: it runs before anything is installed.
+// npm): Node version, pnpm 10, installed dependencies, generated Prisma client, built web client.
+// Silent when all is current; progress goes to stderr, so `TOKEN=$(pnpm -s run token 1)` gets
+// only the token. Node built-ins only: it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -19,6 +20,7 @@ const PNPM_VERSION = '10.34.9';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stampPath = join(root, 'node_modules', '.kelisim-setup-stamp');
 const prismaClientPath = join(root, 'packages', 'db', 'src', 'generated', 'prisma', 'client.ts');
+const webDir = join(root, 'apps', 'web');
 
 function fail(message) {
   console.error(`setup: ${message}`);
@@ -40,7 +42,7 @@ function run(command, args) {
 }
 
 function step(message, name, command, args) {
-  console.log(message);
+  console.error(message);
   const result = run(command, args);
   if (!result.ok) {
     process.stderr.write(result.output);
@@ -96,7 +98,7 @@ function npmGlobalPnpm() {
   const win = process.platform === 'win32';
   const pnpm = join(win ? prefix : join(prefix, 'bin'), win ? 'pnpm.cmd' : 'pnpm');
   if (!prefix || !pnpmVersion(pnpm)?.startsWith('10.')) return undefined;
-  console.log(`Using pnpm from ${dirname(pnpm)}: put that folder first on your PATH.`);
+  console.error(`Using pnpm from ${dirname(pnpm)}: put that folder first on your PATH.`);
   return pnpm;
 }
 
@@ -109,7 +111,7 @@ function ensurePnpm() {
   if (alreadyInstalled) return alreadyInstalled;
 
   const why = found ? `pnpm ${found} found, pnpm 10 needed` : 'pnpm not found';
-  console.log(`${why}: installing it (npm install -g pnpm@${PNPM_VERSION})...`);
+  console.error(`${why}: installing it (npm install -g pnpm@${PNPM_VERSION})...`);
   const install = run('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`]);
   if (install.ok) {
     if (pnpmVersion('pnpm')?.startsWith('10.')) return 'pnpm';
@@ -153,7 +155,51 @@ function ensurePrismaClient() {
   utimesSync(prismaClientPath, now, now);
 }
 
+/** The newest modification time of the files under `path` (node_modules and dist aside). */
+function newestMtime(path) {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry === 'dist') continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+/**
+ * `pnpm start` serves apps/web/dist: build it when it is missing or older than the client's
+ * sources. A failed build is reported but stops nothing (the node then serves the previous build,
+ * or its landing page); CI's build check fails on it.
+ */
+function ensureWebClient(pnpm) {
+  if (!existsSync(join(webDir, 'package.json'))) return;
+  const builtIndex = join(webDir, 'dist', 'index.html');
+  const built = mtime(builtIndex);
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'];
+  const newest = Math.max(...sources.map((source) => newestMtime(join(webDir, source))));
+  if (built !== undefined && built >= newest) return;
+  console.error('Building the web client...');
+  const result = run(pnpm, ['--filter', '@kelisim/web', 'build']);
+  if (!result.ok || !existsSync(builtIndex)) {
+    process.stderr.write(result.output);
+    console.error(
+      `setup: building the web client failed (${result.ok ? 'no dist/index.html' : result.problem}); ` +
+        'continuing without a fresh build. Run `pnpm --filter @kelisim/web build` to see why.',
+    );
+    return;
+  }
+  const now = new Date();
+  utimesSync(builtIndex, now, now);
+}
+
 checkNode();
 const pnpm = ensurePnpm();
 ensureDependencies(pnpm);
 ensurePrismaClient();
+ensureWebClient(pnpm);

@@ -18,6 +18,7 @@ import { errorHandler, notFoundHandler } from './http/errors.js';
 import { chatRoutes } from './routes/chats.js';
 import { fileRoutes, type FileRoutesOptions } from './routes/files.js';
 import { messageRoutes } from './routes/messages.js';
+import { demoRoutes, userRoutes, type DemoOptions } from './routes/users.js';
 
 export interface ApiDeps {
   domain: DomainContext;
@@ -30,6 +31,8 @@ export interface ApiDeps {
   metrics?: Metrics;
   /** Upload and download endpoints; without storage they answer 404. */
   files?: FileRoutesOptions;
+  /** Demo mode (CHAT_DEMO_MODE): password-less sign-in under /api/demo; without it, 404s. */
+  demo?: DemoOptions | undefined;
 }
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -57,12 +60,13 @@ export function createApp(deps: ApiDeps): express.Express {
     res.json(openApi);
   });
   app.use('/api', requireJsonBody, express.json({ limit: '1mb' }));
+  app.use('/api', demoRoutes(deps.domain, deps.demo));
   app.use('/api', requireUser(deps.domain.db, deps.verifyToken));
-  app.use('/api', chatRoutes(deps.domain), messageRoutes(deps.domain));
+  app.use('/api', chatRoutes(deps.domain), messageRoutes(deps.domain), userRoutes(deps.domain));
   if (deps.files) app.use('/api', fileRoutes(deps.domain, deps.files));
 
   app.use(notFoundHandler);
-  app.use(errorHandler);
+  app.use(errorHandler(() => deps.metrics?.dependencyErrors.inc({ dependency: 'database' })));
   return app;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   chatEnv,
   databaseEnv,
+  demoEnv,
   envInt,
   jwtEnv,
   logEnv,
@@ -22,6 +23,7 @@ export function loadApiConfig(env: Env) {
       api: apiEnv,
       chat: chatEnv,
       database: databaseEnv,
+      demo: demoEnv,
       redis: redisEnv,
       jwt: jwtEnv,
       log: logEnv,

@@ -6,7 +6,7 @@ import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
-  countingPublisher,
+  instrumentedPublisher,
   createMetrics,
   registerQueueGauge,
   runService,
@@ -16,6 +16,7 @@ import { createStorage } from '@kelisim/storage';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import { createApp } from './app.js';
 import { loadApiConfig } from './config.js';
+import { demoOptions } from './routes/users.js';
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       sanctumTokens: createSanctumTokenStore(db),
     }),
     corsOrigins: config.chat.corsOrigins,
+    demo: demoOptions(config.jwt, config.demo),
     isDraining: () => draining,
     files: {
       storage: createStorage(config.storage),
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     domain: createDomainContext({
       db,
       redis,
-      events: countingPublisher(sockets.publisher, metrics),
+      events: instrumentedPublisher(sockets.publisher, metrics),
       jobs,
       chat: config.chat,
       keyPrefix: config.redis.keyPrefix,
@@ -64,11 +66,14 @@ async function main(): Promise<void> {
   const server = app.listen(config.api.port);
   await once(server, 'listening');
   logger.info({ port: (server.address() as AddressInfo).port }, 'api listening');
+  if (config.demo.enabled) logger.warn('demo mode: /api/demo hands out tokens for any user');
 
   const shutdown = async (signal: string) => {
     if (draining) return;
     draining = true;
-    logger.info({ signal }, 'draining');
+    logger.info({ signal, delayMs: config.chat.drainDelayMs }, 'draining');
+    // Not ready, but still serving, until a load balancer polling readiness has moved away.
+    await new Promise((resolve) => setTimeout(resolve, config.chat.drainDelayMs));
     server.close();
     server.closeIdleConnections();
     const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();

@@ -41,21 +41,27 @@ export interface Gateway {
   ctx: DomainContext;
   /** Settles once Laravel's broadcasts are being received; listen after it. */
   ready(): Promise<void>;
+  /** True from the start of `drain()`: readiness answers 503. */
   isDraining(): boolean;
-  /** Stops accepting sockets and moves the connected ones elsewhere (they reconnect). */
-  drain(): Promise<void>;
+  /**
+   * Reports not-ready, keeps serving for `delayMs` (so a load balancer polling readiness stops
+   * routing here), then stops accepting sockets and moves the connected ones elsewhere (they
+   * reconnect).
+   */
+  drain(options?: { delayMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { logger, settings } = deps;
   let draining = false;
+  let refusingSockets = false;
   const io: ChatServer = new Server(deps.httpServer, {
     adapter: deps.adapter,
     maxHttpBufferSize: settings.maxFrameBytes,
     cors: { origin: deps.corsOrigins.includes('*') ? true : deps.corsOrigins, credentials: true },
     allowRequest: (req, callback) => {
-      if (draining) return callback('draining', false);
+      if (refusingSockets) return callback('draining', false);
       callback(
         originAllowed(deps.corsOrigins, req) ? null : 'origin not allowed',
         originAllowed(deps.corsOrigins, req),
@@ -106,8 +112,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ctx,
     ready: () => echo.ready(),
     isDraining: () => draining,
-    async drain() {
+    async drain({ delayMs = 0 } = {}) {
       draining = true;
+      if (delayMs > 0) {
+        logger.info({ delayMs }, 'not ready; serving until the drain delay ends');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+      refusingSockets = true;
       const local = [...io.of('/').sockets.values()];
       logger.info({ sockets: local.length }, 'draining sockets');
       for (const socket of local) {

@@ -8,7 +8,7 @@ import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
-  countingPublisher,
+  instrumentedPublisher,
   healthRoutes,
   createMetrics,
   httpMetrics,
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       createDomainContext({
         db,
         redis,
-        events: countingPublisher(events, metrics),
+        events: instrumentedPublisher(events, metrics),
         jobs,
         chat: config.chat,
         keyPrefix: config.redis.keyPrefix,
@@ -91,11 +91,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    const forced = setTimeout(() => {
-      logger.error('shutdown timed out');
-      process.exit(1);
-    }, config.realtime.shutdownTimeoutMs + 5_000).unref();
-    await gateway.drain();
+    const forced = setTimeout(
+      () => {
+        logger.error('shutdown timed out');
+        process.exit(1);
+      },
+      config.chat.drainDelayMs + config.realtime.shutdownTimeoutMs + 5_000,
+    ).unref();
+    await gateway.drain({ delayMs: config.chat.drainDelayMs });
     // Stalled long-polling clients keep keep-alive connections open, which would hold
     // httpServer.close() (inside io.close()) until the forced exit.
     httpServer.close();

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError, type AckError, type FieldErrors } from '@kelisim/contracts';
+import { isDatabaseUnavailable } from '@kelisim/db';
 import type { Logger } from '@kelisim/logger';
 
 type Reply = (response: object) => void;
@@ -13,6 +14,11 @@ export function ackOf(args: unknown[]): Reply | undefined {
 export function errorAck(error: unknown, logger: Logger): AckError {
   if (error instanceof AppError) {
     return { ok: false, error: { code: error.code, message: error.message } };
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, 'database unavailable');
+    const unavailable = AppError.unavailable();
+    return { ok: false, error: { code: unavailable.code, message: unavailable.message } };
   }
   logger.error({ err: error }, 'socket event failed');
   return { ok: false, error: { code: 'internal', message: 'Something went wrong on our side.' } };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAuthenticator, type CacheReader } from '@kelisim/auth';
 import type { JwtConfig } from '@kelisim/config';
-import { createSanctumTokenStore } from '@kelisim/db';
+import { createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import {
   createDomainContext,
@@ -40,9 +40,12 @@ export async function startTestGateway(
     /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
     jwt?: JwtConfig;
     laravelCache?: CacheReader;
+    /** The gateway's own connection to the test database (e.g. through a cuttable proxy). */
+    connectDb?: (database: TestDatabase) => Promise<Db>;
   } = {},
 ): Promise<GatewayHarness> {
   const database = await createTestDatabase(label);
+  const db = options.connectDb ? await options.connectDb(database) : database.db;
   const redisConfig = testRedisConfig();
   const redis = createRedis(redisConfig);
   const logger = silentLogger();
@@ -62,7 +65,7 @@ export async function startTestGateway(
   const httpServer = createServer();
   const gateway = createGateway({
     httpServer,
-    db: database.db,
+    db,
     redis,
     adapter: socketAdapter.adapter,
     presence: createPresence(redis, {
@@ -71,11 +74,11 @@ export async function startTestGateway(
     }),
     verifyToken: createAuthenticator(options.jwt ?? testJwtConfig, {
       laravelCache: options.laravelCache ?? redis,
-      sanctumTokens: createSanctumTokenStore(database.db),
+      sanctumTokens: createSanctumTokenStore(db),
     }),
     domain: (events) =>
       createDomainContext({
-        db: database.db,
+        db,
         redis,
         events,
         jobs: new RecordingJobQueue(),
@@ -100,6 +103,7 @@ export async function startTestGateway(
     async close() {
       await gateway.close();
       await socketAdapter.close();
+      if (db !== database.db) await db.$disconnect();
       const keys = await redis.keys(`${redisConfig.keyPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
   chatEnv,
   databaseEnv,
+  demoEnv,
   envInt,
   envOptionalString,
   jwtEnv,
@@ -27,25 +29,27 @@ const serverEnv = z
   })
   .transform((env) => {
     const webRoot = env.CHAT_WEB_ROOT ?? defaultWebRoot;
-    return { port: env.PORT, webRoot: existsSync(webRoot) ? webRoot : undefined };
+    const built = existsSync(path.join(webRoot, 'index.html'));
+    return { port: env.PORT, webRoot: built ? webRoot : undefined };
   });
 
+/** Every setting the all-in-one node reads, by section (every role's settings). */
+export const serverEnvSections = {
+  server: serverEnv,
+  realtime: realtimeEnv,
+  worker: workerEnv,
+  chat: chatEnv,
+  database: databaseEnv,
+  demo: demoEnv,
+  redis: redisEnv,
+  jwt: jwtEnv,
+  log: logEnv,
+  storage: storageEnv,
+  webhooks: webhookEnv,
+};
+
 export function loadServerConfig(env: Env) {
-  return parseEnvSections(
-    {
-      server: serverEnv,
-      realtime: realtimeEnv,
-      worker: workerEnv,
-      chat: chatEnv,
-      database: databaseEnv,
-      redis: redisEnv,
-      jwt: jwtEnv,
-      log: logEnv,
-      storage: storageEnv,
-      webhooks: webhookEnv,
-    },
-    env,
-  );
+  return parseEnvSections(serverEnvSections, env);
 }
 
 export type ServerConfig = ReturnType<typeof loadServerConfig>;

@@ -17,16 +17,20 @@ async function main(): Promise<void> {
     { port: (node.httpServer.address() as AddressInfo).port, web: config.server.webRoot ?? null },
     'kelisim listening',
   );
+  if (config.demo.enabled) logger.warn('demo mode: /api/demo hands out tokens for any user');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    setTimeout(() => {
-      logger.error('shutdown timed out');
-      process.exit(1);
-    }, config.realtime.shutdownTimeoutMs + 15_000).unref();
+    setTimeout(
+      () => {
+        logger.error('shutdown timed out');
+        process.exit(1);
+      },
+      config.chat.drainDelayMs + config.realtime.shutdownTimeoutMs + 15_000,
+    ).unref();
     await node.stop();
     logger.info('stopped');
     logger.flush();

@@ -1,12 +1,12 @@
 import express from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { createApp } from '@kelisim/api';
+import { createApp, demoOptions } from '@kelisim/api';
 import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
 import { createDb, createSanctumTokenStore } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import type { Logger } from '@kelisim/logger';
 import {
-  countingPublisher,
+  instrumentedPublisher,
   createMetrics,
   registerQueueGauge,
   registerSocketGauge,
@@ -22,6 +22,7 @@ import {
 import { createStorage } from '@kelisim/storage';
 import { createProcessors, startWorkers } from '@kelisim/worker';
 import type { ServerConfig } from './config.js';
+import { webClient } from './web-client.js';
 
 export interface AllInOne {
   httpServer: HttpServer;
@@ -71,7 +72,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
       createDomainContext({
         db,
         redis,
-        events: countingPublisher(events, metrics),
+        events: instrumentedPublisher(events, metrics),
         jobs,
         chat: config.chat,
         keyPrefix: config.redis.keyPrefix,
@@ -88,6 +89,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
     logger,
     verifyToken,
     corsOrigins: config.chat.corsOrigins,
+    demo: demoOptions(config.jwt, config.demo),
     isDraining: () => gateway.isDraining(),
     healthChecks,
     domain: gateway.ctx,
@@ -98,7 +100,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
     },
   });
   if (config.server.webRoot) {
-    web.use(express.static(config.server.webRoot, { index: 'index.html', maxAge: '1h' }));
+    web.use(webClient(config.server.webRoot));
   } else {
     web.get('/', (_req, res) => {
       res.type('html').send(landingPage);
@@ -125,7 +127,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
   return {
     httpServer,
     async stop() {
-      await gateway.drain();
+      await gateway.drain({ delayMs: config.chat.drainDelayMs });
       await workers.close();
       // Stalled long-polling clients keep keep-alive connections open, which would hold
       // httpServer.close() (inside io.close()) until the forced exit.

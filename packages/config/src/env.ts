@@ -88,3 +88,10 @@ export function parseEnvSections<S extends Record<string, z.ZodType>>(
   if (problems.length > 0) throw new ConfigError(problems);
   return parsed as { [K in keyof S]: z.output<S[K]> };
 }
+
+/** The environment variable names a section (a `z.object`, possibly piped or transformed) reads. */
+export function envNames(schema: z.ZodType): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodPipe) return envNames(schema.in as z.ZodType);
+  throw new Error('envNames expects a z.object section (optionally piped or transformed)');
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnv, parseEnvSections } from './env.js';
-import { chatEnv, databaseEnv, jwtEnv, logEnv, redisEnv } from './sections.js';
+import { chatEnv, databaseEnv, demoEnv, jwtEnv, logEnv, redisEnv } from './sections.js';
 
 describe('configuration from the environment', () => {
   it('uses the defaults when nothing is set', () => {
@@ -131,5 +131,33 @@ describe('configuration from the environment', () => {
       for (const name of ['DB_PORT', 'JWT_ALGO', 'GIN_MODE', 'LOG_PRETTY'])
         expect(problems).toContain(name);
     }
+  });
+});
+
+describe('demo mode', () => {
+  it('is off unless CHAT_DEMO_MODE says otherwise', () => {
+    expect(parseEnv(demoEnv, {})).toEqual({ enabled: false, tokenTtlMinutes: 720 });
+    expect(parseEnv(demoEnv, { CHAT_DEMO_MODE: 'false' }).enabled).toBe(false);
+    expect(parseEnv(demoEnv, { CHAT_DEMO_MODE: 'true', APP_ENV: 'local' }).enabled).toBe(true);
+    expect(() => parseEnv(demoEnv, { CHAT_DEMO_MODE: 'maybe' })).toThrow(/CHAT_DEMO_MODE/);
+  });
+
+  it("refuses Laravel's production environment", () => {
+    expect(() => parseEnv(demoEnv, { CHAT_DEMO_MODE: 'true', APP_ENV: 'production' })).toThrow(
+      /CHAT_DEMO_MODE: must not be true when APP_ENV=production/,
+    );
+    expect(parseEnv(demoEnv, { CHAT_DEMO_MODE: 'false', APP_ENV: 'production' }).enabled).toBe(
+      false,
+    );
+  });
+
+  it('needs a private key to sign with when the algorithm is asymmetric', () => {
+    expect(() => parseEnv(demoEnv, { CHAT_DEMO_MODE: 'true', JWT_ALGO: 'RS256' })).toThrow(
+      /JWT_PRIVATE_KEY, which RS256 needs/,
+    );
+    expect(
+      parseEnv(demoEnv, { CHAT_DEMO_MODE: 'true', JWT_ALGO: 'RS256', JWT_PRIVATE_KEY: 'pem' })
+        .enabled,
+    ).toBe(true);
   });
 });

@@ -237,6 +237,7 @@ export const chatEnv = z
     CHAT_NODE_ID: envOptionalString(),
     CHAT_REDIS_ADAPTER: envEnum(['classic', 'sharded'], 'classic'),
     CHAT_SOCKET_IO_KEY: envString('socket.io'),
+    CHAT_DRAIN_DELAY: envInt({ min: 0, max: 300, default: 0 }),
   })
   .transform((env): ChatConfig => ({
     messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
@@ -247,6 +248,7 @@ export const chatEnv = z
     nodeId: env.CHAT_NODE_ID,
     adapter: env.CHAT_REDIS_ADAPTER,
     socketIoKey: env.CHAT_SOCKET_IO_KEY,
+    drainDelayMs: env.CHAT_DRAIN_DELAY * 1000,
   }));
 
 export interface ChatConfig {
@@ -261,6 +263,11 @@ export interface ChatConfig {
   adapter: 'classic' | 'sharded';
   /** Channel prefix of the socket.io Redis adapter; every node and emitter must agree. */
   socketIoKey: string;
+  /**
+   * On SIGTERM a node reports not-ready for this long while still serving everything, so a load
+   * balancer polling readiness stops sending it traffic before its sockets are moved away.
+   */
+  drainDelayMs: number;
 }
 
 /** File storage: Laravel's FILESYSTEM_DISK and AWS_* names, the Go service's STORAGE_* and MAX_FILE_SIZE. */
@@ -319,4 +326,46 @@ export interface StorageConfig {
     accessKeyId?: string | undefined;
     secretAccessKey?: string | undefined;
   };
+}
+
+/** Lifetime of the tokens `POST /api/demo/token` hands out. */
+export const demoTokenTtlMinutes = 12 * 60;
+
+/**
+ * CHAT_DEMO_MODE turns on `GET /api/demo/users` and `POST /api/demo/token`: anyone who can reach
+ * the API may sign in as any user, without a password. For local trials only, so it refuses
+ * Laravel's APP_ENV=production, and it needs a key to sign tokens with (JWT_SECRET for HS*,
+ * JWT_PRIVATE_KEY for RS and ES algorithms).
+ */
+export const demoEnv = z
+  .object({
+    CHAT_DEMO_MODE: envBoolean(),
+    APP_ENV: envOptionalString(),
+    JWT_ALGO: envEnum(jwtAlgorithms, 'HS256'),
+    JWT_PRIVATE_KEY: envOptionalString(),
+  })
+  .transform((env, ctx): DemoConfig => {
+    const enabled = env.CHAT_DEMO_MODE ?? false;
+    if (enabled && env.APP_ENV?.toLowerCase() === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHAT_DEMO_MODE'],
+        message:
+          'must not be true when APP_ENV=production: demo mode lets anyone sign in as any user',
+      });
+    }
+    if (enabled && !env.JWT_ALGO.startsWith('HS') && !env.JWT_PRIVATE_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHAT_DEMO_MODE'],
+        message: `demo tokens are signed with JWT_PRIVATE_KEY, which ${env.JWT_ALGO} needs: set it, or turn demo mode off`,
+      });
+    }
+    return { enabled, tokenTtlMinutes: demoTokenTtlMinutes };
+  });
+
+export interface DemoConfig {
+  /** The unauthenticated demo endpoints answer; off, they are 404s. */
+  enabled: boolean;
+  tokenTtlMinutes: number;
 }

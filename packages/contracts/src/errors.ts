@@ -34,6 +34,14 @@ export class AppError extends Error {
   static validation(errors: FieldErrors, message = firstMessage(errors)): AppError {
     return new AppError('validation_failed', message, { errors });
   }
+
+  /** A dependency (the database) cannot serve now; the same request may succeed later. */
+  static unavailable(): AppError {
+    return new AppError(
+      'unavailable',
+      'The service is temporarily unavailable. Try again shortly.',
+    );
+  }
 }
 
 function firstMessage(errors: FieldErrors): string {

@@ -12,11 +12,15 @@ describe('createOpenApiDocument', () => {
       '/api/chats/{id}/participants',
       '/api/chats/{id}/participants/{userId}',
       '/api/chats/{id}/read',
+      '/api/demo/token',
+      '/api/demo/users',
       '/api/files/{id}/download',
       '/api/files/{id}/thumbnail',
+      '/api/me',
       '/api/messages/{id}',
       '/api/messages/{id}/status',
       '/api/unread-count',
+      '/api/users',
     ]);
     const send = doc.paths!['/api/chats/{id}/messages']!.post!;
     expect(send.responses).toHaveProperty('429');
@@ -27,5 +31,13 @@ describe('createOpenApiDocument', () => {
     expect(list.parameters?.map((p) => ('name' in p ? p.name : ''))).toEqual(
       expect.arrayContaining(['id', 'limit', 'before', 'after']),
     );
+  });
+
+  it('documents the demo endpoints without authentication', () => {
+    const doc = createOpenApiDocument();
+    expect(doc.paths!['/api/demo/token']!.post!.security).toBeUndefined();
+    expect(doc.paths!['/api/demo/users']!.get!.responses).toHaveProperty('404');
+    expect(doc.paths!['/api/me']!.get!.security).toEqual([{ bearer: [] }]);
+    expect(doc.components?.schemas).toHaveProperty('UserProfile');
   });
 });

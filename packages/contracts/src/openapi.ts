@@ -23,6 +23,13 @@ import {
   participantParams,
   sendMessageBody,
 } from './rest.js';
+import {
+  demoTokenBody,
+  demoTokenResourceSchema,
+  userListItemSchema,
+  userProfileSchema,
+  usersQuery,
+} from './users.js';
 
 const errorBodySchema = z
   .object({
@@ -56,6 +63,8 @@ const message = messageResourceSchema.meta({ id: 'Message' });
 const participant = participantResourceSchema.meta({ id: 'Participant' });
 const readState = readStateSchema.meta({ id: 'ReadState' });
 const file = fileResourceSchema.meta({ id: 'File' });
+const userProfile = userProfileSchema.meta({ id: 'UserProfile' });
+const demoOnly = failure('Demo mode is off (CHAT_DEMO_MODE), or no such user.');
 const binary = (description: string) => ({
   description,
   content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
@@ -240,6 +249,40 @@ export function createOpenApiDocument() {
           { '200': binary('image/webp'), ...chatScoped },
           { requestParams: { path: fileIdParams } },
         ),
+      },
+      '/api/me': {
+        get: op('The signed-in user', {
+          '200': { description: 'My profile', ...data(userProfile) },
+          ...common,
+        }),
+      },
+      '/api/users': {
+        get: op(
+          'Users whose name or email contains ?search=, ordered by name (id and name only)',
+          { '200': { description: 'Users', ...data(z.array(userListItemSchema)) }, ...common },
+          { requestParams: { query: usersQuery } },
+        ),
+      },
+      '/api/demo/users': {
+        get: {
+          summary: 'Demo mode only: the demo users to sign in as',
+          responses: {
+            '200': { description: 'Demo users', ...data(z.array(userProfile)) },
+            '404': demoOnly,
+          },
+        },
+      },
+      '/api/demo/token': {
+        post: {
+          summary: 'Demo mode only: a short-lived JWT for a user, signed like `pnpm run token`',
+          requestBody: json(demoTokenBody),
+          responses: {
+            '200': { description: 'A token and its user', ...data(demoTokenResourceSchema) },
+            '404': demoOnly,
+            '422': common['422'],
+            '503': failure('JWT_ALGO is asymmetric and no private key is configured to sign with.'),
+          },
+        },
       },
       '/api/unread-count': {
         get: op('My unread counts', {

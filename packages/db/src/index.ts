@@ -12,3 +12,4 @@ export {
   type MigrateOptions,
   type MigrationProgress,
 } from './migrate.js';
+export { isDatabaseUnavailable } from './errors.js';

@@ -20,7 +20,15 @@ export {
 } from './use-cases/complete-file.js';
 export { createChat, type CreatedChat } from './use-cases/create-chat.js';
 export { deleteMessage } from './use-cases/delete-message.js';
+export {
+  demoEmailDomain,
+  demoFallbackUsers,
+  issueDemoToken,
+  listDemoUsers,
+  type TokenMinter,
+} from './use-cases/demo-users.js';
 export { getChat } from './use-cases/get-chat.js';
+export { getUserProfile } from './use-cases/get-user-profile.js';
 export { getUnreadCounts, unreadCountsOf } from './use-cases/get-unread-counts.js';
 export { listChats, type ChatPage } from './use-cases/list-chats.js';
 export {
@@ -45,5 +53,6 @@ export {
   registerUpload,
   type StoredUpload,
 } from './use-cases/upload-file.js';
+export { searchUsers } from './use-cases/search-users.js';
 export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';
 export { listFiles, prepareDownload, type FilePage } from './use-cases/list-files.js';

@@ -1,6 +1,6 @@
 export { healthRoutes, type HealthCheck } from './health.js';
 export {
-  countingPublisher,
+  instrumentedPublisher,
   createMetrics,
   httpMetrics,
   metricsRoute,

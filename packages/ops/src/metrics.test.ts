@@ -1,9 +1,10 @@
 import express from 'express';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
+import type { EventPublisher } from '@kelisim/domain';
 import { RecordingPublisher } from '@kelisim/testing';
 import {
-  countingPublisher,
+  instrumentedPublisher,
   createMetrics,
   httpMetrics,
   metricsRoute,
@@ -54,7 +55,7 @@ describe('metrics', () => {
   it('counts published events, reads socket and queue gauges on scrape', async () => {
     const metrics = createMetrics();
     const recording = new RecordingPublisher();
-    const publisher = countingPublisher(recording, metrics);
+    const publisher = instrumentedPublisher(recording, metrics);
     publisher.publish({ chatIds: [1] }, 'message_deleted', { chat_id: 1, message_id: 2, seq: 3 });
     publisher.publish({ chatIds: [1] }, 'message_deleted', { chat_id: 1, message_id: 3, seq: 4 });
     publisher.joinChat([5], 1);
@@ -73,6 +74,9 @@ describe('metrics', () => {
     registerQueueGauge(metrics, { files: { getJobCounts: () => Promise.resolve({ ...counts }) } });
     let text = await metrics.registry.metrics();
     expect(sample(text, 'kelisim_events_published_total', { event: 'message_deleted' })).toBe(2);
+    expect(
+      sample(text, 'kelisim_fanout_duration_seconds_count', { event: 'message_deleted' }),
+    ).toBe(2);
     expect(text).toMatch(/^kelisim_sockets_connected 3$/m);
     expect(sample(text, 'kelisim_queue_jobs', { queue: 'files', state: 'waiting' })).toBe(7);
     sockets = 0;
@@ -80,5 +84,33 @@ describe('metrics', () => {
     text = await metrics.registry.metrics();
     expect(text).toMatch(/^kelisim_sockets_connected 0$/m);
     expect(sample(text, 'kelisim_queue_jobs', { queue: 'files', state: 'waiting' })).toBe(0);
+  });
+
+  it('times each push from the call (right after the commit) until the publisher has handed it off', async () => {
+    const metrics = createMetrics();
+    const recording = new RecordingPublisher();
+    const slow: EventPublisher = {
+      publish(audience, event, payload) {
+        const until = performance.now() + 20;
+        while (performance.now() < until); // a publisher busy writing to sockets for 20 ms
+        recording.publish(audience, event, payload);
+      },
+      joinChat: (userIds, chatId) => recording.joinChat(userIds, chatId),
+      leaveChat: (userIds, chatId) => recording.leaveChat(userIds, chatId),
+    };
+    instrumentedPublisher(slow, metrics).publish({ chatIds: [1] }, 'message_deleted', {
+      chat_id: 1,
+      message_id: 2,
+      seq: 3,
+    });
+    const text = await metrics.registry.metrics();
+    const sum = sample(text, 'kelisim_fanout_duration_seconds_sum', { event: 'message_deleted' });
+    expect(sum).toBeGreaterThanOrEqual(0.02);
+    expect(
+      sample(text, 'kelisim_fanout_duration_seconds_bucket', {
+        event: 'message_deleted',
+        le: '0.01',
+      }),
+    ).toBe(0);
   });
 });

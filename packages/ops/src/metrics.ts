@@ -8,6 +8,7 @@ export interface Metrics {
   registry: Registry;
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   eventsPublished: Counter<'event'>;
+  fanoutDuration: Histogram<'event'>;
   dependencyErrors: Counter<'dependency'>;
 }
 
@@ -28,6 +29,13 @@ export function createMetrics(labels: Record<string, string> = {}): Metrics {
       name: 'kelisim_events_published_total',
       help: 'Realtime events pushed by this process (new_message counts messages sent).',
       labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    fanoutDuration: new Histogram({
+      name: 'kelisim_fanout_duration_seconds',
+      help: 'From a committed change to its push: written to the sockets on this node and published to Redis for the others.',
+      labelNames: ['event'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [registry],
     }),
     dependencyErrors: new Counter({
@@ -58,12 +66,17 @@ export function metricsRoute(metrics: Metrics): RequestHandler {
   };
 }
 
-/** Counts what a publisher pushes, by event name. */
-export function countingPublisher(publisher: EventPublisher, metrics: Metrics): EventPublisher {
+/**
+ * Counts and times what a publisher pushes, by event name. Use cases publish as soon as their
+ * transaction commits, so the time spent here is the commit-to-push latency of this node.
+ */
+export function instrumentedPublisher(publisher: EventPublisher, metrics: Metrics): EventPublisher {
   return {
     publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]) {
-      metrics.eventsPublished.inc({ event });
+      const stop = metrics.fanoutDuration.startTimer({ event });
       publisher.publish(audience, event, payload);
+      stop();
+      metrics.eventsPublished.inc({ event });
     },
     joinChat: (userIds, chatId) => publisher.joinChat(userIds, chatId),
     leaveChat: (userIds, chatId) => publisher.leaveChat(userIds, chatId),

@@ -5,3 +5,4 @@ export * from './ports.js';
 export * from './redis.js';
 export * from './cluster.js';
 export * from './s3.js';
+export * from './tcp-proxy.js';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
 } from '@kelisim/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const webBuild = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 const database = `kelisim_test_start_${randomBytes(4).toString('hex')}`;
 let storageDir: string;
 
@@ -78,7 +80,18 @@ describe('pnpm start -- --migrate', () => {
       expect(output.join('\n')).toMatch(/Applying .*create_chat_tables/);
       const page = await fetch(`${base}/`);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('Kelisim Chat');
+      const html = await page.text();
+      expect(html).toContain('Kelisim Chat');
+      // setup.mjs (run by start.mjs) builds apps/web when it has sources; then / is the client.
+      if (existsSync(webBuild)) {
+        expect(html).toContain('<div id="root">');
+        const route = await fetch(`${base}/chats/1`, { headers: { Accept: 'text/html' } });
+        expect(route.status).toBe(200);
+        expect(await route.text()).toBe(html);
+      }
+      const api = await fetch(`${base}/api/nothing-here`, { headers: { Accept: 'text/html' } });
+      expect(api.status).toBe(401);
+      expect(await api.json()).toMatchObject({ code: 'unauthenticated' });
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);
 
       const db = createDb({ ...server, database });

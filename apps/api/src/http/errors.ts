@@ -1,20 +1,32 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, internalErrorBody, toErrorBody } from '@kelisim/contracts';
+import { isDatabaseUnavailable } from '@kelisim/db';
 
-/** Maps every failure to the one error shape; unknown errors are logged and never described. */
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const appError = asAppError(error);
-  if (!appError) {
-    req.log.error({ err: error }, 'request failed');
-    res.status(500).json(internalErrorBody);
-    return;
-  }
-  if (appError.details.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(appError.details.retryAfterSeconds));
-  }
-  req.log.warn({ code: appError.code, status: appError.status }, appError.message);
-  res.status(appError.status).json(toErrorBody(appError));
-};
+/**
+ * Maps every failure to the one error shape; unknown errors are logged and never described.
+ * `onDatabaseUnavailable` hears of requests that failed because the database could not be reached.
+ */
+export const errorHandler =
+  (onDatabaseUnavailable: () => void = () => {}): ErrorRequestHandler =>
+  (error: unknown, req, res, _next) => {
+    if (isDatabaseUnavailable(error)) {
+      onDatabaseUnavailable();
+      req.log.warn({ err: error }, 'database unavailable');
+      res.status(503).json(toErrorBody(AppError.unavailable()));
+      return;
+    }
+    const appError = asAppError(error);
+    if (!appError) {
+      req.log.error({ err: error }, 'request failed');
+      res.status(500).json(internalErrorBody);
+      return;
+    }
+    if (appError.details.retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(appError.details.retryAfterSeconds));
+    }
+    req.log.warn({ code: appError.code, status: appError.status }, appError.message);
+    res.status(appError.status).json(toErrorBody(appError));
+  };
 
 export const notFoundHandler: RequestHandler = () => {
   throw new AppError('not_found', 'Not found.');
