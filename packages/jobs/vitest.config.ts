@@ -1,7 +1,9 @@
 import { defineProject } from 'vitest/config';
+import { sharedTestOptions } from '../../vitest.shared.js';
 
 export default defineProject({
   test: {
+    ...sharedTestOptions,
     name: 'jobs',
     include: ['src/**/*.test.ts'],
   },
