@@ -2,9 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'tests/*'],
+    projects: ['packages/*', 'apps/*', 'tests/*', 'bench'],
     reporters: ['default', './packages/testing/src/summary-reporter.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
   },
 });

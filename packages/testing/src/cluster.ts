@@ -78,10 +78,10 @@ async function startNodeProcess(options: {
     child.once('exit', (code) => resolve(code)),
   );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`node did not start:\n${logs.join('\n')}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node did not start:\n${logs.join('\n')}`));
+    }, 30_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       logs.push(line);

@@ -1,0 +1,103 @@
+import type { ErrorCode } from '@kelisim/contracts';
+
+/** A failed request or socket ack, with the server's code and the sentence to show the user. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'network' | 'timeout',
+    readonly plain: string,
+    readonly status?: number,
+  ) {
+    super(plain);
+    this.name = 'ChatError';
+  }
+}
+
+export interface ErrorDetails {
+  code: string | undefined;
+  message: string | undefined;
+  status?: number | undefined;
+  retryAfterSeconds?: number | undefined;
+}
+
+/** The server's `{code, message}` (REST body or socket ack) as one plain sentence. */
+export function plainMessage(details: ErrorDetails): string {
+  const { code, message, status } = details;
+  switch (code ?? statusCode(status)) {
+    case 'rate_limited': {
+      const seconds = details.retryAfterSeconds ?? firstNumber(message);
+      return seconds === undefined
+        ? "You're sending too fast; try again in a few seconds."
+        : `You're sending too fast; try again in ${seconds} s.`;
+    }
+    case 'forbidden':
+    case 'not_found':
+      return "You're not allowed to do that.";
+    case 'payload_too_large': {
+      const bytes = firstNumber(message);
+      return bytes === undefined
+        ? 'That is too large to send.'
+        : `That file is too large (max ${formatBytes(bytes)}).`;
+    }
+    case 'unsupported_media_type':
+      return 'That kind of file cannot be sent.';
+    case 'unauthenticated':
+      return 'Your session has expired. Please sign in again.';
+    case 'validation_failed':
+    case 'conflict':
+      return message && message.length < 200 ? message : 'That was not accepted.';
+    case 'unavailable':
+      return 'The server is restarting or busy. Try again in a moment.';
+    case 'internal':
+      return 'Something went wrong on our side. Try again.';
+    default:
+      return message && message.length < 200 ? message : 'Something went wrong. Try again.';
+  }
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof ChatError) return error.plain;
+  console.error(error);
+  return 'Something went wrong in this page. Reload it and try again.';
+}
+
+export function networkError(): ChatError {
+  return new ChatError('network', "Can't reach the server. Check your connection and try again.");
+}
+
+export function timeoutError(): ChatError {
+  return new ChatError('timeout', 'The server did not answer in time. Try again.');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${round(bytes / (1024 * 1024))} MB`;
+  if (bytes >= 1024) return `${round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+function round(n: number): string {
+  return n >= 10 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
+}
+
+function firstNumber(text: string | undefined): number | undefined {
+  const match = text ? /\d+/.exec(text) : null;
+  return match ? Number(match[0]) : undefined;
+}
+
+function statusCode(status: number | undefined): string | undefined {
+  switch (status) {
+    case 401:
+      return 'unauthenticated';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'payload_too_large';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return status !== undefined && status >= 500 ? 'internal' : undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useSession } from '../session-context.js';
+import { PaperclipIcon } from './icons.js';
+
+/** Enter sends, Shift+Enter adds a line; the paper clip uploads a file (with the text as caption). */
+export function Composer({ chatId }: { chatId: number }) {
+  const session = useSession();
+  const [text, setText] = useState('');
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const send = (event?: FormEvent) => {
+    event?.preventDefault();
+    const content = text.trim();
+    if (!content) return;
+    setText('');
+    void session.send(chatId, content);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  };
+
+  const onFiles = (files: FileList | null) => {
+    const file = files?.[0];
+    if (!file) return;
+    void session.upload(chatId, file, text.trim());
+    setText('');
+    if (fileInput.current) fileInput.current.value = '';
+  };
+
+  return (
+    <form className="composer" onSubmit={send}>
+      <label className="attach" title="Attach a file">
+        <input
+          ref={fileInput}
+          type="file"
+          className="visually-hidden"
+          data-testid="file-input"
+          aria-label="Attach a file"
+          onChange={(event) => onFiles(event.target.files)}
+        />
+        <PaperclipIcon />
+      </label>
+      <textarea
+        data-testid="composer"
+        aria-label="Message"
+        placeholder="Write a message…"
+        rows={1}
+        value={text}
+        onChange={(event) => {
+          setText(event.target.value);
+          if (event.target.value.trim()) session.typing(chatId);
+          else session.stopTyping(chatId);
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <button type="submit" className="primary" data-testid="send" disabled={!text.trim()}>
+        Send
+      </button>
+    </form>
+  );
+}

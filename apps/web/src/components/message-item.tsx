@@ -1,0 +1,187 @@
+import type { FileResource, MessageResource } from '@kelisim/contracts';
+import { useEffect, useState } from 'react';
+import { formatBytes } from '../api/errors.js';
+import { useSession } from '../session-context.js';
+import type { PendingItem } from '../state/timeline.js';
+import { clockTime } from './format.js';
+import { DownloadIcon, FileIcon, TrashIcon } from './icons.js';
+
+interface Props {
+  message: MessageResource;
+  mine: boolean;
+  showSender: boolean;
+  /** Names of the others who have read it (my messages only). */
+  readBy: string[];
+  direct: boolean;
+}
+
+export function MessageItem({ message, mine, showSender, readBy, direct }: Props) {
+  const session = useSession();
+  const deleted = message.deleted_at !== null;
+  return (
+    <li
+      className={`message ${mine ? 'mine' : 'theirs'}${deleted ? ' deleted' : ''}`}
+      data-testid="message"
+      data-seq={message.seq}
+      data-message-id={message.id}
+      data-pending="false"
+    >
+      <div className="bubble">
+        {showSender && !mine && <div className="sender">{message.sender.name}</div>}
+        {deleted ? (
+          <p className="content muted">Message deleted</p>
+        ) : (
+          <>
+            {message.file && <Attachment file={message.file} image={message.type === 'image'} />}
+            {message.content && <p className="content">{message.content}</p>}
+          </>
+        )}
+        <div className="meta">
+          <time dateTime={message.created_at}>{clockTime(message.created_at)}</time>
+          {mine &&
+            !deleted &&
+            (readBy.length > 0 ? (
+              <span
+                className="receipt read"
+                data-testid="read-receipt"
+                title={`Read by ${readBy.join(', ')}`}
+              >
+                ✓✓ {direct ? 'Read' : `Read by ${readBy.length}`}
+              </span>
+            ) : (
+              <span className="receipt" title="Sent">
+                ✓
+              </span>
+            ))}
+          {mine && !deleted && (
+            <button
+              type="button"
+              className="icon-button delete"
+              data-testid="delete-message"
+              aria-label="Delete message"
+              title="Delete message"
+              onClick={() => void session.deleteMessage(message)}
+            >
+              <TrashIcon />
+            </button>
+          )}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function Attachment({ file, image }: { file: FileResource; image: boolean }) {
+  const session = useSession();
+  return (
+    <div className="attachment">
+      {image && file.thumbnail_url && (
+        <Thumbnail path={file.thumbnail_url} alt={file.name} file={file} />
+      )}
+      <a
+        className="download"
+        data-testid="download"
+        href={file.download_url}
+        download={file.name}
+        onClick={(event) => {
+          event.preventDefault();
+          void session.download(file.download_url, file.name);
+        }}
+      >
+        {image ? <DownloadIcon /> : <FileIcon />} {file.name}
+        {file.size !== null && <small> · {formatBytes(file.size)}</small>}
+      </a>
+    </div>
+  );
+}
+
+function Thumbnail({ path, alt, file }: { path: string; alt: string; file: FileResource }) {
+  const session = useSession();
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    session.blobUrl(path).then(
+      (url) => live && setSrc(url),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [session, path]);
+  const ratio = file.width && file.height ? `${file.width} / ${file.height}` : '4 / 3';
+  return src ? (
+    <img
+      className="thumbnail"
+      data-testid="thumbnail"
+      src={src}
+      alt={alt}
+      style={{ aspectRatio: ratio }}
+    />
+  ) : (
+    <div
+      className="thumbnail placeholder"
+      style={{ aspectRatio: ratio }}
+      aria-label="Loading image"
+    />
+  );
+}
+
+/** A send or upload the server has not confirmed: pending style, progress, or error with retry. */
+export function PendingMessage({ chatId, item }: { chatId: number; item: PendingItem }) {
+  const session = useSession();
+  const failed = item.status === 'failed';
+  return (
+    <li
+      className={`message mine pending${failed ? ' failed' : ''}`}
+      data-testid="message"
+      data-pending="true"
+    >
+      <div className="bubble">
+        {item.kind === 'file' && (
+          <div className="attachment">
+            <span className="file-name">
+              <FileIcon /> {item.file?.name ?? 'File'}
+            </span>
+            {item.status === 'uploading' && (
+              <progress
+                data-testid="upload-progress"
+                value={item.progress ?? 0}
+                max={1}
+                aria-label={`Uploading ${Math.round((item.progress ?? 0) * 100)}%`}
+              />
+            )}
+          </div>
+        )}
+        {item.content && <p className="content">{item.content}</p>}
+        <div className="meta">
+          {item.status === 'sending' && <span>Sending…</span>}
+          {item.status === 'uploading' && (
+            <span>Uploading {Math.round((item.progress ?? 0) * 100)}%</span>
+          )}
+          {item.status === 'processing' && <span>Processing…</span>}
+        </div>
+        {failed && (
+          <div className="failure" role="alert">
+            <span data-testid="error">{item.error ?? 'Not sent.'}</span>
+            <span className="failure-actions">
+              <button
+                type="button"
+                className="ghost small"
+                onClick={() => void session.retry(chatId, item)}
+              >
+                Retry
+              </button>
+              <button
+                type="button"
+                className="ghost small"
+                onClick={() => session.discard(chatId, item.tempId)}
+              >
+                Discard
+              </button>
+            </span>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageResource } from '@kelisim/contracts';
+import {
+  contiguousTop,
+  emptyTimeline,
+  leavesGap,
+  markDeleted,
+  mergeMessages,
+  type Timeline,
+} from './timeline.js';
+
+const me = 1;
+
+function message(seq: number, changes: Partial<MessageResource> = {}): MessageResource {
+  return {
+    id: 100 + seq,
+    chat_id: 7,
+    seq,
+    sender: { id: 2, name: 'Bea' },
+    type: 'text',
+    content: `m${seq}`,
+    temp_id: null,
+    reply_to_id: null,
+    file: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    deleted_at: null,
+    ...changes,
+  };
+}
+
+const seqs = (timeline: Timeline) => timeline.messages.map((m) => m.seq);
+
+describe('timeline', () => {
+  it('orders by seq and holds each seq once, whatever order and repeats arrive in', () => {
+    let timeline = mergeMessages(emptyTimeline, [message(3), message(1)], me);
+    timeline = mergeMessages(timeline, [message(2), message(3), message(1)], me);
+
+    expect(seqs(timeline)).toEqual([1, 2, 3]);
+  });
+
+  it('replaces the pending send with the acknowledged message of the same temp_id', () => {
+    const pending: Timeline = {
+      ...emptyTimeline,
+      pending: [
+        { tempId: 't-1', kind: 'text', content: 'hi', status: 'sending', createdAt: '' },
+        { tempId: 't-2', kind: 'text', content: 'yo', status: 'sending', createdAt: '' },
+      ],
+    };
+    const acked = message(4, { sender: { id: me, name: 'Me' }, temp_id: 't-1' });
+    const fromOther = message(5, { temp_id: 't-2' });
+
+    const timeline = mergeMessages(pending, [acked, fromOther], me);
+
+    expect(seqs(timeline)).toEqual([4, 5]);
+    expect(timeline.pending.map((p) => p.tempId)).toEqual(['t-2']);
+  });
+
+  it('finds the highest contiguous seq and notices gaps', () => {
+    const timeline = mergeMessages(emptyTimeline, [message(4), message(5), message(7)], me);
+
+    expect(contiguousTop(timeline)).toBe(5);
+    expect(leavesGap(timeline, 6)).toBe(false);
+    expect(leavesGap(timeline, 8)).toBe(true);
+    expect(contiguousTop(emptyTimeline)).toBe(0);
+    expect(leavesGap(emptyTimeline, 9)).toBe(false);
+  });
+
+  it('keeps a tombstone even when an older copy of the message arrives again', () => {
+    let timeline = mergeMessages(emptyTimeline, [message(1), message(2)], me);
+    timeline = markDeleted(timeline, 101, '2026-01-02T00:00:00.000Z');
+    timeline = mergeMessages(timeline, [message(1)], me);
+
+    expect(timeline.messages[0]).toMatchObject({ seq: 1, content: null });
+    expect(timeline.messages[1]).toMatchObject({ seq: 2, content: 'm2' });
+  });
+});

@@ -1,0 +1,17 @@
+import type { Scenario } from './scenario.js';
+import * as chat from './chat.js';
+import * as connections from './connections.js';
+import * as dbInsert from './db-insert.js';
+import * as fanout from './fanout.js';
+import * as reconnect from './reconnect.js';
+import * as rest from './rest.js';
+
+/** Every scenario `pnpm bench` runs, in this order; `pnpm bench <name>...` picks some. */
+export const scenarios: Record<string, Scenario> = {
+  chat,
+  fanout,
+  connections,
+  'db-insert': dbInsert,
+  rest,
+  reconnect,
+};

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+
+/** Runs `pnpm bench <args>` as a user would (without pnpm): exit code and stdout lines. */
+function runBench(
+  args: string[],
+): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.once('exit', (code) =>
+      resolve({ code, lines: stdout.split('\n').filter((line) => line.length > 0), stderr }),
+    ),
+  );
+}
+
+describe('pnpm bench --smoke', () => {
+  // Tiny sizes for a second or two each: the harness end to end, no timing thresholds.
+  it('runs chat, fanout and connections against our nodes and the baseline, losing nothing', async () => {
+    const { code, lines, stderr } = await runBench(['chat', 'fanout', 'connections', '--smoke']);
+    expect(code, stderr).toBe(0);
+    const results = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const result of results) {
+      expect(result).toMatchObject({ smoke: true, at: expect.any(String) });
+      expect(result.error).toBeUndefined();
+    }
+
+    const steps = (scenario: string) =>
+      results.filter((r) => r.scenario === scenario && r.kind === 'step');
+    const summary = (scenario: string) =>
+      results.find((r) => r.scenario === scenario && r.kind === 'summary');
+
+    const chatSteps = steps('chat');
+    expect(chatSteps.map((s) => `${String(s.system)}/${String(s.path)}`).sort()).toEqual([
+      'baseline/db',
+      'baseline/fanout',
+      'kelisim/db',
+      'kelisim/fanout',
+    ]);
+    for (const step of chatSteps) {
+      expect(step).toMatchObject({ loss: 0, duplicates: 0, ack_errors: 0, disconnects: 0 });
+      expect(step.deliveries).toBe(Number(step.sent) * 10);
+      expect(step.delivery_ms).toMatchObject({ n: step.deliveries });
+    }
+    expect(summary('chat')).toMatchObject({ users: 20, chat_size: 10, fanout_rate: 50 });
+
+    const fanoutSteps = steps('fanout');
+    expect(fanoutSteps.map((s) => s.system).sort()).toEqual(['baseline', 'kelisim']);
+    for (const step of fanoutSteps) {
+      expect(step).toMatchObject({ loss: 0, duplicates: 0, disconnects: 0 });
+      expect(step.deliveries).toBe(Number(step.published) * 20);
+    }
+    expect(summary('fanout')).toMatchObject({ subscribers: 20, ratio: expect.any(Number) });
+
+    const connectionSteps = steps('connections');
+    expect(connectionSteps.map((s) => s.system).sort()).toEqual(['baseline', 'kelisim']);
+    for (const step of connectionSteps) {
+      expect(step).toMatchObject({ connections: 40, connected: 40, failed: 0, disconnects: 0 });
+    }
+    expect(summary('connections')).toMatchObject({ connections: 40, held: true });
+  }, 180_000);
+});

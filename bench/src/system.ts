@@ -1,0 +1,259 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { DatabaseConfig } from '@kelisim/config';
+import { createDb, migrate, type Db } from '@kelisim/db';
+import { dropDatabase, testJwtConfig, testServerConfig, tokenFor } from '@kelisim/testing';
+import { freePort, spawnProcess, stopProcess, waitUntilReady, type BenchProcess } from './proc.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const serverDir = join(repoRoot, 'apps/server');
+const serverBundle = join(serverDir, 'dist/main.js');
+const resolveNpm = fileURLToPath(new URL('./sut/resolve-npm.mjs', import.meta.url));
+/** Serialises rebuilds of the bundle between bench runs started at the same time. */
+const buildLock = '/tmp/kelisim-bench-build.lock';
+
+export interface BenchNode extends BenchProcess {
+  url: string;
+  port: number;
+}
+
+export interface SeededData {
+  userIds: number[];
+  chats: { id: number; memberIds: number[] }[];
+}
+
+export interface SystemUnderTest {
+  nodes: BenchNode[];
+  /** The environment every node runs with (PORT aside). */
+  env: Record<string, string>;
+  /** Prisma client of the bench database. */
+  db: Db;
+  database: DatabaseConfig;
+  /** A plain connection to the Redis the nodes share (no key prefix). */
+  redis: Redis;
+  /** The nodes' `CHAT_REDIS_KEY_PREFIX`. */
+  keyPrefix: string;
+  /** The nodes' `REDIS_PREFIX`: Laravel broadcasts are published on `<broadcastPrefix><channel>`. */
+  broadcastPrefix: string;
+  tokenFor(userId: number): string;
+  /** `users` users; consecutive runs of `chatSize` of them form group chats (none when 0). */
+  seed(options: { users: number; chatSize: number }): Promise<SeededData>;
+  /** Another node (or a restarted one, on `port`) with the same environment. */
+  startNode(options?: { port?: number }): Promise<BenchNode>;
+  /** Kills the nodes, drops the database and the Redis keys. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The system as an operator runs it: `nodes` all-in-one nodes from the production bundle
+ * (`apps/server/dist/main.js`, rebuilt when missing or older than the sources), on a fresh
+ * database with every migration applied and a Redis namespace of their own.
+ *
+ * `BENCH_CPU_PROF=<dir>` runs the nodes under `--cpu-prof` (a `.cpuprofile` per node on exit).
+ */
+export async function startSystem(options: {
+  label: string;
+  nodes: number;
+  env?: Record<string, string>;
+}): Promise<SystemUnderTest> {
+  ensureServerBundle();
+  const id = randomBytes(4).toString('hex');
+  const database: DatabaseConfig = {
+    ...testServerConfig(),
+    database: `kelisim_bench_${options.label.replace(/\W+/g, '_')}_${id}`,
+  };
+  await migrate(database, { createDatabase: true });
+  const db = createDb(database);
+  const redisHost = process.env.REDIS_HOST ?? '127.0.0.1';
+  const redisPort = Number(process.env.REDIS_PORT ?? 6379);
+  const redis = new Redis({ host: redisHost, port: redisPort, lazyConnect: true });
+  await redis.connect();
+  const keyPrefix = `kelisim_bench:${id}:`;
+  const broadcastPrefix = `kelisim_bench_${id}_`;
+  const storagePath = join('/tmp', `kelisim-bench-${id}`);
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    ENV_FILE: '/nonexistent',
+    DB_HOST: database.host,
+    DB_PORT: String(database.port),
+    DB_DATABASE: database.database,
+    DB_USERNAME: database.user,
+    DB_PASSWORD: database.password,
+    REDIS_HOST: redisHost,
+    REDIS_PORT: String(redisPort),
+    REDIS_PREFIX: broadcastPrefix,
+    CHAT_REDIS_KEY_PREFIX: keyPrefix,
+    CHAT_SOCKET_IO_KEY: `${keyPrefix}socket.io`,
+    JWT_SECRET: testJwtConfig.secret,
+    JWT_ALGO: testJwtConfig.algorithm,
+    LOG_LEVEL: 'warn',
+    STORAGE_PATH: storagePath,
+    // The bench measures capacity, not the abuse limits: lift them far out of the way.
+    CHAT_SEND_RATE_LIMIT: '1000000',
+    CHAT_SEND_RATE_WINDOW: '1',
+    CHAT_SOCKET_EVENT_LIMIT: '1000000',
+    CHAT_SOCKET_EVENT_WINDOW: '1',
+    CHAT_UNREAD_RECONCILE_INTERVAL: '0',
+    ...options.env,
+  };
+  const cpuProfileDir = process.env.BENCH_CPU_PROF;
+  if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+
+  const nodes: BenchNode[] = [];
+  let nodeCount = 0;
+  const startNode = async (nodeOptions: { port?: number } = {}): Promise<BenchNode> => {
+    const port = nodeOptions.port ?? (await freePort());
+    const nodeNumber = ++nodeCount;
+    const args = [
+      '--import',
+      resolveNpm,
+      '--enable-source-maps',
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+      serverBundle,
+    ];
+    const proc = spawnProcess({
+      args,
+      cwd: serverDir,
+      env: { ...env, PORT: String(port), CHAT_NODE_ID: `bench-${nodeNumber}` },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(`${url}/health/ready`, proc);
+    const node: BenchNode = { ...proc, url, port };
+    nodes.push(node);
+    return node;
+  };
+
+  const system: SystemUnderTest = {
+    nodes,
+    env,
+    db,
+    database,
+    redis,
+    keyPrefix,
+    broadcastPrefix,
+    tokenFor: (userId) => tokenFor(userId),
+    seed: (seedOptions) => seed(db, seedOptions),
+    startNode,
+    async stop() {
+      await Promise.all(nodes.map((node) => stopProcess(node)));
+      await db.$disconnect();
+      await dropDatabase(database.database);
+      await deleteKeys(redis, `${keyPrefix}*`);
+      redis.disconnect();
+      await rm(storagePath, { recursive: true, force: true });
+    },
+  };
+  try {
+    // In parallel: a node's start is mostly waiting (connections, the first queries).
+    await Promise.all(Array.from({ length: options.nodes }, () => startNode()));
+  } catch (error) {
+    await system.stop().catch(() => undefined);
+    throw error;
+  }
+  return system;
+}
+
+/** Deletes every key matching `pattern` (SCAN, bounded by the keyspace). */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+const SEED_BATCH = 5_000;
+
+/**
+ * Multi-row INSERTs of generated values (digits and fixed words only, nothing to escape): Prisma's
+ * `createMany` takes ~20× longer for 20 000 users.
+ */
+async function insertRows(db: Db, table: string, columns: string, rows: string[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += SEED_BATCH) {
+    const values = rows.slice(start, start + SEED_BATCH).join(',');
+    await db.$executeRawUnsafe(`INSERT INTO ${table} (${columns}) VALUES ${values}`);
+  }
+}
+
+async function seed(db: Db, options: { users: number; chatSize: number }): Promise<SeededData> {
+  const tag = randomBytes(3).toString('hex');
+  const stamp = 'UTC_TIMESTAMP()';
+  await insertRows(
+    db,
+    'users',
+    'name, email, password, created_at, updated_at',
+    Array.from(
+      { length: options.users },
+      (_, i) => `('Bench ${i + 1}', 'bench.${tag}.${i + 1}@example.test', '', ${stamp}, ${stamp})`,
+    ),
+  );
+  const users = await db.user.findMany({
+    where: { email: { startsWith: `bench.${tag}.` } },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  const userIds = users.map((user) => Number(user.id));
+  if (options.chatSize <= 0) return { userIds, chats: [] };
+  const groups: number[][] = [];
+  for (let start = 0; start + options.chatSize <= userIds.length; start += options.chatSize) {
+    groups.push(userIds.slice(start, start + options.chatSize));
+  }
+  await insertRows(
+    db,
+    'chats',
+    'type, name, created_by, last_activity_at, created_at, updated_at',
+    groups.map(
+      (memberIds, i) =>
+        `('group', 'Bench ${tag} ${i + 1}', ${memberIds[0]}, ${stamp}, ${stamp}, ${stamp})`,
+    ),
+  );
+  const chatRows = await db.chat.findMany({
+    where: { name: { startsWith: `Bench ${tag} ` } },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  const chats = chatRows.map((row, i) => ({ id: Number(row.id), memberIds: groups[i]! }));
+  await insertRows(
+    db,
+    'participants',
+    'chat_id, user_id, role, created_at, updated_at',
+    chats.flatMap((chat) =>
+      chat.memberIds.map(
+        (userId, index) =>
+          `(${chat.id}, ${userId}, '${index === 0 ? 'owner' : 'member'}', ${stamp}, ${stamp})`,
+      ),
+    ),
+  );
+  return { userIds, chats };
+}
+
+/** Rebuilds `apps/server/dist/main.js` when it is missing or older than any source it bundles. */
+export function ensureServerBundle(): void {
+  if (existsSync(serverBundle) && !sourcesNewerThan(statSync(serverBundle).mtimeMs)) return;
+  const result = spawnSync(
+    'flock',
+    [buildLock, process.execPath, join(repoRoot, 'scripts/build.mjs'), 'src/main.ts'],
+    { cwd: serverDir, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (result.status !== 0) throw new Error(`building ${serverBundle} failed`);
+}
+
+function sourcesNewerThan(mtimeMs: number): boolean {
+  const roots = ['apps', 'packages'].flatMap((dir) =>
+    readdirSync(join(repoRoot, dir)).map((name) => join(repoRoot, dir, name, 'src')),
+  );
+  const files = [join(repoRoot, 'scripts/build.mjs'), join(repoRoot, 'prisma/schema.prisma')];
+  const newer = (path: string): boolean => {
+    if (!existsSync(path)) return false;
+    const stat = statSync(path);
+    if (!stat.isDirectory()) return stat.mtimeMs > mtimeMs;
+    return readdirSync(path).some((name) => name !== 'node_modules' && newer(join(path, name)));
+  };
+  return [...files, ...roots].some(newer);
+}
