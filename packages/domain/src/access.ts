@@ -11,6 +11,15 @@ export function findMembership(db: Db | Tx, chatId: number, userId: number) {
   });
 }
 
+/** One query: whether the user takes part in the (not deleted) chat; 404 if not. */
+export async function requireParticipant(db: Db | Tx, chatId: number, userId: number) {
+  const found = await db.participant.findFirst({
+    where: { chatId, userId, chat: { deletedAt: null } },
+    select: { id: true },
+  });
+  if (!found) throw new AppError('not_found', 'Chat not found.');
+}
+
 /** Non-participants get 404, so chat ids leak nothing. */
 export async function requireMembership(
   db: Db | Tx,

@@ -1,48 +1,56 @@
-import type { MessageType } from '@kelisim/contracts';
+import { AppError, type MessageType } from '@kelisim/contracts';
+import type { ChatFile } from '@kelisim/db';
 import { now } from './context.js';
-import { messageInclude, type MessageRow } from './resources.js';
+import type { MessageRow } from './resources.js';
 import type { Tx } from './transactions.js';
 
 export interface NewMessage {
   chatId: number;
-  senderId: number;
+  sender: { id: number; name: string };
   type: MessageType;
   content: string | null;
   clientId: string | null;
   replyToId?: number | null;
-  fileId?: number | null;
+  file?: ChatFile | null;
 }
 
 /**
  * Inserts a message with the chat's next seq, inside the caller's transaction. The chat row's
  * lock serialises the chat's messages until commit, so seq is gap-free and strictly increasing;
  * every other participant's unread counter goes up by one.
+ *
+ * This is the send path's hot spot, so it issues the fewest statements (no existence checks or
+ * read-backs) and builds the stored row from what it wrote.
  */
 export async function appendMessage(tx: Tx, message: NewMessage): Promise<MessageRow> {
   const at = now();
-  const chat = await tx.chat.update({
-    where: { id: message.chatId },
-    data: { lastSeq: { increment: 1 }, lastActivityAt: at, updatedAt: at },
-    select: { lastSeq: true },
-  });
-  const row = await tx.message.create({
-    data: {
-      chatId: message.chatId,
-      seq: chat.lastSeq,
-      senderId: message.senderId,
-      type: message.type,
-      content: message.content,
-      clientId: message.clientId,
-      replyToId: message.replyToId ?? null,
-      fileId: message.fileId ?? null,
-      createdAt: at,
-      updatedAt: at,
-    },
-    include: messageInclude,
-  });
-  await tx.participant.updateMany({
-    where: { chatId: message.chatId, userId: { not: message.senderId } },
-    data: { unreadCount: { increment: 1 } },
-  });
-  return row;
+  const bumped = await tx.$executeRaw`
+    UPDATE chats SET last_seq = last_seq + 1, last_activity_at = ${at}, updated_at = ${at}
+    WHERE id = ${message.chatId}`;
+  if (bumped === 0) throw new AppError('not_found', 'Chat not found.');
+  const [chat] = await tx.$queryRaw<{ last_seq: bigint }[]>`
+    SELECT last_seq FROM chats WHERE id = ${message.chatId}`;
+  const fields = {
+    chatId: BigInt(message.chatId),
+    seq: BigInt(chat!.last_seq),
+    senderId: BigInt(message.sender.id),
+    type: message.type,
+    content: message.content,
+    clientId: message.clientId,
+    replyToId: message.replyToId == null ? null : BigInt(message.replyToId),
+    fileId: message.file?.id ?? null,
+    createdAt: at,
+    updatedAt: at,
+  };
+  const { id } = await tx.message.create({ data: fields, select: { id: true } });
+  await tx.$executeRaw`
+    UPDATE participants SET unread_count = unread_count + 1
+    WHERE chat_id = ${message.chatId} AND user_id <> ${message.sender.id}`;
+  return {
+    id,
+    ...fields,
+    deletedAt: null,
+    sender: { id: BigInt(message.sender.id), name: message.sender.name },
+    file: message.file ?? null,
+  };
 }

@@ -20,6 +20,8 @@ export interface DomainContext {
 /** The authenticated user a use case acts for. */
 export interface Actor {
   userId: number;
+  /** The user's name when the transport already loaded it (saves a query per send). */
+  name?: string | undefined;
 }
 
 /** Now, truncated to whole seconds as the TIMESTAMP(0) columns store it. */

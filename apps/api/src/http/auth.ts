@@ -21,7 +21,7 @@ export function requireUser(db: Db, verifyToken: Authenticate): RequestHandler {
     if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
     const { userId } = await verifyToken(token);
     res.locals.user = await authenticateUser(db, userId);
-    res.locals.actor = { userId };
+    res.locals.actor = { userId, name: res.locals.user.name };
     req.log = req.log.child({ userId });
     next();
   };

@@ -18,7 +18,7 @@ import type { ChatSocket } from '../types.js';
 
 /** The seed's frames as socket.io events: parse, call the use case, ack. */
 export function registerChatEvents(socket: ChatSocket, ctx: DomainContext, logger: Logger): void {
-  const actor = { userId: socket.data.userId, user: socket.data.user };
+  const actor = { userId: socket.data.userId, name: socket.data.user.name, user: socket.data.user };
   const context = {
     logger,
     emitError: (error: AckError['error']) => socket.emit('error', error),

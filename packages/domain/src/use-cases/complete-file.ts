@@ -66,13 +66,17 @@ export async function completeFile(
             },
     });
     if (file.status !== 'ready') return { file, message: null };
+    const uploader = await tx.user.findUniqueOrThrow({
+      where: { id: file.uploaderId },
+      select: { id: true, name: true },
+    });
     const message = await appendMessage(tx, {
       chatId: Number(file.chatId),
-      senderId: Number(file.uploaderId),
+      sender: { id: Number(uploader.id), name: uploader.name },
       type: file.width !== null && file.thumbnailKey !== null ? 'image' : 'file',
       content: file.caption,
       clientId: file.clientId,
-      fileId: Number(file.id),
+      file,
     });
     return { file, message };
   });

@@ -1,5 +1,5 @@
 import { AppError, type MessageResource } from '@kelisim/contracts';
-import { requireMembership } from '../access.js';
+import { requireParticipant } from '../access.js';
 import { appendMessage } from '../append-message.js';
 import type { Actor, DomainContext } from '../context.js';
 import { messageInclude, toMessageResource, type MessageRow } from '../resources.js';
@@ -28,10 +28,10 @@ export async function sendMessage(
   input: SendMessageInput,
 ): Promise<SentMessage> {
   validateContent(input.content, ctx.limits.messageMaxLength);
-  await requireMembership(ctx.db, input.chatId, actor.userId);
+  await requireParticipant(ctx.db, input.chatId, actor.userId);
 
   const tempId = input.tempId ?? null;
-  if (tempId !== null) {
+  if (tempId !== null && (await sendKeyTaken(ctx, input.chatId, actor.userId, tempId))) {
     const original = await findBySendKey(ctx, input.chatId, actor.userId, tempId);
     if (original) return { message: toMessageResource(original), created: false };
   }
@@ -72,6 +72,20 @@ function validateContent(content: string, maxLength: number): void {
   }
 }
 
+/** The cheap check every send with a temp_id makes; the full original is loaded only on a hit. */
+async function sendKeyTaken(
+  ctx: DomainContext,
+  chatId: number,
+  senderId: number,
+  clientId: string,
+) {
+  const found = await ctx.db.message.findUnique({
+    where: { chatId_senderId_clientId: { chatId, senderId, clientId } },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
 function findBySendKey(ctx: DomainContext, chatId: number, senderId: number, clientId: string) {
   return ctx.db.message.findUnique({
     where: { chatId_senderId_clientId: { chatId, senderId, clientId } },
@@ -89,20 +103,27 @@ async function requireReplyTarget(ctx: DomainContext, chatId: number, messageId:
   }
 }
 
-function insertMessage(
+async function insertMessage(
   ctx: DomainContext,
   actor: Actor,
   input: SendMessageInput,
   tempId: string | null,
 ): Promise<MessageRow> {
+  const sender = { id: actor.userId, name: actor.name ?? (await userName(ctx, actor.userId)) };
   return inTransaction(ctx.db, (tx) =>
     appendMessage(tx, {
       chatId: input.chatId,
-      senderId: actor.userId,
+      sender,
       type: 'text',
       content: input.content,
       clientId: tempId,
       replyToId: input.replyToId ?? null,
     }),
   );
+}
+
+async function userName(ctx: DomainContext, userId: number): Promise<string> {
+  const user = await ctx.db.user.findUnique({ where: { id: userId }, select: { name: true } });
+  if (!user) throw new AppError('unauthenticated', 'Unauthenticated.');
+  return user.name;
 }
