@@ -20,6 +20,7 @@ import {
   ratio,
   totalCpuSeconds,
   waitUntil,
+  ourNodesThenBaseline,
 } from './common.js';
 import { paced } from './pacing.js';
 import type { ScenarioOptions } from './scenario.js';
@@ -295,19 +296,11 @@ async function exercise(target: ChatTarget, size: Sizes): Promise<TargetResults>
 
 export async function run(options: ScenarioOptions): Promise<void> {
   const size = sizes(options.smoke);
-  const results: Partial<Record<ChatTarget['system'], TargetResults>> = {};
-  for (const start of [startOurs, startReference]) {
-    progress(`chat: starting ${start === startOurs ? 'our nodes' : 'the baseline'}`);
-    const target = await start(size);
-    try {
-      results[target.system] = await exercise(target, size);
-    } finally {
-      progress(`chat: stopping ${target.system}`);
-      await target.stop();
-    }
-  }
-  const ours = results.kelisim!;
-  const base = results.baseline!;
+  const { kelisim: ours, baseline: base } = await ourNodesThenBaseline(
+    'chat',
+    { ours: () => startOurs(size), baseline: () => startReference(size) },
+    (target) => exercise(target, size),
+  );
   // The highest rate that kept p99 ≤ 100 ms with nothing lost (a noisy lower step does not hide it).
   const best = (steps: StepResult[]) =>
     steps.filter((s) => s.pass).reduce((max, s) => Math.max(max, s.rate), 0);

@@ -1,6 +1,6 @@
 import type { AgentPool, AggregateStats } from '../client/agents.js';
 import { sleep } from '../proc.js';
-import { round } from '../report.js';
+import { progress, round } from '../report.js';
 import type { BenchNode } from '../system.js';
 
 /** A list of numbers from an environment variable (`"100,250,500"`), or the default. */
@@ -76,3 +76,34 @@ export function ratio(part: number, whole: number, digits = 3): number | null {
 }
 
 export const MB = 1024 * 1024;
+
+export type SystemName = 'kelisim' | 'baseline';
+
+/**
+ * Starts our nodes, exercises them and stops them, then the same for the baseline: the two
+ * systems never run at once, and each is stopped even when its exercise fails.
+ */
+export async function ourNodesThenBaseline<
+  T extends { system: SystemName; stop(): Promise<void> },
+  R,
+>(
+  scenario: string,
+  starts: { ours: () => Promise<T>; baseline: () => Promise<T> },
+  exercise: (target: T) => Promise<R>,
+): Promise<Record<SystemName, R>> {
+  const results: Partial<Record<SystemName, R>> = {};
+  for (const [label, start] of [
+    ['our nodes', starts.ours],
+    ['the baseline', starts.baseline],
+  ] as const) {
+    progress(`${scenario}: starting ${label}`);
+    const target = await start();
+    try {
+      results[target.system] = await exercise(target);
+    } finally {
+      progress(`${scenario}: stopping ${target.system}`);
+      await target.stop();
+    }
+  }
+  return results as Record<SystemName, R>;
+}

@@ -17,6 +17,7 @@ import {
   ratio,
   totalCpuSeconds,
   waitUntil,
+  ourNodesThenBaseline,
 } from './common.js';
 import { paced } from './pacing.js';
 import type { ScenarioOptions } from './scenario.js';
@@ -206,19 +207,11 @@ async function exercise(target: FanoutTarget, size: Sizes): Promise<StepResult[]
 
 export async function run(options: ScenarioOptions): Promise<void> {
   const size = sizes(options.smoke);
-  const results: Partial<Record<FanoutTarget['system'], StepResult[]>> = {};
-  for (const start of [startOurs, startReference]) {
-    progress(`fanout: starting ${start === startOurs ? 'our nodes' : 'the baseline'}`);
-    const target = await start(size);
-    try {
-      results[target.system] = await exercise(target, size);
-    } finally {
-      progress(`fanout: stopping ${target.system}`);
-      await target.stop();
-    }
-  }
-  const ours = results.kelisim!;
-  const base = results.baseline!;
+  const { kelisim: ours, baseline: base } = await ourNodesThenBaseline(
+    'fanout',
+    { ours: () => startOurs(size), baseline: () => startReference(size) },
+    (target) => exercise(target, size),
+  );
   const best = (steps: StepResult[]) =>
     steps.filter((s) => s.pass).reduce((max, s) => Math.max(max, s.deliveriesPerS), 0);
   // CPU per delivery compared at the highest rate both sustained (or the first rate).
