@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
 import { loadDotEnv } from '@kelisim/config';
-import { createDb, createSanctumTokenStore } from '@kelisim/db';
+import { createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
@@ -13,7 +12,12 @@ import {
   watchConnectionErrors,
 } from '@kelisim/ops';
 import { createStorage } from '@kelisim/storage';
-import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
+import {
+  createDomainContext,
+  createLaravelAuthenticator,
+  createRedis,
+  createSocketPublisher,
+} from '@kelisim/redis';
 import { createApp } from './app.js';
 import { loadApiConfig } from './config.js';
 import { demoOptions } from './routes/users.js';
@@ -30,20 +34,14 @@ async function main(): Promise<void> {
   const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
     webhooks: config.webhooks,
   });
-  const laravelCache = config.jwt.blacklist?.enabled
-    ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
-    : undefined;
-  laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
+  const auth = createLaravelAuthenticator(config, db, logger);
 
   let draining = false;
   registerQueueGauge(metrics, jobs.queues);
   const app = createApp({
     metrics,
     logger,
-    verifyToken: createAuthenticator(config.jwt, {
-      laravelCache,
-      sanctumTokens: createSanctumTokenStore(db),
-    }),
+    verifyToken: auth.verifyToken,
     corsOrigins: config.chat.corsOrigins,
     demo: demoOptions(config.jwt, config.demo),
     isDraining: () => draining,
@@ -84,7 +82,7 @@ async function main(): Promise<void> {
       jobs.close(),
       db.$disconnect(),
       redis.quit(),
-      laravelCache?.quit(),
+      auth.close(),
     ]);
     logger.info('stopped');
     // Lingering timers (socket.io's polling timeouts, pools) must not keep a stopped node alive.

@@ -2,9 +2,8 @@ import express from 'express';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
 import { loadDotEnv } from '@kelisim/config';
-import { createDb, createSanctumTokenStore } from '@kelisim/db';
+import { createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
@@ -19,6 +18,7 @@ import {
 } from '@kelisim/ops';
 import {
   createDomainContext,
+  createLaravelAuthenticator,
   createPresence,
   createRedis,
   createSocketAdapter,
@@ -38,10 +38,7 @@ async function main(): Promise<void> {
   const jobs = createJobQueues(bullConnection(config.redis), bullPrefix(config.redis), logger, {
     webhooks: config.webhooks,
   });
-  const laravelCache = config.jwt.blacklist?.enabled
-    ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
-    : undefined;
-  laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
+  const auth = createLaravelAuthenticator(config, db, logger);
 
   const app = express();
   const httpServer = createServer(app);
@@ -54,10 +51,7 @@ async function main(): Promise<void> {
       keyPrefix: config.redis.keyPrefix,
       ttlMs: config.realtime.presenceTtlMs,
     }),
-    verifyToken: createAuthenticator(config.jwt, {
-      laravelCache,
-      sanctumTokens: createSanctumTokenStore(db),
-    }),
+    verifyToken: auth.verifyToken,
     domain: (events) =>
       createDomainContext({
         db,
@@ -109,7 +103,7 @@ async function main(): Promise<void> {
       jobs.close(),
       db.$disconnect(),
       redis.quit(),
-      laravelCache?.quit(),
+      auth.close(),
     ]);
     clearTimeout(forced);
     logger.info('stopped');

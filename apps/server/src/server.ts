@@ -1,8 +1,7 @@
 import express from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createApp, demoOptions } from '@kelisim/api';
-import { blacklistRedisConfig, createAuthenticator } from '@kelisim/auth';
-import { createDb, createSanctumTokenStore } from '@kelisim/db';
+import { createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import type { Logger } from '@kelisim/logger';
 import {
@@ -15,6 +14,7 @@ import {
 import { createGateway } from '@kelisim/realtime';
 import {
   createDomainContext,
+  createLaravelAuthenticator,
   createPresence,
   createRedis,
   createSocketAdapter,
@@ -44,14 +44,8 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
   const prefix = bullPrefix(config.redis);
   const jobs = createJobQueues(connection, prefix, logger, { webhooks: config.webhooks });
   const storage = createStorage(config.storage);
-  const laravelCache = config.jwt.blacklist?.enabled
-    ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
-    : undefined;
-  laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
-  const verifyToken = createAuthenticator(config.jwt, {
-    laravelCache,
-    sanctumTokens: createSanctumTokenStore(db),
-  });
+  const auth = createLaravelAuthenticator(config, db, logger);
+  const { verifyToken } = auth;
   const healthChecks = { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() };
 
   const web = express();
@@ -139,7 +133,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
         jobs.close(),
         db.$disconnect(),
         redis.quit(),
-        laravelCache?.quit(),
+        auth.close(),
       ]);
     },
   };

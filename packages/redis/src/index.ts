@@ -8,6 +8,7 @@ export {
 } from './channel-presence.js';
 export { createRedis } from './connection.js';
 export { createDomainContext } from './domain-context.js';
+export { createLaravelAuthenticator } from './laravel-authenticator.js';
 export {
   audienceRooms,
   chatEchoRooms,
