@@ -196,6 +196,7 @@ describe('chat events on private-chat.<id>', () => {
 
     // The removed participant also leaves the chat's presence channel, on every node.
     const watcher = watchPresence(await echoOn(node(1), owner), `chat.${chatId}`);
+    await watcher.here(); // subscribed before the other joins, or it would arrive in `here`
     const otherPresence = watchPresence(echoOther, `chat.${chatId}`);
     await otherPresence.here();
     await eventually(() => watcher.log.length === 1, 'joining');
