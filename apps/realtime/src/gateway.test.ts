@@ -268,4 +268,32 @@ describe('flooding', () => {
       await limited.close();
     }
   });
+
+  it("counts a user's events over all of their sockets, besides each socket's own window", async () => {
+    const limited = await startTestGateway('flood-user', {
+      settings: { eventLimit: { points: 5, windowSeconds: 30 } },
+    });
+    try {
+      const [user] = await createUsers(limited.database.db, 1, 'Tabs');
+      const { chat } = await createChat(
+        limited.gateway.ctx,
+        { userId: user!.id },
+        { type: 'group', participant_ids: [] },
+      );
+      const tabs = [
+        await connectClient(limited.url, user!.id),
+        await connectClient(limited.url, user!.id),
+      ];
+      const outcomes: boolean[] = [];
+      for (let i = 0; i < 8; i++) {
+        const ack = await tabs[i % 2]!.emitWithAck('sync', { chat_id: chat.id, after_seq: 0 });
+        outcomes.push(ack.ok);
+      }
+      // Each tab sent 4 (within its own window of 5); the user's window of 5 refused the rest.
+      expect(outcomes).toEqual([true, true, true, true, true, false, false, false]);
+      for (const tab of tabs) tab.close();
+    } finally {
+      await limited.close();
+    }
+  });
 });

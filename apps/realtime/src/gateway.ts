@@ -69,12 +69,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
   const ctx = deps.domain(createIoPublisher(io, logger));
-  const limiter = (name: string) =>
-    createRedisRateLimiter(deps.redis, {
-      keyPrefix: `${deps.keyPrefix}ratelimit:${name}`,
+  const eventLimits = {
+    perSocket: settings.eventLimit,
+    perUser: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:user-events`,
       ...settings.eventLimit,
-    });
-  const eventLimits = { perSocket: limiter('socket'), perUser: limiter('user-events') };
+    }),
+  };
   const presence = trackPresence(
     io,
     deps.presence,

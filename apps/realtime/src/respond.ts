@@ -3,7 +3,7 @@ import { AppError, type AckError, type FieldErrors } from '@kelisim/contracts';
 import { isDatabaseUnavailable } from '@kelisim/db';
 import type { Logger } from '@kelisim/logger';
 
-type Reply = (response: object) => void;
+export type Reply = (response: object) => void;
 
 /** The last argument of an incoming event, when the client asked for an acknowledgement. */
 export function ackOf(args: unknown[]): Reply | undefined {

@@ -7,9 +7,11 @@ const unavailableServerCodes = new Set([1040, 1053, 2002, 2003, 2006, 2013]);
 /**
  * Whether a Prisma error means the database cannot be reached or has no connection to give
  * (connection refused, pool timeout, server gone), so the request may succeed later: 503, not 500.
- * The MariaDB connector reports its own failures with codes 45000-45999.
+ * The MariaDB connector reports its own failures with codes 45000-45999; Prisma reports a
+ * transaction that got no connection within its wait (or outlived its timeout) as P2028.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if ((error as { code?: unknown } | null)?.code === 'P2028') return true;
   const cause = (
     error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } }
   )?.meta?.driverAdapterError?.cause;

@@ -12,6 +12,8 @@ export interface NewMessage {
   clientId: string | null;
   replyToId?: number | null;
   file?: ChatFile | null;
+  /** Refuse (not_found) unless the chat is not deleted and the sender takes part in it. */
+  senderMustTakePart?: boolean;
 }
 
 /**
@@ -28,8 +30,15 @@ export async function appendMessage(tx: Tx, message: NewMessage): Promise<Messag
     UPDATE chats SET last_seq = last_seq + 1, last_activity_at = ${at}, updated_at = ${at}
     WHERE id = ${message.chatId}`;
   if (bumped === 0) throw new AppError('not_found', 'Chat not found.');
-  const [chat] = await tx.$queryRaw<{ last_seq: bigint }[]>`
-    SELECT last_seq FROM chats WHERE id = ${message.chatId}`;
+  // A plain read, so the participant row is not locked ahead of the unread update below.
+  const [chat] = await tx.$queryRaw<{ last_seq: bigint; open_to_sender: bigint }[]>`
+    SELECT last_seq, deleted_at IS NULL AND EXISTS (
+      SELECT 1 FROM participants WHERE chat_id = ${message.chatId} AND user_id = ${message.sender.id}
+    ) AS open_to_sender
+    FROM chats WHERE id = ${message.chatId}`;
+  if (message.senderMustTakePart && !Number(chat!.open_to_sender)) {
+    throw new AppError('not_found', 'Chat not found.');
+  }
   const fields = {
     chatId: BigInt(message.chatId),
     seq: BigInt(chat!.last_seq),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUsers, type TestUser } from '@kelisim/testing';
 import { createDomainHarness, type DomainHarness } from '../test-context.js';
 import { createChat } from './create-chat.js';
+import { removeParticipant } from './remove-participant.js';
 import { sendMessage } from './send-message.js';
 
 let h: DomainHarness;
@@ -133,6 +134,30 @@ describe('sendMessage', () => {
       sendMessage(h.ctx, { userId: users[4]!.id }, { chatId, content: 'intruder' }),
     ).rejects.toMatchObject({ code: 'not_found' });
     expect(await h.database.db.message.count({ where: { chatId } })).toBe(0);
+    const chat = await h.database.db.chat.findUniqueOrThrow({ where: { id: chatId } });
+    expect(chat.lastSeq).toBe(0n); // the refused send's seq was rolled back
+  });
+
+  it('answers 404 to a removed participant, also when retrying an earlier temp_id', async () => {
+    const chatId = await group(users.slice(0, 3));
+    const leaver = { userId: users[2]!.id };
+    await sendMessage(h.ctx, leaver, { chatId, content: 'bye', tempId: 'leave-1' });
+    await removeParticipant(h.ctx, leaver, chatId, leaver.userId);
+    for (const tempId of ['leave-1', 'leave-2', undefined]) {
+      await expect(
+        sendMessage(h.ctx, leaver, { chatId, content: 'bye', tempId }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+    }
+    expect(await h.database.db.message.count({ where: { chatId } })).toBe(1);
+  });
+
+  it('answers 404 in a deleted chat', async () => {
+    const chatId = await group(users.slice(0, 2));
+    await h.database.db.chat.update({ where: { id: chatId }, data: { deletedAt: new Date() } });
+    await expect(
+      sendMessage(h.ctx, { userId: users[0]!.id }, { chatId, content: 'anyone?' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect(await h.database.db.message.count({ where: { chatId } })).toBe(0);
   });
 
   it('accepts a reply to a message of the same chat only', async () => {
@@ -166,5 +191,18 @@ describe('sendMessage', () => {
       code: 'rate_limited',
       details: { retryAfterSeconds: expect.any(Number) },
     });
+  });
+
+  it('answers a retry of a stored temp_id with the original even over the rate limit', async () => {
+    const chatId = await group(users.slice(0, 2));
+    const { createMemoryRateLimiter } = await import('@kelisim/testing');
+    const ctx = { ...h.ctx, sendRateLimiter: createMemoryRateLimiter(1, 60) };
+    const actor = { userId: users[1]!.id };
+    const first = await sendMessage(ctx, actor, { chatId, content: 'once', tempId: 'limit-1' });
+    const retry = await sendMessage(ctx, actor, { chatId, content: 'once', tempId: 'limit-1' });
+    expect(retry).toEqual({ message: first.message, created: false });
+    await expect(
+      sendMessage(ctx, actor, { chatId, content: 'twice', tempId: 'limit-2' }),
+    ).rejects.toMatchObject({ code: 'rate_limited' });
   });
 });

@@ -21,6 +21,9 @@ export interface SentMessage {
 /**
  * Stores a text message with the chat's next seq. Acknowledged only once committed; a retry with
  * the same temp_id returns the original, never a twin (also when both tries race).
+ *
+ * The common case costs one transaction: membership is checked by the statement that takes the
+ * chat's next seq, and a reused temp_id is found by the unique index, not by a lookup first.
  */
 export async function sendMessage(
   ctx: DomainContext,
@@ -28,29 +31,29 @@ export async function sendMessage(
   input: SendMessageInput,
 ): Promise<SentMessage> {
   validateContent(input.content, ctx.limits.messageMaxLength);
-  await requireParticipant(ctx.db, input.chatId, actor.userId);
-
   const tempId = input.tempId ?? null;
-  if (tempId !== null && (await sendKeyTaken(ctx, input.chatId, actor.userId, tempId))) {
-    const original = await findBySendKey(ctx, input.chatId, actor.userId, tempId);
-    if (original) return { message: toMessageResource(original), created: false };
-  }
   const limit = await ctx.sendRateLimiter.consume(`send:${actor.userId}`);
   if (!limit.allowed) {
+    // A retry of a send that went through is answered even when the sender is over the limit.
+    const original = await findOriginal(ctx, actor, input.chatId, tempId);
+    if (original) return { message: original, created: false };
     throw new AppError('rate_limited', 'You are sending messages too fast. Try again shortly.', {
       retryAfterSeconds: limit.retryAfterSeconds,
     });
   }
-  if (input.replyToId != null) await requireReplyTarget(ctx, input.chatId, input.replyToId);
+  if (input.replyToId != null) {
+    await requireParticipant(ctx.db, input.chatId, actor.userId);
+    await requireReplyTarget(ctx, input.chatId, input.replyToId);
+  }
 
   let row: MessageRow;
   try {
     row = await insertMessage(ctx, actor, input, tempId);
   } catch (error) {
-    if (tempId === null || !isUniqueViolation(error)) throw error;
-    const original = await findBySendKey(ctx, input.chatId, actor.userId, tempId);
+    if (!isUniqueViolation(error)) throw error;
+    const original = await findOriginal(ctx, actor, input.chatId, tempId);
     if (!original) throw error;
-    return { message: toMessageResource(original), created: false };
+    return { message: original, created: false };
   }
   const message = toMessageResource(row);
   ctx.events.publish({ chatIds: [input.chatId] }, 'new_message', { message });
@@ -72,25 +75,20 @@ function validateContent(content: string, maxLength: number): void {
   }
 }
 
-/** The cheap check every send with a temp_id makes; the full original is loaded only on a hit. */
-async function sendKeyTaken(
+/** The message an earlier send with this temp_id stored, for a sender who still takes part. */
+async function findOriginal(
   ctx: DomainContext,
+  actor: Actor,
   chatId: number,
-  senderId: number,
-  clientId: string,
-) {
-  const found = await ctx.db.message.findUnique({
-    where: { chatId_senderId_clientId: { chatId, senderId, clientId } },
-    select: { id: true },
-  });
-  return found !== null;
-}
-
-function findBySendKey(ctx: DomainContext, chatId: number, senderId: number, clientId: string) {
-  return ctx.db.message.findUnique({
-    where: { chatId_senderId_clientId: { chatId, senderId, clientId } },
+  tempId: string | null,
+): Promise<MessageResource | null> {
+  if (tempId === null) return null;
+  await requireParticipant(ctx.db, chatId, actor.userId);
+  const original = await ctx.db.message.findUnique({
+    where: { chatId_senderId_clientId: { chatId, senderId: actor.userId, clientId: tempId } },
     include: messageInclude,
   });
+  return original && toMessageResource(original);
 }
 
 async function requireReplyTarget(ctx: DomainContext, chatId: number, messageId: number) {
@@ -118,6 +116,7 @@ async function insertMessage(
       content: input.content,
       clientId: tempId,
       replyToId: input.replyToId ?? null,
+      senderMustTakePart: true,
     }),
   );
 }
