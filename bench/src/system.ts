@@ -54,7 +54,8 @@ export interface SystemUnderTest {
  * (`apps/server/dist/main.js`, rebuilt when missing or older than the sources), on a fresh
  * database with every migration applied and a Redis namespace of their own.
  *
- * `BENCH_CPU_PROF=<dir>` runs the nodes under `--cpu-prof` (a `.cpuprofile` per node on exit).
+ * `BENCH_CPU_PROF=<dir>` runs the nodes under `--cpu-prof` (a `.cpuprofile` per node on exit);
+ * `BENCH_NODE_ARGS` adds Node.js flags to our nodes (e.g. `--heapsnapshot-signal=SIGUSR2`).
  */
 export async function startSystem(options: {
   label: string;
@@ -102,6 +103,7 @@ export async function startSystem(options: {
     ...options.env,
   };
   const cpuProfileDir = process.env.BENCH_CPU_PROF;
+  const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
   const nodes: BenchNode[] = [];
@@ -114,6 +116,7 @@ export async function startSystem(options: {
       resolveNpm,
       '--enable-source-maps',
       ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+      ...extraNodeArgs,
       serverBundle,
     ];
     const proc = spawnProcess({
