@@ -56,6 +56,8 @@ export interface ServerEvents {
   participant_removed: { chat_id: number; user_id: number };
   chat_created: { chat: ChatResource };
   file_ready: { file: FileResource; message: MessageResource };
+  /** To the uploader only: the upload was refused (`rejected`) or could not be processed (`failed`). */
+  file_failed: { file: FileResource };
   error: { code: ErrorCode; message: string };
 }
 

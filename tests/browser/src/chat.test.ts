@@ -235,6 +235,24 @@ describe('the web client on a two-node cluster', () => {
     const failure = a.page.locator(`${testId('message')}[data-pending="true"] ${testId('error')}`);
     await failure.waitFor();
     await expect(failure.textContent()).resolves.toBe('That file is too large (max 1 MB).');
+    await a.page.getByRole('button', { name: 'Discard' }).click();
+    await failure.waitFor({ state: 'detached' });
+
+    // Accepted by the API, refused by the worker: the uploader is told why, nobody gets a message.
+    const elf = Buffer.alloc(256);
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]).copy(elf);
+    elf.writeUInt16LE(2, 16); // e_type: executable
+    elf.writeUInt16LE(0x3e, 18); // e_machine: x86-64
+    await a.page.locator(testId('file-input')).setInputFiles({
+      name: 'invoice.pdf',
+      mimeType: 'application/pdf',
+      buffer: elf,
+    });
+    await failure.waitFor();
+    await expect(failure.textContent()).resolves.toBe('Executable files are not allowed.');
+    const stored = await cluster.database.db.chat.findUniqueOrThrow({ where: { id: chat.id } });
+    expect(stored.lastSeq).toBe(2n);
+    await expect(seqsOnScreen(b.page)).resolves.toEqual([1, 2]);
   });
 
   it('after its node is killed and restarted, a client shows reconnecting, then holds exactly the server’s messages', async () => {

@@ -18,6 +18,7 @@ import { createStores, type Stores } from './stores.js';
 import {
   contiguousTop,
   emptyTimeline,
+  failUpload,
   leavesGap,
   markDeleted,
   mergeMessages,
@@ -60,6 +61,8 @@ export class ChatSession {
   private readonly typingSent = new Map<number, { at: number; stop?: number }>();
   private noticeId = 0;
   private readonly blobs = new Map<string, Promise<string>>();
+  /** Uploads the worker refused, by file id (the event can beat the upload's own response). */
+  private readonly failedUploads = new Map<number, string>();
   private typingSweep: number | undefined;
 
   constructor(
@@ -249,13 +252,18 @@ export class ChatSession {
         form,
         (progress) => this.setTimeline(chatId, (t) => updatePending(t, tempId, { progress })),
       );
-      const refused = resource.status === 'rejected' || resource.status === 'failed';
+      const heardFailure = this.failedUploads.get(resource.id);
+      const refused =
+        resource.status === 'rejected' ||
+        resource.status === 'failed' ||
+        heardFailure !== undefined;
+      const error = resource.status_reason ?? heardFailure ?? 'That file was not accepted.';
       this.setTimeline(chatId, (t) =>
         updatePending(t, tempId, {
           status: refused ? 'failed' : 'processing',
           progress: 1,
           fileId: resource.id,
-          ...(refused ? { error: resource.status_reason ?? 'That file was not accepted.' } : {}),
+          ...(refused ? { error } : {}),
         }),
       );
     } catch (error) {
@@ -409,6 +417,13 @@ export class ChatSession {
     });
     socket.on('file_ready', (payload) => {
       if (isEvent(payload)) this.receive(payload.message);
+    });
+    socket.on('file_failed', (payload) => {
+      if (!isEvent(payload)) return;
+      const { file } = payload;
+      const reason = file.status_reason ?? 'That file could not be processed.';
+      this.failedUploads.set(file.id, reason);
+      this.setTimelineIfLoaded(file.chat_id, (t) => failUpload(t, file.id, reason));
     });
     socket.on('message_deleted', (payload) => {
       if (!isEvent(payload)) return;

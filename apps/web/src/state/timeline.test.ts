@@ -3,6 +3,7 @@ import type { MessageResource } from '@kelisim/contracts';
 import {
   contiguousTop,
   emptyTimeline,
+  failUpload,
   leavesGap,
   markDeleted,
   mergeMessages,
@@ -72,5 +73,23 @@ describe('timeline', () => {
 
     expect(timeline.messages[0]).toMatchObject({ seq: 1, content: null });
     expect(timeline.messages[1]).toMatchObject({ seq: 2, content: 'm2' });
+  });
+});
+
+describe('failUpload', () => {
+  it('marks the pending upload of that file failed with the reason, and nothing else', () => {
+    const timeline: Timeline = {
+      ...emptyTimeline,
+      pending: [
+        { tempId: 'a', kind: 'file', content: '', status: 'processing', fileId: 5, createdAt: '' },
+        { tempId: 'b', kind: 'file', content: '', status: 'processing', fileId: 6, createdAt: '' },
+      ],
+    };
+    const failed = failUpload(timeline, 5, 'Executable files are not allowed.');
+    expect(failed.pending.map((p) => [p.tempId, p.status, p.error])).toEqual([
+      ['a', 'failed', 'Executable files are not allowed.'],
+      ['b', 'processing', undefined],
+    ]);
+    expect(failUpload(timeline, 99, 'x')).toBe(timeline);
   });
 });

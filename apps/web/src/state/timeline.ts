@@ -10,7 +10,7 @@ export interface PendingItem {
   progress?: number;
   error?: string;
   file?: File;
-  /** The upload's file id once the server accepted it (matched by `file_ready`). */
+  /** The upload's file id once the server accepted it (matched by `file_ready`/`file_failed`). */
   fileId?: number;
   createdAt: string;
 }
@@ -87,6 +87,12 @@ export function markDeleted(timeline: Timeline, messageId: number, deletedAt: st
   const messages = [...timeline.messages];
   messages[index] = { ...held, content: null, file: null, deleted_at: deletedAt };
   return { ...timeline, messages };
+}
+
+/** Marks the upload of `fileId` failed: the worker refused the file or could not process it. */
+export function failUpload(timeline: Timeline, fileId: number, error: string): Timeline {
+  const item = timeline.pending.find((p) => p.fileId === fileId);
+  return item ? updatePending(timeline, item.tempId, { status: 'failed', error }) : timeline;
 }
 
 export function updatePending(

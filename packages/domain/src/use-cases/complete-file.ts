@@ -88,14 +88,21 @@ export async function completeFile(
     ctx.events.publish({ chatIds: [file.chat_id] }, 'new_message', { message });
     ctx.events.publish({ chatIds: [file.chat_id] }, 'file_ready', { file, message });
     ctx.jobs.notifyLaravel('message.created', { message });
+  } else {
+    ctx.events.publish({ userIds: [file.uploader_id] }, 'file_failed', { file });
   }
   return { file, message };
 }
 
 /** A file whose processing failed for good: `failed` with a reason its uploader can see. */
 export async function failFile(ctx: DomainContext, fileId: number, reason: string): Promise<void> {
-  await ctx.db.chatFile.updateMany({
+  const { count } = await ctx.db.chatFile.updateMany({
     where: { id: fileId, status: 'processing' },
     data: { status: 'failed', statusReason: reason.slice(0, 255), updatedAt: now() },
   });
+  if (count === 0) return;
+  const failed = await ctx.db.chatFile.findUnique({ where: { id: fileId } });
+  if (!failed) return;
+  const file = toFileResource(failed);
+  ctx.events.publish({ userIds: [file.uploader_id] }, 'file_failed', { file });
 }
