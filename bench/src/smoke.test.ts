@@ -8,9 +8,11 @@ const tsx = import.meta.resolve('tsx');
 /** Runs `pnpm bench <args>` as a user would (without pnpm): exit code and stdout lines. */
 function runBench(
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -68,4 +70,23 @@ describe('pnpm bench --smoke', () => {
     }
     expect(summary('connections')).toMatchObject({ connections: 40, held: true });
   }, 180_000);
+
+  it('measures the realtime role alone with BENCH_ROLE=realtime, and refuses an unknown role', async () => {
+    const { code, lines, stderr } = await runBench(['fanout', 'connections', '--smoke'], {
+      BENCH_ROLE: 'realtime',
+    });
+    expect(code, stderr).toBe(0);
+    const results = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ours = results.filter((r) => r.scenario === 'connections' && r.system === 'kelisim');
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatchObject({ role: 'realtime', connected: ours[0]!.connections, failed: 0 });
+    const summary = results.find((r) => r.scenario === 'connections' && r.kind === 'summary');
+    expect(summary).toMatchObject({ role: 'realtime', held: true });
+    const fanout = results.filter((r) => r.scenario === 'fanout' && r.kind === 'step');
+    for (const step of fanout) expect(step).toMatchObject({ loss: 0, duplicates: 0 });
+
+    const refused = await runBench(['connections', '--smoke'], { BENCH_ROLE: 'gateway' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('BENCH_ROLE must be server or realtime, not "gateway"');
+  });
 });

@@ -11,7 +11,18 @@ import { dropDatabase, testJwtConfig, testServerConfig, tokenFor } from '@kelisi
 import { freePort, spawnProcess, stopProcess, waitUntilReady, type BenchProcess } from './proc.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const serverDir = join(repoRoot, 'apps/server');
+/**
+ * The app the nodes run: `server` (the all-in-one node, default) or `realtime` (the socket
+ * gateway alone, for the connections and fanout scenarios), from `BENCH_ROLE`.
+ */
+export const benchRole = roleFromEnv(process.env.BENCH_ROLE);
+
+function roleFromEnv(value: string | undefined): 'server' | 'realtime' {
+  if (value === undefined || value === '' || value === 'server') return 'server';
+  if (value === 'realtime') return 'realtime';
+  throw new Error(`BENCH_ROLE must be server or realtime, not "${value}"`);
+}
+const serverDir = join(repoRoot, 'apps', benchRole);
 const serverBundle = join(serverDir, 'dist/main.js');
 const resolveNpm = fileURLToPath(new URL('./sut/resolve-npm.mjs', import.meta.url));
 /** Serialises rebuilds of the bundle between bench runs started at the same time. */
@@ -122,7 +133,11 @@ export async function startSystem(options: {
     const proc = spawnProcess({
       args,
       cwd: serverDir,
-      env: { ...env, PORT: String(port), CHAT_NODE_ID: `bench-${nodeNumber}` },
+      env: {
+        ...env,
+        [benchRole === 'realtime' ? 'REALTIME_PORT' : 'PORT']: String(port),
+        CHAT_NODE_ID: `bench-${nodeNumber}`,
+      },
     });
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(`${url}/health/ready`, proc);
@@ -236,7 +251,7 @@ async function seed(db: Db, options: { users: number; chatSize: number }): Promi
   return { userIds, chats };
 }
 
-/** Rebuilds `apps/server/dist/main.js` when it is missing or older than any source it bundles. */
+/** Rebuilds the role's `dist/main.js` when it is missing or older than any source it bundles. */
 export function ensureServerBundle(): void {
   if (existsSync(serverBundle) && !sourcesNewerThan(statSync(serverBundle).mtimeMs)) return;
   const result = spawnSync(

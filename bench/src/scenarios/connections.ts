@@ -10,7 +10,7 @@ import type { ClientSpec } from '../client/protocol.js';
 import { startBaseline } from '../baseline/system.js';
 import { stopProcess, sleep } from '../proc.js';
 import { printResult, progress, round } from '../report.js';
-import { startSystem, type BenchNode } from '../system.js';
+import { benchRole, startSystem, type BenchNode } from '../system.js';
 import { MB, numberFromEnv, numbersFromEnv, ratio } from './common.js';
 import type { ScenarioOptions } from './scenario.js';
 
@@ -79,6 +79,7 @@ async function measure(
     printResult('connections', {
       kind: 'step',
       system,
+      ...(system === 'kelisim' ? { role: benchRole } : {}),
       nodes: 1,
       connections: n,
       connected: connected.connected,
@@ -150,6 +151,7 @@ export async function run(options: ScenarioOptions): Promise<void> {
     const theirs = base.find((b) => b.connections === mine.connections);
     printResult('connections', {
       kind: 'summary',
+      role: benchRole,
       nodes: 1,
       connections: mine.connections,
       held: mine.connected === mine.connections,
