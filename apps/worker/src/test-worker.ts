@@ -170,8 +170,9 @@ export async function waitForJob(
   states: JobState[] = ['completed', 'failed'],
 ): Promise<Job> {
   return waitFor(`job ${id} to be ${states.join(' or ')}`, async () => {
-    const job = await queue.getJob(id);
-    const state = job && (await job.getState());
-    return job && states.includes(state as JobState) ? job : undefined;
+    // State first, then the job: a job read before it settles holds stale attempt counts.
+    const state = await queue.getJobState(id);
+    if (!states.includes(state as JobState)) return undefined;
+    return queue.getJob(id);
   });
 }
