@@ -44,23 +44,25 @@ function write(name: string, svg: string): void {
   process.stdout.write(`wrote docs/bench/${name}\n`);
 }
 
+/** p50 and p99 delivery latency of both systems against `x`; the baseline dashed. */
+function latencySeries(steps: Result[], x: (r: Result) => number): Series[] {
+  return ['kelisim', 'baseline'].flatMap((system) => {
+    const mine = steps.filter((r) => r.system === system);
+    return (['p50', 'p99'] as const).map((q) => ({
+      name: `${label(system)} ${q}`,
+      points: mine.map((r): [number, number] => [x(r), p(r.delivery_ms, q)]),
+      dashed: system === 'baseline',
+    }));
+  });
+}
+
 function chatChart(results: Result[]): void {
   const steps = latestBy(
     results.filter((r) => r.scenario === 'chat' && r.kind === 'step' && r.path === 'db'),
     (r) => `${String(r.system)}:${num(r.rate)}`,
   );
   if (steps.length === 0) return;
-  const series: Series[] = [];
-  for (const system of ['kelisim', 'baseline']) {
-    const mine = steps.filter((r) => r.system === system);
-    for (const q of ['p50', 'p99'] as const) {
-      series.push({
-        name: `${label(system)} ${q}`,
-        points: mine.map((r) => [num(r.rate), p(r.delivery_ms, q)]),
-        dashed: system === 'baseline',
-      });
-    }
-  }
+  const series = latencySeries(steps, (r) => num(r.rate));
   const first = steps[0]!;
   write(
     'chat-latency.svg',
@@ -85,17 +87,7 @@ function fanoutChart(results: Result[]): void {
     (r) => `${String(r.system)}:${num(r.rate)}`,
   );
   if (steps.length === 0) return;
-  const series: Series[] = [];
-  for (const system of ['kelisim', 'baseline']) {
-    const mine = steps.filter((r) => r.system === system);
-    for (const q of ['p50', 'p99'] as const) {
-      series.push({
-        name: `${label(system)} ${q}`,
-        points: mine.map((r) => [num(r.deliveries_per_s), p(r.delivery_ms, q)]),
-        dashed: system === 'baseline',
-      });
-    }
-  }
+  const series = latencySeries(steps, (r) => num(r.deliveries_per_s));
   write(
     'fanout-latency.svg',
     lineChart({

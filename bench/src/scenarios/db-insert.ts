@@ -165,13 +165,28 @@ const content = 'Benchmark message: the quick brown fox jumps over the lazy dog 
 /** Now, truncated to whole seconds as the TIMESTAMP(0) columns store it (as the domain does). */
 const nowSeconds = () => new Date(Math.floor(Date.now() / 1000) * 1000);
 
+/** Runs `work` on one pooled connection; a transaction it left open is rolled back on failure. */
+async function onConnection(
+  pool: mariadb.Pool,
+  work: (conn: mariadb.PoolConnection) => Promise<void>,
+): Promise<void> {
+  const conn = await pool.getConnection();
+  try {
+    await work(conn);
+  } catch (error) {
+    await conn.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    await conn.release();
+  }
+}
+
 /**
  * The same rows as `appendMessage` in the fewest statements: the chat row's lock hands out the
  * next seq, the message row, every other participant's unread counter, one commit.
  */
 async function rawSendTransaction(pool: mariadb.Pool, sender: Sender, clientId: string) {
-  const conn = await pool.getConnection();
-  try {
+  await onConnection(pool, async (conn) => {
     const at = nowSeconds();
     await conn.beginTransaction();
     await conn.query(
@@ -192,12 +207,7 @@ async function rawSendTransaction(pool: mariadb.Pool, sender: Sender, clientId: 
       [sender.chatId, sender.userId],
     );
     await conn.commit();
-  } catch (error) {
-    await conn.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    await conn.release();
-  }
+  });
 }
 
 /**
@@ -207,8 +217,7 @@ async function rawSendTransaction(pool: mariadb.Pool, sender: Sender, clientId: 
  * its sender and file, and the unread counters. Separates "more round trips" from "the framework".
  */
 async function rawAsOurStatements(pool: mariadb.Pool, sender: Sender, clientId: string) {
-  const conn = await pool.getConnection();
-  try {
+  await onConnection(pool, async (conn) => {
     const at = nowSeconds();
     await conn.query(
       'SELECT p.* FROM participants p LEFT JOIN chats j0 ON j0.id = p.chat_id ' +
@@ -243,12 +252,7 @@ async function rawAsOurStatements(pool: mariadb.Pool, sender: Sender, clientId: 
       [sender.chatId, sender.userId],
     );
     await conn.commit();
-  } catch (error) {
-    await conn.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    await conn.release();
-  }
+  });
 }
 
 /** One chat per sender for the plain inserts, so their seqs never meet the real chats'. */

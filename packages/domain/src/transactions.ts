@@ -2,8 +2,9 @@ import { Prisma, type Db } from '@kelisim/db';
 
 export type Tx = Prisma.TransactionClient;
 
-const retryableCodes = new Set(['P2034']); // deadlock or write conflict
-const deadlock = '1213'; // ER_LOCK_DEADLOCK, as a raw statement reports it (P2010)
+const writeConflict = 'P2034'; // deadlock or write conflict, in Prisma's own queries
+const rawStatementFailed = 'P2010';
+const deadlock = '1213'; // ER_LOCK_DEADLOCK, as a raw statement reports it
 const maxAttempts = 4;
 
 /** An interactive transaction, retried when InnoDB picks it as a deadlock victim. */
@@ -19,17 +20,17 @@ export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Pr
 }
 
 export function isUniqueViolation(error: unknown): boolean {
-  return isPrismaError(error, new Set(['P2002']));
+  return isPrismaError(error, 'P2002');
 }
 
 function isRetryable(error: unknown): boolean {
-  if (isPrismaError(error, retryableCodes)) return true;
-  return isPrismaError(error, new Set(['P2010'])) && error.meta?.['code'] === deadlock;
+  if (isPrismaError(error, writeConflict)) return true;
+  return isPrismaError(error, rawStatementFailed) && error.meta?.['code'] === deadlock;
 }
 
 function isPrismaError(
   error: unknown,
-  codes: Set<string>,
+  code: string,
 ): error is Prisma.PrismaClientKnownRequestError {
-  return error instanceof Prisma.PrismaClientKnownRequestError && codes.has(error.code);
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 }
