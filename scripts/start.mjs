@@ -15,17 +15,22 @@ if (unknown.length > 0) {
 const migrate =
   args.includes('--migrate') || /^(1|true|yes|on)$/i.test(process.env.MIGRATE_ON_START ?? '');
 
+// `.env` (or a relative ENV_FILE) is read from where the command was run, also by the children.
+const env = { ...process.env, INIT_CWD: process.env.INIT_CWD ?? process.cwd() };
+
 function run(command, commandArgs) {
-  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(command, commandArgs, { cwd: root, env, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
 run(process.execPath, [join(root, 'scripts', 'setup.mjs')]);
-if (migrate) run('pnpm', ['--filter', '@kelisim/db', 'migrate']);
+// Silent pnpm: a failed migration prints its own one-line reason, nothing from pnpm around it.
+if (migrate) run('pnpm', ['--filter', '@kelisim/db', '--reporter=silent', 'run', 'migrate']);
 // Node runs the service directly (no pnpm/tsx wrapper re-raising signals), so SIGTERM sent to
 // this script (docker stop, kill) drains it and the exit code is the service's own.
 const service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
   cwd: join(root, 'apps', 'server'),
+  env,
   stdio: 'inherit',
 });
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => service.kill(signal));

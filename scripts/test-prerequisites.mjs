@@ -56,9 +56,9 @@ function apt(args) {
 }
 
 console.error(`Installing ${packages.join(' ')} for the system tests (apt-get)...`);
-const installed =
-  (apt(['update', '-qq']) || true) &&
-  apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
+// A failed `apt-get update` (a mirror down) may still leave a usable package list.
+apt(['update', '-qq']);
+const installed = apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
 if (!installed || missing.some((prerequisite) => !prerequisite.present())) {
   stop('apt-get could not install them');
 }

@@ -111,6 +111,8 @@ export async function startSystem(options: {
     CHAT_SOCKET_EVENT_LIMIT: '1000000',
     CHAT_SOCKET_EVENT_WINDOW: '1',
     CHAT_UNREAD_RECONCILE_INTERVAL: '0',
+    // Several nodes on this machine: a free loopback metrics port each.
+    METRICS_PORT: '0',
     ...options.env,
   };
   const cpuProfileDir = process.env.BENCH_CPU_PROF;

@@ -435,6 +435,7 @@ describe('rate limiting', () => {
       const refused = responses[4]!;
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.body.code).toBe('rate_limited');
+      expect(refused.body.retry_after).toBe(Number(refused.headers['retry-after']));
       const other = await limited.http
         .post(`/api/chats/${body.data.id}/messages`)
         .set(auth(b))

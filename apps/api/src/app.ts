@@ -1,7 +1,5 @@
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
-import { randomUUID } from 'node:crypto';
-import { pinoHttp } from 'pino-http';
 import type { Authenticate } from '@kelisim/auth';
 import { AppError, createOpenApiDocument } from '@kelisim/contracts';
 import type { DomainContext } from '@kelisim/domain';
@@ -9,12 +7,13 @@ import type { Logger } from '@kelisim/logger';
 import {
   healthRoutes,
   httpMetrics,
-  metricsRoute,
+  publicMetricsRoute,
   type HealthCheck,
   type Metrics,
 } from '@kelisim/ops';
 import { requireUser } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { requestLog } from './http/request-log.js';
 import { chatRoutes } from './routes/chats.js';
 import { fileRoutes, type FileRoutesOptions } from './routes/files.js';
 import { messageRoutes } from './routes/messages.js';
@@ -27,8 +26,13 @@ export interface ApiDeps {
   healthChecks: Record<string, HealthCheck>;
   isDraining?: () => boolean;
   corsOrigins?: string[];
-  /** Prometheus instruments; with them the app records request latency and serves /metrics. */
+  /**
+   * Prometheus instruments: with them the app records request latency. Its own /metrics answers
+   * only with `metricsToken` (METRICS_TOKEN), to requests bearing it; else the process serves
+   * them on its metrics listener.
+   */
   metrics?: Metrics;
+  metricsToken?: string | undefined;
   /** Upload and download endpoints; without storage they answer 404. */
   files?: FileRoutesOptions;
   /** Demo mode (CHAT_DEMO_MODE): password-less sign-in under /api/demo; without it, 404s. */
@@ -39,17 +43,10 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    }),
-  );
+  app.use(requestLog(deps.logger));
   if (deps.metrics) {
     app.use(httpMetrics(deps.metrics));
-    app.get('/metrics', metricsRoute(deps.metrics));
+    app.get('/metrics', publicMetricsRoute(deps.metrics, deps.metricsToken));
   }
   app.use(healthRoutes(deps.healthChecks, deps.isDraining ?? (() => false)));
 

@@ -11,6 +11,7 @@ import {
   createMemoryRateLimiter,
   createTestDatabase,
   createUsers,
+  looseMembershipLimiters,
   testJwtConfig,
   tokenFor,
   type TestDatabase,
@@ -42,7 +43,8 @@ beforeAll(async () => {
       jobs: new RecordingJobQueue(),
       sendRateLimiter: createMemoryRateLimiter(1_000, 60),
       typingRateLimiter: createMemoryRateLimiter(1_000, 60),
-      limits: { messageMaxLength: 1_000 },
+      ...looseMembershipLimiters(),
+      limits: { messageMaxLength: 1_000, groupMaxMembers: 1_000 },
     },
   });
   http = supertest(app);
@@ -75,7 +77,7 @@ describe('MySQL going away', () => {
     expect(send.status).toBe(503);
     expect(send.body).toMatchObject({ code: 'unavailable' });
     expect((await http.get('/health/ready')).status).toBe(503);
-    const text = (await http.get('/metrics')).text;
+    const text = await metrics.registry.metrics();
     expect(text).toMatch(/^kelisim_dependency_errors_total\{dependency="database"\} [1-9]/m);
 
     await proxy.open(port);

@@ -5,7 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeFile } from '@kelisim/domain';
 import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
-import { createUsers, startTestS3, tokenFor, type TestS3, type TestUser } from '@kelisim/testing';
+import {
+  createUsers,
+  looseMembershipLimiters,
+  startTestS3,
+  tokenFor,
+  type TestS3,
+  type TestUser,
+} from '@kelisim/testing';
 import { createApiHarness, type ApiHarness } from './test-api.js';
 
 const maxFileSize = 256 * 1024;
@@ -184,6 +191,7 @@ function ctxOf(h: ApiHarness) {
     jobs: h.jobs,
     sendRateLimiter: { consume: () => Promise.resolve({ allowed: true as const }) },
     typingRateLimiter: { consume: () => Promise.resolve({ allowed: true as const }) },
-    limits: { messageMaxLength: 10_000 },
+    ...looseMembershipLimiters(),
+    limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
   };
 }

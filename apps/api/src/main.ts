@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { loadDotEnv } from '@kelisim/config';
-import { createDb } from '@kelisim/db';
+import { assertDatabaseReachable, createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
@@ -9,10 +9,12 @@ import {
   createMetrics,
   registerQueueGauge,
   runService,
+  startMetricsServer,
   watchConnectionErrors,
 } from '@kelisim/ops';
 import { createStorage } from '@kelisim/storage';
 import {
+  assertRedisReachable,
   createDomainContext,
   createLaravelAuthenticator,
   createRedis,
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadApiConfig(process.env);
   const logger = createLogger(config.log, { service: 'api', nodeId: config.chat.nodeId });
+  await Promise.all([assertDatabaseReachable(config.database), assertRedisReachable(config.redis)]);
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
   const metrics = createMetrics({ service: 'api' });
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
   registerQueueGauge(metrics, jobs.queues);
   const app = createApp({
     metrics,
+    metricsToken: config.metrics.token,
     logger,
     verifyToken: auth.verifyToken,
     corsOrigins: config.chat.corsOrigins,
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
     files: {
       storage: createStorage(config.storage),
       maxFileSize: config.storage.maxFileSize,
+      uploadQuotaBytes: config.storage.uploadQuotaBytes,
       downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
     },
     healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
     }),
   });
 
+  const metricsServer = await startMetricsServer(metrics, config.metrics, logger);
   const server = app.listen(config.api.port);
   await once(server, 'listening');
   logger.info({ port: (server.address() as AddressInfo).port }, 'api listening');
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
     await once(server, 'close');
     clearTimeout(forced);
     await Promise.allSettled([
+      metricsServer.close(),
       sockets.close(),
       jobs.close(),
       db.$disconnect(),

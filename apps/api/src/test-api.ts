@@ -31,8 +31,14 @@ export async function createApiHarness(
   options: {
     sendsPerWindow?: number;
     messageMaxLength?: number;
+    groupMaxMembers?: number;
+    /** Chat creations, users added and message deletions per user per minute. */
+    chatCreatesPerWindow?: number;
+    participantAddsPerWindow?: number;
+    deletesPerWindow?: number;
     storage?: Storage;
     maxFileSize?: number;
+    uploadQuotaBytes?: number;
     /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
     jwt?: JwtConfig;
     laravelCache?: CacheReader;
@@ -47,6 +53,7 @@ export async function createApiHarness(
     files: options.storage && {
       storage: options.storage,
       maxFileSize: options.maxFileSize ?? 1_048_576,
+      uploadQuotaBytes: options.uploadQuotaBytes,
       downloadUrlTtlSeconds: 60,
     },
     logger: silentLogger(),
@@ -69,7 +76,25 @@ export async function createApiHarness(
         points: 1,
         windowSeconds: 2,
       }),
-      limits: { messageMaxLength: options.messageMaxLength ?? 10_000 },
+      chatCreateRateLimiter: createRedisRateLimiter(redis, {
+        keyPrefix: `${redisConfig.keyPrefix}chat-create`,
+        points: options.chatCreatesPerWindow ?? 10_000,
+        windowSeconds: 60,
+      }),
+      participantAddRateLimiter: createRedisRateLimiter(redis, {
+        keyPrefix: `${redisConfig.keyPrefix}participant-add`,
+        points: options.participantAddsPerWindow ?? 10_000,
+        windowSeconds: 60,
+      }),
+      messageDeleteRateLimiter: createRedisRateLimiter(redis, {
+        keyPrefix: `${redisConfig.keyPrefix}message-delete`,
+        points: options.deletesPerWindow ?? 10_000,
+        windowSeconds: 60,
+      }),
+      limits: {
+        messageMaxLength: options.messageMaxLength ?? 10_000,
+        groupMaxMembers: options.groupMaxMembers ?? 1_000,
+      },
     },
   });
   return {

@@ -7,6 +7,7 @@ import { silentLogger } from '@kelisim/logger';
 import {
   createMemoryRateLimiter,
   createUser,
+  looseMembershipLimiters,
   RecordingJobQueue,
   RecordingPublisher,
   testJwtConfig,
@@ -44,7 +45,8 @@ beforeAll(async () => {
         jobs: new RecordingJobQueue(),
         sendRateLimiter: createMemoryRateLimiter(1000, 60),
         typingRateLimiter: createMemoryRateLimiter(1, 2),
-        limits: { messageMaxLength: 10_000 },
+        ...looseMembershipLimiters(),
+        limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
       },
     }),
   );
@@ -83,16 +85,27 @@ describe('GET /api/users', () => {
     ]);
   });
 
-  it('matches a part of the name or of the email, case-insensitively', async () => {
+  it('matches a part of the name, or a whole email, case-insensitively', async () => {
     const byName = await h.http.get('/api/users?search=LOVEL').set(auth(grace));
     expect(names(byName.body)).toEqual(['Ada Lovelace']);
-    // createUser's emails are "<name with dots>.<random>@example.test".
-    const byEmail = await h.http.get('/api/users?search=hopper.').set(auth(ada));
+    const byEmail = await h.http
+      .get(`/api/users?search=${encodeURIComponent(grace.email.toUpperCase())}`)
+      .set(auth(ada));
     expect(names(byEmail.body)).toEqual(['Grace Hopper']);
     const trimmed = await h.http.get('/api/users?search=%20tUR%20').set(auth(ada));
     expect(trimmed.status).toBe(200);
     expect(names(trimmed.body)).toEqual(['Alan Turing']);
     expect(names((await h.http.get('/api/users?search=nobody').set(auth(ada))).body)).toEqual([]);
+  });
+
+  it('never matches a part of an email, so emails cannot be guessed letter by letter', async () => {
+    // createUser's emails are "<name with dots>.<random>@example.test".
+    const parts = ['hopper.', grace.email.slice(0, -1), grace.email.slice(1), '@example.test', '@'];
+    for (const part of parts) {
+      const res = await h.http.get(`/api/users?search=${encodeURIComponent(part)}`).set(auth(ada));
+      expect(res.status).toBe(200);
+      expect(names(res.body)).toEqual([]);
+    }
   });
 
   it('takes % and _ literally', async () => {

@@ -8,6 +8,7 @@ import {
   envString,
   jwtEnv,
   logEnv,
+  metricsEnv,
   parseEnvSections,
   redisEnv,
   type Env,
@@ -21,8 +22,12 @@ export const realtimeEnv = z
     CHAT_SOCKET_MAX_FRAME_BYTES: envInt({ min: 1024, max: 10_485_760, default: 131_072 }),
     CHAT_SOCKET_EVENT_LIMIT: envInt({ min: 1, default: 100 }),
     CHAT_SOCKET_EVENT_WINDOW: envInt({ min: 1, default: 10 }),
+    CHAT_SOCKET_SYNC_LIMIT: envInt({ min: 1, default: 300 }),
+    CHAT_MAX_SOCKETS_PER_USER: envInt({ min: 1, default: 20 }),
     CHAT_PRESENCE_TTL: envInt({ min: 1, max: 3600, default: 30 }),
     CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
+    CHAT_AUTH_RECHECK_SECONDS: envInt({ min: 1, max: 3600, default: 15 }),
+    CHAT_REAUTH_GRACE_SECONDS: envInt({ min: 0, max: 3600, default: 30 }),
     // Laravel Echo (laravel-echo-server's roles). `packages/config` reads an empty value as unset,
     // so an empty REDIS_PREFIX (or none) means "no prefix", Laravel's `'prefix' => ''`.
     REDIS_PREFIX: envOptionalString(),
@@ -38,8 +43,17 @@ export const realtimeEnv = z
       points: env.CHAT_SOCKET_EVENT_LIMIT,
       windowSeconds: env.CHAT_SOCKET_EVENT_WINDOW,
     },
+    syncLimit: {
+      points: env.CHAT_SOCKET_SYNC_LIMIT,
+      windowSeconds: env.CHAT_SOCKET_EVENT_WINDOW,
+    },
+    maxSocketsPerUser: env.CHAT_MAX_SOCKETS_PER_USER,
     presenceTtlMs: env.CHAT_PRESENCE_TTL * 1000,
     shutdownTimeoutMs: env.CHAT_SHUTDOWN_TIMEOUT * 1000,
+    credentials: {
+      recheckIntervalMs: env.CHAT_AUTH_RECHECK_SECONDS * 1000,
+      reauthGraceMs: env.CHAT_REAUTH_GRACE_SECONDS * 1000,
+    },
     echo: {
       broadcastPrefix: env.REDIS_PREFIX ?? '',
       adapterKey: env.CHAT_SOCKET_IO_KEY,
@@ -55,12 +69,25 @@ export interface GatewaySettings {
   maxFrameBytes: number;
   /** Incoming events allowed per socket, and per user across nodes, per window. */
   eventLimit: { points: number; windowSeconds: number };
+  /** `sync` and `sync_chats`: a budget of their own (same shape), so a resume is never starved. */
+  syncLimit: { points: number; windowSeconds: number };
+  /** Sockets one user may hold on this node; more handshakes fail with `too_many_connections`. */
+  maxSocketsPerUser: number;
   /** A connection not heard of for this long (its node died) stops counting as online. */
   presenceTtlMs: number;
   /** How long a draining node waits for its sockets to move elsewhere before closing. */
   shutdownTimeoutMs: number;
+  /** Live connections follow their token's life (see credential-watch.ts). */
+  credentials: CredentialWatchSettings;
   /** Laravel Echo; without it no broadcasts are ingested, guests and Laravel auth are off. */
   echo?: EchoSettings;
+}
+
+export interface CredentialWatchSettings {
+  /** How often the blacklist, Sanctum tokens and users of this node's sockets are re-checked. */
+  recheckIntervalMs: number;
+  /** How long a socket whose token expired may take to send `reauth` before it is dropped. */
+  reauthGraceMs: number;
 }
 
 export interface EchoSettings {
@@ -84,6 +111,7 @@ export function loadRealtimeConfig(env: Env) {
       redis: redisEnv,
       jwt: jwtEnv,
       log: logEnv,
+      metrics: metricsEnv,
       webhooks: webhookEnv,
     },
     env,

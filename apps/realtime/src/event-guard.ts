@@ -1,52 +1,65 @@
 import type { Event } from 'socket.io';
-import type { RateLimiter } from '@kelisim/domain';
+import type { SocketError } from '@kelisim/contracts';
+import type { RateLimiter, RateLimitResult } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { echoClientEvents } from './echo/index.js';
 import { ackOf, type Reply } from './respond.js';
 import type { ChatSocket } from './types.js';
 
-const chatEvents = new Set(['send_message', 'typing', 'mark_read', 'sync']);
-const knownEvents = new Set([...chatEvents, ...Object.values(echoClientEvents)]);
+const syncEvents = new Set(['sync', 'sync_chats']);
+const chatEvents = new Set(['send_message', 'typing', 'mark_read', ...syncEvents]);
+const knownEvents = new Set([...chatEvents, 'reauth', ...Object.values(echoClientEvents)]);
 
 /** Refused events beyond this many in a row mean a flooding client: it gets disconnected. */
 const refusalsBeforeDisconnect = 20;
-
-type RefusalCode = 'validation_failed' | 'rate_limited' | 'unauthenticated';
 
 export interface EventWindow {
   points: number;
   windowSeconds: number;
 }
 
+/** A window per socket (in this process) and one per user (across nodes, in Redis). */
+export interface EventBudget {
+  perSocket: EventWindow;
+  perUser: RateLimiter;
+}
+
+/** A socket lives on this node only, so its own window needs no Redis round trip. */
+function socketWindow(window: EventWindow): () => RateLimitResult {
+  let startedAt = 0;
+  let events = 0;
+  return () => {
+    const now = Date.now();
+    const windowMs = window.windowSeconds * 1000;
+    if (now - startedAt >= windowMs) {
+      startedAt = now;
+      events = 0;
+    }
+    if (++events <= window.points) return { allowed: true };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((startedAt + windowMs - now) / 1000)),
+    };
+  };
+}
+
 /**
- * Runs before every incoming event: unknown events are refused with an error, and each socket
- * (in this process) and each user (across nodes, in Redis) may send a limited number of events
- * per window.
+ * Runs before every incoming event. Each socket and each user may send a limited number of
+ * events per window; `sync` and `sync_chats` draw on a budget of their own so a resume after a
+ * reconnect is never starved by other events. Unknown events are refused and count as
+ * flooding: a socket whose events keep being refused is disconnected.
  */
 export function guardEvents(
   socket: ChatSocket,
-  limits: { perSocket: EventWindow; perUser: RateLimiter },
+  limits: EventBudget & { sync: EventBudget },
   logger: Logger,
 ) {
   let refusalsInARow = 0;
-  // A socket lives on this node only, so its own window needs no Redis round trip.
-  let windowStartedAt = 0;
-  let eventsInWindow = 0;
-  const socketWindowAllows = () => {
-    const now = Date.now();
-    if (now - windowStartedAt >= limits.perSocket.windowSeconds * 1000) {
-      windowStartedAt = now;
-      eventsInWindow = 0;
-    }
-    return ++eventsInWindow <= limits.perSocket.points;
-  };
-  const refuse = (reply: Reply | undefined, code: RefusalCode, message: string) => {
-    const error = { code, message };
+  const general = { socket: socketWindow(limits.perSocket), user: limits.perUser };
+  const sync = { socket: socketWindow(limits.sync.perSocket), user: limits.sync.perUser };
+  const refuse = (reply: Reply | undefined, error: SocketError) => {
     if (reply) reply({ ok: false, error });
     else socket.emit('error', error);
-  };
-  const refuseFlood = (reply: Reply | undefined) => {
-    refuse(reply, 'rate_limited', 'Too many events; slow down.');
     if (++refusalsInARow >= refusalsBeforeDisconnect) {
       logger.warn(
         { socketId: socket.id, userId: socket.data.userId },
@@ -55,19 +68,31 @@ export function guardEvents(
       socket.disconnect(true);
     }
   };
+  const refuseFlood = (reply: Reply | undefined, retryAfterSeconds: number) =>
+    refuse(reply, {
+      code: 'rate_limited',
+      message: 'Too many events; slow down.',
+      retry_after: retryAfterSeconds,
+    });
   return ([event, ...args]: Event, next: (error?: Error) => void) => {
     const reply = ackOf(args);
+    const budget = syncEvents.has(event) ? sync : general;
+    const socketLimit = budget.socket();
     if (!knownEvents.has(event)) {
-      refuse(reply, 'validation_failed', `Unknown event "${String(event).slice(0, 64)}".`);
+      const message = `Unknown event "${String(event).slice(0, 64)}".`;
+      refuse(reply, { code: 'validation_failed', message });
       return;
     }
     const { guest } = socket.data;
     if (guest && chatEvents.has(event)) {
-      refuse(reply, 'unauthenticated', 'Guests can only subscribe to public channels.');
+      refuse(reply, {
+        code: 'unauthenticated',
+        message: 'Guests can only subscribe to public channels.',
+      });
       return;
     }
-    if (!socketWindowAllows()) {
-      refuseFlood(reply);
+    if (!socketLimit.allowed) {
+      refuseFlood(reply, socketLimit.retryAfterSeconds);
       return;
     }
     if (guest) {
@@ -75,10 +100,10 @@ export function guardEvents(
       next();
       return;
     }
-    limits.perUser.consume(String(socket.data.userId)).then(
+    budget.user.consume(String(socket.data.userId)).then(
       (userLimit) => {
         if (!userLimit.allowed) {
-          refuseFlood(reply);
+          refuseFlood(reply, userLimit.retryAfterSeconds);
           return;
         }
         refusalsInARow = 0;

@@ -286,7 +286,10 @@ describe('flooding', () => {
       ];
       const outcomes: boolean[] = [];
       for (let i = 0; i < 8; i++) {
-        const ack = await tabs[i % 2]!.emitWithAck('sync', { chat_id: chat.id, after_seq: 0 });
+        const ack = await tabs[i % 2]!.emitWithAck('typing', {
+          chat_id: chat.id,
+          is_typing: false,
+        });
         outcomes.push(ack.ok);
       }
       // Each tab sent 4 (within its own window of 5); the user's window of 5 refused the rest.

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import type { Authenticate } from '@kelisim/auth';
+import type { Authenticate, CredentialCheck } from '@kelisim/auth';
 import type { Db } from '@kelisim/db';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -12,10 +12,13 @@ import {
   type SocketAdapter,
 } from '@kelisim/redis';
 import type { GatewaySettings } from './config.js';
+import { watchCredentials } from './credential-watch.js';
 import { createEcho } from './echo/index.js';
 import { guardEvents } from './event-guard.js';
 import { registerChatEvents } from './handlers/chat-events.js';
-import { authenticateHandshake, originAllowed } from './handshake.js';
+import { authenticateHandshake } from './handshake.js';
+import { originAllowed, originTrusted } from './origins.js';
+import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { trackPresence } from './presence-tracking.js';
 import type { ChatServer } from './types.js';
 
@@ -28,12 +31,17 @@ export interface GatewayDeps {
   presence: Presence;
   /** jwt-auth JWTs and, when enabled, Sanctum tokens. */
   verifyToken: Authenticate;
+  /** Re-checks the tokens of live sockets (expiry, blacklist, Sanctum revocation, users). */
+  credentials: CredentialCheck;
   /** Builds the domain context around the gateway's own publisher. */
   domain: (events: DomainContext['events']) => DomainContext;
   logger: Logger;
   settings: GatewaySettings;
+  /** Browser origins allowed to open sockets besides the same origin (ChatConfig.socketOrigins). */
   corsOrigins: string[];
   keyPrefix: string;
+  /** Tests only: runs between an Echo subscription's authorisation and its join. */
+  beforeChannelJoin?: (channel: string) => Promise<void>;
 }
 
 export interface Gateway {
@@ -59,13 +67,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const io: ChatServer = new Server(deps.httpServer, {
     adapter: deps.adapter,
     maxHttpBufferSize: settings.maxFrameBytes,
-    cors: { origin: deps.corsOrigins.includes('*') ? true : deps.corsOrigins, credentials: true },
+    cors: (req, callback) => {
+      const allowed = originAllowed(deps.corsOrigins, req.headers);
+      callback(null, {
+        origin: allowed && req.headers.origin ? req.headers.origin : false,
+        credentials: true,
+      });
+    },
     allowRequest: (req, callback) => {
       if (refusingSockets) return callback('draining', false);
-      callback(
-        originAllowed(deps.corsOrigins, req) ? null : 'origin not allowed',
-        originAllowed(deps.corsOrigins, req),
-      );
+      const allowed = originAllowed(deps.corsOrigins, req.headers);
+      callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
   const ctx = deps.domain(createIoPublisher(io, logger));
@@ -75,6 +87,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       keyPrefix: `${deps.keyPrefix}ratelimit:user-events`,
       ...settings.eventLimit,
     }),
+    sync: {
+      perSocket: settings.syncLimit,
+      perUser: createRedisRateLimiter(deps.redis, {
+        keyPrefix: `${deps.keyPrefix}ratelimit:user-syncs`,
+        ...settings.syncLimit,
+      }),
+    },
   };
   const presence = trackPresence(
     io,
@@ -94,18 +113,33 @@ export function createGateway(deps: GatewayDeps): Gateway {
     settings: settings.echo,
     presenceTtlMs: settings.presenceTtlMs,
     logger,
+    beforeJoin: deps.beforeChannelJoin,
+    originTrusted: (headers) => originTrusted(deps.corsOrigins, headers),
+  });
+
+  const credentialWatch = watchCredentials(io, {
+    db: deps.db,
+    verifyToken: deps.verifyToken,
+    credentials: deps.credentials,
+    settings: settings.credentials,
+    logger,
   });
 
   io.use(
-    authenticateHandshake(deps.db, deps.verifyToken, logger, { allowGuests: echo.allowGuests }),
+    authenticateHandshake(deps.db, deps.verifyToken, logger, {
+      allowGuests: echo.allowGuests,
+      maxSocketsPerUser: settings.maxSocketsPerUser,
+    }),
   );
   io.on('connection', (socket) => {
     const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
+    credentialWatch.connected(socket, socketLogger);
     socket.use(guardEvents(socket, eventLimits, socketLogger));
     echo.connected(socket, socketLogger);
     if (socket.data.guest) return;
     registerChatEvents(socket, ctx, socketLogger);
     presence.connected(socket);
+    sendPresenceSnapshot(socket, ctx, deps.presence, socketLogger);
   });
 
   return {
@@ -136,8 +170,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close() {
       presence.stop();
       echo.stop();
+      credentialWatch.stop();
       await io.close();
-      await Promise.all([presence.settled(), echo.close()]);
+      await Promise.all([presence.settled(), echo.close(), credentialWatch.settled()]);
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { ExtendedError } from 'socket.io';
 import { bearerToken, type Authenticate } from '@kelisim/auth';
 import { AppError, rooms } from '@kelisim/contracts';
@@ -11,13 +10,14 @@ import type { ChatSocket } from './types.js';
  * Authenticates the handshake (auth.token, the seed's ?token=, a Bearer header, or Laravel Echo's
  * `auth.headers.Authorization`) and puts the socket in its user room and all its chat rooms before
  * the client sees `connect`. With `allowGuests`, a handshake without any credentials connects as
- * a guest (no rooms); wrong credentials are refused all the same.
+ * a guest (no rooms); wrong credentials are refused all the same. A user already holding
+ * `maxSocketsPerUser` sockets on this node is refused with `too_many_connections`.
  */
 export function authenticateHandshake(
   db: Db,
   verifyToken: Authenticate,
   logger: Logger,
-  options: { allowGuests?: boolean } = {},
+  options: { allowGuests?: boolean; maxSocketsPerUser?: number } = {},
 ) {
   const authenticate = async (socket: ChatSocket, next: (error?: ExtendedError) => void) => {
     try {
@@ -27,14 +27,25 @@ export function authenticateHandshake(
         return next();
       }
       if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
-      const { userId } = await verifyToken(token);
+      const credential = await verifyToken(token);
+      const { userId } = credential;
+      const refuseBeyondCap = () => {
+        const held = socket.nsp.adapter.rooms.get(rooms.user(userId))?.size ?? 0;
+        if (held >= (options.maxSocketsPerUser ?? Infinity)) {
+          throw new AppError('too_many_connections', 'Too many connections for this user.');
+        }
+      };
+      refuseBeyondCap();
       const user = await authenticateUser(db, userId);
       socket.data.userId = userId;
       socket.data.user = user;
+      socket.data.credential = credential;
       const memberships = await db.participant.findMany({
         where: { userId, chat: { deletedAt: null } },
         select: { chatId: true },
       });
+      // Counted again and joined in one tick: concurrent handshakes cannot all slip under the cap.
+      refuseBeyondCap();
       await socket.join([
         rooms.user(userId),
         ...memberships.map((m) => rooms.chat(Number(m.chatId))),
@@ -75,10 +86,4 @@ function handshakeError(error: unknown, logger: Logger): ExtendedError {
     error instanceof AppError ? error : new AppError('unavailable', 'Try again shortly.');
   if (!(error instanceof AppError)) logger.error({ err: error }, 'handshake failed');
   return Object.assign(new Error(appError.message), { data: { code: appError.code } });
-}
-
-/** `*` allows any origin; requests without an Origin header (not browsers) are allowed. */
-export function originAllowed(allowed: string[], req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  return !origin || allowed.includes('*') || allowed.includes(origin);
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadDotEnv } from '@kelisim/config';
-import { createDb } from '@kelisim/db';
+import { assertDatabaseReachable, createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
@@ -11,12 +11,14 @@ import {
   healthRoutes,
   createMetrics,
   httpMetrics,
-  metricsRoute,
+  publicMetricsRoute,
   registerSocketGauge,
   runService,
+  startMetricsServer,
   watchConnectionErrors,
 } from '@kelisim/ops';
 import {
+  assertRedisReachable,
   createDomainContext,
   createLaravelAuthenticator,
   createPresence,
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadRealtimeConfig(process.env);
   const logger = createLogger(config.log, { service: 'realtime', nodeId: config.chat.nodeId });
+  await Promise.all([assertDatabaseReachable(config.database), assertRedisReachable(config.redis)]);
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
   const metrics = createMetrics({ service: 'realtime' });
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
       ttlMs: config.realtime.presenceTtlMs,
     }),
     verifyToken: auth.verifyToken,
+    credentials: auth.credentials,
     domain: (events) =>
       createDomainContext({
         db,
@@ -63,12 +67,12 @@ async function main(): Promise<void> {
       }),
     logger,
     settings: config.realtime,
-    corsOrigins: config.chat.corsOrigins,
+    corsOrigins: config.chat.socketOrigins,
     keyPrefix: config.redis.keyPrefix,
   });
   registerSocketGauge(metrics, () => gateway.io.of('/').sockets.size);
   app.use(httpMetrics(metrics));
-  app.get('/metrics', metricsRoute(metrics));
+  app.get('/metrics', publicMetricsRoute(metrics, config.metrics.token));
   app.use(
     healthRoutes({ database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() }, () =>
       gateway.isDraining(),
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
   );
 
   await gateway.ready();
+  const metricsServer = await startMetricsServer(metrics, config.metrics, logger);
   httpServer.listen(config.realtime.port);
   await once(httpServer, 'listening');
   logger.info({ port: (httpServer.address() as AddressInfo).port }, 'realtime listening');
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
     httpServer.closeAllConnections();
     await gateway.close();
     await Promise.allSettled([
+      metricsServer.close(),
       socketAdapter.close(),
       jobs.close(),
       db.$disconnect(),

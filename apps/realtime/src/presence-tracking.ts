@@ -1,13 +1,14 @@
-import { chatIdsOfRooms } from '@kelisim/contracts';
+import type { ServerEvents } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import type { EventPublisher, JobQueue } from '@kelisim/domain';
+import { presenceAudience, type EventPublisher, type JobQueue } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import type { Presence, PresenceChange } from '@kelisim/redis';
 import type { ChatServer, ChatSocket } from './types.js';
 
 /**
- * Keeps this node's sockets in the cluster-wide presence and tells a user's chats when they come
- * online (first connection anywhere) or go offline (last one, or their node stopped heartbeating).
+ * Keeps this node's sockets in the cluster-wide presence and tells the user's presence audience
+ * (who shares a chat with them, blocks excepted) when they come online (first connection
+ * anywhere) or go offline (last one, or their node stopped heartbeating).
  */
 export function trackPresence(
   io: ChatServer,
@@ -27,16 +28,17 @@ export function trackPresence(
     void guarded.finally(() => pending.delete(guarded));
   };
 
-  const announceOffline = (change: PresenceChange, chatIds: number[]) => {
-    const offline = {
+  const announce = async (change: ServerEvents['presence']) => {
+    jobs.notifyLaravel('presence.changed', change);
+    const audience = await presenceAudience(db, change.user_id);
+    if (audience.length > 0) events.publish({ userIds: audience }, 'presence', change);
+  };
+  const announceOffline = (change: PresenceChange) =>
+    announce({
       user_id: change.userId,
       status: 'offline',
       last_seen_at: change.lastSeenAt.toISOString(),
-    } as const;
-    jobs.notifyLaravel('presence.changed', offline);
-    if (chatIds.length === 0) return;
-    events.publish({ chatIds }, 'presence', offline);
-  };
+    });
 
   const heartbeat = setInterval(() => {
     const connections = [...io.of('/').sockets.values()].map((socket) => ({
@@ -49,16 +51,7 @@ export function trackPresence(
   const sweep = setInterval(() => {
     track(
       presence.sweep().then(async (changes) => {
-        for (const change of changes) {
-          const memberships = await db.participant.findMany({
-            where: { userId: change.userId },
-            select: { chatId: true },
-          });
-          announceOffline(
-            change,
-            memberships.map((m) => Number(m.chatId)),
-          );
-        }
+        for (const change of changes) await announceOffline(change);
       }),
     );
   }, ttlMs / 3);
@@ -66,31 +59,16 @@ export function trackPresence(
   return {
     connected(socket: ChatSocket): void {
       const { userId } = socket.data;
-      const connecting = presence.connect(userId, socket.id).then((first) => {
-        if (first) {
-          jobs.notifyLaravel('presence.changed', {
-            user_id: userId,
-            status: 'online',
-            last_seen_at: null,
-          });
-        }
-        const chatIds = chatIdsOfRooms(socket.rooms);
-        if (first && chatIds.length > 0) {
-          events.publish({ chatIds }, 'presence', {
-            user_id: userId,
-            status: 'online',
-            last_seen_at: null,
-          });
-        }
+      const connecting = presence.connect(userId, socket.id).then(async (first) => {
+        if (first) await announce({ user_id: userId, status: 'online', last_seen_at: null });
       });
       track(connecting);
       socket.on('disconnecting', () => {
-        const chatIds = chatIdsOfRooms(socket.rooms);
         track(
           connecting
             .catch(() => undefined)
             .then(() => presence.disconnect(userId, socket.id))
-            .then((change) => change && announceOffline(change, chatIds)),
+            .then((change) => change && announceOffline(change)),
         );
       });
     },

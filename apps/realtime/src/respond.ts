@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError, type AckError, type FieldErrors } from '@kelisim/contracts';
+import { AppError, toSocketError, type AckError, type FieldErrors } from '@kelisim/contracts';
 import { isDatabaseUnavailable } from '@kelisim/db';
 import type { Logger } from '@kelisim/logger';
 
@@ -12,13 +12,10 @@ export function ackOf(args: unknown[]): Reply | undefined {
 }
 
 export function errorAck(error: unknown, logger: Logger): AckError {
-  if (error instanceof AppError) {
-    return { ok: false, error: { code: error.code, message: error.message } };
-  }
+  if (error instanceof AppError) return { ok: false, error: toSocketError(error) };
   if (isDatabaseUnavailable(error)) {
     logger.warn({ err: error }, 'database unavailable');
-    const unavailable = AppError.unavailable();
-    return { ok: false, error: { code: unavailable.code, message: unavailable.message } };
+    return { ok: false, error: toSocketError(AppError.unavailable()) };
   }
   logger.error({ err: error }, 'socket event failed');
   return { ok: false, error: { code: 'internal', message: 'Something went wrong on our side.' } };

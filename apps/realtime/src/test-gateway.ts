@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { createAuthenticator, type CacheReader } from '@kelisim/auth';
+import { createAuthenticator, createCredentialCheck, type CacheReader } from '@kelisim/auth';
 import type { JwtConfig } from '@kelisim/config';
-import { createSanctumTokenStore, type Db } from '@kelisim/db';
+import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import {
   createDomainContext,
@@ -14,6 +14,7 @@ import {
 } from '@kelisim/redis';
 import {
   createTestDatabase,
+  looseMembershipLimits,
   testJwtConfig,
   testRedisConfig,
   type TestDatabase,
@@ -37,11 +38,13 @@ export async function startTestGateway(
     settings?: Partial<GatewaySettings>;
     corsOrigins?: string[];
     messageMaxLength?: number;
+    sendRateLimit?: { points: number; windowSeconds: number };
     /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
     jwt?: JwtConfig;
     laravelCache?: CacheReader;
     /** The gateway's own connection to the test database (e.g. through a cuttable proxy). */
     connectDb?: (database: TestDatabase) => Promise<Db>;
+    beforeChannelJoin?: (channel: string) => Promise<void>;
   } = {},
 ): Promise<GatewayHarness> {
   const database = await createTestDatabase(label);
@@ -58,8 +61,11 @@ export async function startTestGateway(
     port: 0,
     maxFrameBytes: 131_072,
     eventLimit: { points: 1_000, windowSeconds: 10 },
+    syncLimit: { points: 1_000, windowSeconds: 10 },
+    maxSocketsPerUser: 20,
     presenceTtlMs: 30_000,
     shutdownTimeoutMs: 2_000,
+    credentials: { recheckIntervalMs: 15_000, reauthGraceMs: 30_000 },
     ...options.settings,
   };
   const httpServer = createServer();
@@ -76,6 +82,10 @@ export async function startTestGateway(
       laravelCache: options.laravelCache ?? redis,
       sanctumTokens: createSanctumTokenStore(db),
     }),
+    credentials: createCredentialCheck(options.jwt ?? testJwtConfig, {
+      laravelCache: options.laravelCache ?? redis,
+      store: createLiveCredentialStore(db),
+    }),
     domain: (events) =>
       createDomainContext({
         db,
@@ -84,7 +94,8 @@ export async function startTestGateway(
         jobs: new RecordingJobQueue(),
         chat: {
           messageMaxLength: options.messageMaxLength ?? 10_000,
-          sendRateLimit: { points: 10_000, windowSeconds: 60 },
+          sendRateLimit: options.sendRateLimit ?? { points: 10_000, windowSeconds: 60 },
+          ...looseMembershipLimits,
         },
         keyPrefix: redisConfig.keyPrefix,
       }),
@@ -92,6 +103,7 @@ export async function startTestGateway(
     settings,
     corsOrigins: options.corsOrigins ?? ['*'],
     keyPrefix: redisConfig.keyPrefix,
+    beforeChannelJoin: options.beforeChannelJoin,
   });
   httpServer.listen(0, '127.0.0.1');
   await once(httpServer, 'listening');

@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'socket.io';
+import type { Authenticated } from '@kelisim/auth';
 import type { ClientToServerEvents, ServerToClientEvents, UserSummary } from '@kelisim/contracts';
 
 export interface SocketData {
@@ -6,6 +7,8 @@ export interface SocketData {
   userId: number;
   /** Unset for guests. */
   user: UserSummary;
+  /** The token the socket is authenticated with (replaced by `reauth`); unset for guests. */
+  credential?: Authenticated;
   /** Connected without a token (CHAT_ALLOW_GUESTS): Echo's public channels only. */
   guest?: boolean;
 }

@@ -33,7 +33,7 @@ describe('configuration reference', () => {
     const values = Object.fromEntries(
       [...envExample.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]),
     );
-    const config = loadServerConfig(values);
+    const config = loadServerConfig({ ...values, JWT_SECRET: 'a'.repeat(64) });
     expect(config.server.port).toBe(8080);
     expect(config.chat.drainDelayMs).toBe(0);
   });

@@ -10,6 +10,7 @@ import {
   envOptionalString,
   jwtEnv,
   logEnv,
+  metricsEnv,
   parseEnvSections,
   redisEnv,
   storageEnv,
@@ -44,6 +45,7 @@ export const serverEnvSections = {
   redis: redisEnv,
   jwt: jwtEnv,
   log: logEnv,
+  metrics: metricsEnv,
   storage: storageEnv,
   webhooks: webhookEnv,
 };

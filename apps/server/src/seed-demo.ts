@@ -195,6 +195,8 @@ function quietContext(db: Db): DomainContext {
   const jobs: JobQueue = {
     processFile: () => Promise.resolve(),
     recomputeUnread() {},
+    deleteFileObjects() {},
+    pushUnreadCounts() {},
     notifyLaravel() {},
   };
   const unlimited = { consume: () => Promise.resolve({ allowed: true as const }) };
@@ -204,6 +206,9 @@ function quietContext(db: Db): DomainContext {
     jobs,
     sendRateLimiter: unlimited,
     typingRateLimiter: unlimited,
-    limits: { messageMaxLength: 10_000 },
+    chatCreateRateLimiter: unlimited,
+    participantAddRateLimiter: unlimited,
+    messageDeleteRateLimiter: unlimited,
+    limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
   };
 }

@@ -9,6 +9,7 @@ import {
   createMetrics,
   registerQueueGauge,
   registerSocketGauge,
+  startMetricsServer,
   watchConnectionErrors,
 } from '@kelisim/ops';
 import { createGateway } from '@kelisim/realtime';
@@ -22,7 +23,7 @@ import {
 import { createStorage } from '@kelisim/storage';
 import { createProcessors, startWorkers } from '@kelisim/worker';
 import type { ServerConfig } from './config.js';
-import { webClient } from './web-client.js';
+import { storageOrigins, webClient } from './web-client.js';
 
 export interface AllInOne {
   httpServer: HttpServer;
@@ -45,7 +46,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
   const jobs = createJobQueues(connection, prefix, logger, { webhooks: config.webhooks });
   const storage = createStorage(config.storage);
   const auth = createLaravelAuthenticator(config, db, logger);
-  const { verifyToken } = auth;
+  const { verifyToken, credentials } = auth;
   const healthChecks = { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() };
 
   const web = express();
@@ -62,6 +63,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
     adapter: socketAdapter.adapter,
     presence,
     verifyToken,
+    credentials,
     domain: (events) =>
       createDomainContext({
         db,
@@ -73,13 +75,14 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
       }),
     logger,
     settings: config.realtime,
-    corsOrigins: config.chat.corsOrigins,
+    corsOrigins: config.chat.socketOrigins,
     keyPrefix: config.redis.keyPrefix,
   });
   registerSocketGauge(metrics, () => gateway.io.of('/').sockets.size);
   registerQueueGauge(metrics, jobs.queues);
   const api = createApp({
     metrics,
+    metricsToken: config.metrics.token,
     logger,
     verifyToken,
     corsOrigins: config.chat.corsOrigins,
@@ -90,11 +93,12 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
     files: {
       storage,
       maxFileSize: config.storage.maxFileSize,
+      uploadQuotaBytes: config.storage.uploadQuotaBytes,
       downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
     },
   });
   if (config.server.webRoot) {
-    web.use(webClient(config.server.webRoot));
+    web.use(webClient(config.server.webRoot, { connectSources: storageOrigins(config.storage) }));
   } else {
     web.get('/', (_req, res) => {
       res.type('html').send(landingPage);
@@ -112,11 +116,14 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
       storage,
       logger,
       webhooks: { settings: config.webhooks, presence },
+      orphanGraceMs: config.worker.orphanGraceMs,
     }),
     logger,
     concurrency: config.worker.concurrency,
     reconcileIntervalMs: config.worker.reconcileIntervalMs,
+    orphanSweepIntervalMs: config.worker.orphanSweepIntervalMs,
   });
+  const metricsServer = await startMetricsServer(metrics, config.metrics, logger);
 
   return {
     httpServer,
@@ -129,6 +136,7 @@ export async function startAllInOne(config: ServerConfig, logger: Logger): Promi
       httpServer.closeAllConnections();
       await gateway.close();
       await Promise.allSettled([
+        metricsServer.close(),
         socketAdapter.close(),
         jobs.close(),
         db.$disconnect(),

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webClient } from './web-client.js';
+import { parseEnv, storageEnv } from '@kelisim/config';
+import { contentSecurityPolicy, storageOrigins, webClient } from './web-client.js';
 
 const page = '<!doctype html><title>Kelisim Chat</title><div id="root"></div>';
 let root: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'assets', 'app-1234.js'), 'console.log(1)');
   await writeFile(path.join(root, 'health'), 'a file that must stay hidden');
   const app = express();
-  app.use(webClient(root));
+  app.use(webClient(root, { connectSources: ['http://s3.localhost:8080'] }));
   // Stands in for the API app mounted after it: JSON 404 for whatever reaches it.
   app.use((_req, res) => {
     res.status(404).json({ message: 'Not found.', code: 'not_found' });
@@ -53,6 +54,43 @@ describe('webClient', () => {
       expect(res.headers.get('content-type')).toMatch(/text\/html/);
       expect(await res.text()).toBe(page);
     }
+  });
+
+  it('sends a Content-Security-Policy (no inline script, framed by its own origin only) with the page and its assets', async () => {
+    for (const [route, headers] of [
+      ['/', {}],
+      ['/chats/12', html],
+      ['/assets/app-1234.js', {}],
+    ] as const) {
+      const res = await fetch(`${base}${route}`, { headers });
+      expect(res.status, route).toBe(200);
+      const policy = res.headers.get('content-security-policy') ?? '';
+      expect(policy, route).toBe(contentSecurityPolicy(['http://s3.localhost:8080']));
+      expect(policy).toContain("frame-ancestors 'self'");
+      expect(policy).toContain("script-src 'self';");
+      expect(policy).toContain("connect-src 'self' http://s3.localhost:8080;");
+      expect(policy).not.toContain('unsafe-inline');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('lets the client fetch from the S3 host presigned downloads name, and nothing else', () => {
+    const origins = (env: Record<string, string>) => storageOrigins(parseEnv(storageEnv, env));
+    expect(origins({})).toEqual([]);
+    const s3 = { FILESYSTEM_DISK: 's3', AWS_BUCKET: 'files' };
+    expect(origins(s3)).toEqual(['https://*.amazonaws.com']);
+    expect(
+      origins({
+        ...s3,
+        AWS_ENDPOINT: 'http://minio:9000',
+        AWS_USE_PATH_STYLE_ENDPOINT: 'true',
+        CHAT_S3_PUBLIC_ENDPOINT: 'http://s3.localhost:8080',
+      }),
+    ).toEqual(['http://s3.localhost:8080']);
+    expect(origins({ ...s3, AWS_ENDPOINT: 'https://s3.example.com' })).toEqual([
+      'https://s3.example.com',
+      'https://*.s3.example.com',
+    ]);
   });
 
   it('leaves other requests to the backend: API, health, metrics, socket.io, non-HTML, non-GET', async () => {

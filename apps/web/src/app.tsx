@@ -27,7 +27,14 @@ export function App() {
       try {
         const me = await new Http(token).get<UserProfile>('/api/me');
         sessionStorage.setItem(tokenKey, token);
-        setSession(new ChatSession(token, me, (reason) => signOut(reason)));
+        setSession(
+          new ChatSession(
+            token,
+            me,
+            (reason) => signOut(reason),
+            (renewed) => sessionStorage.setItem(tokenKey, renewed),
+          ),
+        );
       } catch (error) {
         sessionStorage.removeItem(tokenKey);
         const refused = error instanceof ChatError && error.code === 'unauthenticated';

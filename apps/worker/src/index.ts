@@ -1,6 +1,12 @@
 export { loadWorkerConfig, workerEnv, type WorkerConfig, type WorkerSettings } from './config.js';
 export { createWorkerHttp, metricStates } from './http.js';
-export { createProcessors, isFinalAttempt, type Processors } from './processors/index.js';
+export {
+  createProcessors,
+  defaultOrphanGraceMs,
+  isFinalAttempt,
+  type Processors,
+} from './processors/index.js';
+export { deleteFileObjects, sweepOrphanObjects } from './processors/file-objects.js';
 export {
   deliverWebhook,
   signWebhook,
@@ -9,6 +15,7 @@ export {
 } from './processors/deliver-webhook.js';
 export {
   dispatcher,
+  orphanSweepSchedulerId,
   reconcileSchedulerId,
   startWorkers,
   type WorkerDeps,

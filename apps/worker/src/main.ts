@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { loadDotEnv } from '@kelisim/config';
 import { runService } from '@kelisim/ops';
-import { createDb } from '@kelisim/db';
+import { assertDatabaseReachable, createDb } from '@kelisim/db';
 import { bullConnection, bullPrefix, createJobQueues } from '@kelisim/jobs';
 import { createLogger } from '@kelisim/logger';
 import {
+  assertRedisReachable,
   createDomainContext,
   createPresence,
   createRedis,
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadWorkerConfig(process.env);
   const logger = createLogger(config.log, { service: 'worker', nodeId: config.chat.nodeId });
+  await Promise.all([assertDatabaseReachable(config.database), assertRedisReachable(config.redis)]);
   const db = createDb(config.database);
   const redis = createRedis(config.redis);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
       ctx,
       storage: createStorage(config.storage),
       logger,
+      orphanGraceMs: config.worker.orphanGraceMs,
       webhooks: {
         settings: config.webhooks,
         // Only read here (who is online); the TTL matters to the gateways that write presence.
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.worker.concurrency,
     reconcileIntervalMs: config.worker.reconcileIntervalMs,
+    orphanSweepIntervalMs: config.worker.orphanSweepIntervalMs,
   });
   logger.info(
     {

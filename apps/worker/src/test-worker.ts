@@ -19,6 +19,7 @@ import { createDomainContext, createPresence, createRedis, type Presence } from 
 import { createLocalStorage } from '@kelisim/storage';
 import {
   createTestDatabase,
+  looseMembershipLimits,
   RecordingPublisher,
   testRedisConfig,
   type TestDatabase,
@@ -42,7 +43,11 @@ export interface WorkerHarness {
   ctx: DomainContext;
   processors: Processors;
   /** Starts workers in this process; `close()` stops whichever are still running. */
-  start(options?: { processors?: Processors; reconcileIntervalMs?: number }): Promise<Workers>;
+  start(options?: {
+    processors?: Processors;
+    reconcileIntervalMs?: number;
+    orphanSweepIntervalMs?: number;
+  }): Promise<Workers>;
   close(): Promise<void>;
 }
 
@@ -77,7 +82,11 @@ export async function createWorkerHarness(
     redis,
     events: publisher,
     jobs,
-    chat: { messageMaxLength: 1_000, sendRateLimit: { points: 1_000_000, windowSeconds: 60 } },
+    chat: {
+      messageMaxLength: 1_000,
+      sendRateLimit: { points: 1_000_000, windowSeconds: 60 },
+      ...looseMembershipLimits,
+    },
     keyPrefix: redisConfig.keyPrefix,
   });
   const storageRoot = await mkdtemp(path.join(tmpdir(), 'kelisim-worker-'));
@@ -110,6 +119,7 @@ export async function createWorkerHarness(
         logger,
         concurrency: 4,
         reconcileIntervalMs: options.reconcileIntervalMs ?? 0,
+        orphanSweepIntervalMs: options.orphanSweepIntervalMs ?? 0,
       });
       running.push(workers);
       return workers;

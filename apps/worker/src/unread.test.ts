@@ -181,8 +181,8 @@ describe('unread recomputation', () => {
     h.jobs.recomputeUnread(chatIds[2]!, [users[0]!.id, users[2]!.id]);
     h.jobs.recomputeUnread(chatIds[2]!, [users[1]!.id, users[3]!.id]);
     await waitFor('the backlog to be queued', async () => {
-      const counts = await h.queues.unread.getJobCounts('waiting', 'delayed');
-      return counts.waiting! + counts.delayed! === 4;
+      const queued = await h.queues.unread.getJobs(['waiting', 'delayed']);
+      return queued.filter((job) => job.name === 'recomputeUnread').length === 4;
     });
     expect(await h.queues.unread.getJobCountByTypes('completed', 'active')).toBe(0);
 
@@ -204,6 +204,7 @@ describe('unread recomputation', () => {
     const [first, second] = (await counters([chatId])).sort((a, b) => a.userId - b.userId);
     await setCounter(first!.id, first!.exact + 5);
     await setCounter(second!.id, second!.exact + 9);
+    await waitForDrained(h.queues);
     h.publisher.clear();
 
     const runs: UnreadCorrection[][] = [];
@@ -222,9 +223,11 @@ describe('unread recomputation', () => {
       ],
       [],
     ]);
-    expect(h.publisher.of('unread_count').map((e) => e.audience)).toEqual([
-      { userIds: [first!.userId] },
-      { userIds: [second!.userId] },
+    await waitForDrained(h.queues);
+    const pushes = h.publisher.of('unread_count');
+    expect(pushes.flatMap((e) => e.audience.userIds ?? []).sort((a, b) => a - b)).toEqual([
+      first!.userId,
+      second!.userId,
     ]);
   });
 });

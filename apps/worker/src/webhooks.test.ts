@@ -159,6 +159,29 @@ describe('webhooks to Laravel', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it('keeps a failed message.created job in Redis with the message id, never the message text', async () => {
+    const { h, receiver } = await setUp('webhook-failed-ids', () => 422);
+    const [alice, bob] = await createUsers(h.database.db, 2, 'Hook');
+    const chatId = await chatOf(h, [alice!, bob!]);
+    const text = 'the secret plan 🗝️';
+    const { message } = await sendMessage(h.ctx, { userId: alice!.id }, { chatId, content: text });
+
+    await arrived(receiver, 1);
+    expect(JSON.parse(receiver.received[0]!.body).data.message).toEqual(message);
+    const deliveryId = receiver.received[0]!.headers['x-kelisim-delivery'] as string;
+    const job = await waitForJob(h.queues.webhooks, deliveryId);
+    expect(await job.getState()).toBe('failed');
+    expect(job.data).toEqual({
+      id: deliveryId,
+      event: 'message.created',
+      occurred_at: expect.any(String),
+      payload: { message_id: message.id },
+    });
+    const stored = await h.redis.hgetall(`${h.prefix}:webhooks:${deliveryId}`);
+    expect(Object.keys(stored)).toContain('data');
+    expect(JSON.stringify(stored)).not.toContain('secret plan');
+  });
+
   it('retries with backoff until Laravel answers 2xx, under one delivery id, then stops', async () => {
     const { h, receiver } = await setUp('webhook-retry', (_request, index) =>
       index < 2 ? 500 : 200,

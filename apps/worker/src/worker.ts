@@ -5,6 +5,7 @@ import type { Logger } from '@kelisim/logger';
 import type { Processors } from './processors/index.js';
 
 export const reconcileSchedulerId = 'reconcile-unread';
+export const orphanSweepSchedulerId = 'sweep-orphan-objects';
 
 export interface WorkerDeps {
   connection: ConnectionOptions;
@@ -17,6 +18,8 @@ export interface WorkerDeps {
   concurrency: number;
   /** Period of the unread reconcile; 0 removes the schedule. */
   reconcileIntervalMs: number;
+  /** Period of the sweep removing stored objects no file references; 0 (default) removes it. */
+  orphanSweepIntervalMs?: number;
 }
 
 export interface Workers {
@@ -31,7 +34,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     queueNames.map((queue) => [queue, startWorker(queue, deps)]),
   ) as Record<QueueName, Worker>;
   try {
-    await scheduleReconcile(deps.queues.unread, deps.reconcileIntervalMs);
+    await schedule(deps.queues.unread, reconcileSchedulerId, 'reconcileUnread', {
+      everyMs: deps.reconcileIntervalMs,
+    });
+    await schedule(deps.queues.files, orphanSweepSchedulerId, 'sweepOrphanObjects', {
+      everyMs: deps.orphanSweepIntervalMs ?? 0,
+    });
   } catch (error) {
     await closeAll(workers);
     throw error;
@@ -96,17 +104,18 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-async function scheduleReconcile(queue: Queue, everyMs: number): Promise<void> {
+async function schedule(
+  queue: Queue,
+  schedulerId: string,
+  name: 'reconcileUnread' | 'sweepOrphanObjects',
+  { everyMs }: { everyMs: number },
+): Promise<void> {
   if (everyMs <= 0) {
-    await queue.removeJobScheduler(reconcileSchedulerId);
+    await queue.removeJobScheduler(schedulerId);
     return;
   }
   // Every worker process upserts the same scheduler: one schedule however many run.
-  await queue.upsertJobScheduler(
-    reconcileSchedulerId,
-    { every: everyMs },
-    { name: 'reconcileUnread', data: {} },
-  );
+  await queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name, data: {} });
 }
 
 async function closeAll(workers: Record<QueueName, Worker>): Promise<void> {

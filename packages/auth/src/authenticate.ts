@@ -7,6 +7,12 @@ import { createTokenVerifier, MAX_TOKEN_LENGTH } from './verify-token.js';
 export interface Authenticated {
   userId: number;
   kind: 'jwt' | 'sanctum';
+  /** The JWT's `exp`, or the Sanctum token's expiry when it has one. */
+  expiresAt?: Date;
+  /** The JWT's `jti`, when it has one (the blacklist's key). */
+  jti?: string;
+  /** The `personal_access_tokens` row of a Sanctum token. */
+  sanctumTokenId?: bigint;
 }
 
 /** A bearer token (jwt-auth JWT or Sanctum `id|token`) → its user; rejects with an `AppError`. */
@@ -41,7 +47,13 @@ export function createAuthenticator(
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw invalidToken();
     const sanctumToken = verifySanctum && parseSanctumToken(token);
     if (verifySanctum && sanctumToken) {
-      return { userId: await verifySanctum(sanctumToken, now()), kind: 'sanctum' };
+      const { userId, tokenId, expiresAt } = await verifySanctum(sanctumToken, now());
+      return {
+        userId,
+        kind: 'sanctum',
+        sanctumTokenId: tokenId,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      };
     }
     const { userId, claims } = verifyJwt(token);
     if (blacklist) {
@@ -51,7 +63,12 @@ export function createAuthenticator(
         throw unauthenticated(tokenMessages.blacklisted);
       }
     }
-    return { userId, kind: 'jwt' };
+    return {
+      userId,
+      kind: 'jwt',
+      ...(typeof claims.exp === 'number' ? { expiresAt: new Date(claims.exp * 1000) } : {}),
+      ...(typeof claims.jti === 'string' && claims.jti !== '' ? { jti: claims.jti } : {}),
+    };
   };
 }
 

@@ -16,3 +16,12 @@ export {
   type VerifiedToken,
 } from './verify-token.js';
 export { mintToken, type MintOptions } from './mint-token.js';
+export {
+  createCredentialCheck,
+  type CredentialCheck,
+  type CredentialCheckPorts,
+  type CredentialRound,
+  type CredentialSource,
+  type LiveCredentialStore,
+  type RevocationReason,
+} from './credential-check.js';

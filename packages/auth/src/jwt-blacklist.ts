@@ -14,14 +14,17 @@ import { checkUnavailable } from './auth-errors.js';
  * id stored at `<REDIS_PREFIX><CACHE_PREFIX>:tag:tymon.jwt:key`.
  */
 
-/** The GET of a Redis client connected to Laravel's cache database (an ioredis client fits). */
+/** GET and MGET of a Redis client connected to Laravel's cache database (ioredis fits). */
 export interface CacheReader {
   get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
 }
 
 export interface JwtBlacklist {
   /** Rejects with `unavailable` when the cache cannot be read (fail closed). */
   isBlacklisted(jti: string, now: Date): Promise<boolean>;
+  /** The blacklisted ones of `jtis`: one MGET (after one GET of the tag id in `namespace` mode). */
+  blacklisted(jtis: readonly string[], now: Date): Promise<Set<string>>;
 }
 
 const jwtAuthTag = 'tymon.jwt';
@@ -47,6 +50,23 @@ export function createJwtBlacklist(
         if (namespace === undefined) return false;
         const entry = await cache.get(`${storePrefix}${namespace}:${jti}`);
         return entry !== null && entryBlocks(entry, now);
+      } catch (error) {
+        throw checkUnavailable(error);
+      }
+    },
+    async blacklisted(jtis, now) {
+      const unique = [...new Set(jtis)];
+      if (unique.length === 0) return new Set<string>();
+      try {
+        const namespace = await namespaceKey();
+        if (namespace === undefined) return new Set<string>();
+        const entries = await cache.mget(unique.map((jti) => `${storePrefix}${namespace}:${jti}`));
+        return new Set(
+          unique.filter((_, i) => {
+            const entry = entries[i];
+            return typeof entry === 'string' && entryBlocks(entry, now);
+          }),
+        );
       } catch (error) {
         throw checkUnavailable(error);
       }

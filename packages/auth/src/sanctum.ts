@@ -44,11 +44,18 @@ export function parseSanctumToken(bearer: string): SanctumToken | undefined {
   return { id: BigInt(match[1]), plainText: match[2] };
 }
 
-/** Resolves to the user id, or rejects with `unauthenticated`. */
+export interface VerifiedSanctumToken {
+  userId: number;
+  tokenId: bigint;
+  /** When the token stops being accepted (`expires_at` or SANCTUM_EXPIRATION), if ever. */
+  expiresAt: Date | undefined;
+}
+
+/** Resolves to the token's user, or rejects with `unauthenticated`. */
 export function createSanctumVerifier(
   config: Pick<SanctumConfig, 'userModel' | 'expirationMinutes'>,
   store: SanctumTokenStore,
-): (token: SanctumToken, now: Date) => Promise<number> {
+): (token: SanctumToken, now: Date) => Promise<VerifiedSanctumToken> {
   return async ({ id, plainText }, now) => {
     const row = id > 0n && id <= maxTokenId ? await store.find(id) : null;
     if (!row || !hashMatches(row.token, plainText)) throw invalidToken();
@@ -61,8 +68,17 @@ export function createSanctumVerifier(
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await store.markUsed(row.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS));
     }
-    return userId;
+    return { userId, tokenId: row.id, expiresAt: expiry(row, config.expirationMinutes) };
   };
+}
+
+function expiry(row: SanctumTokenRow, expirationMinutes: number | undefined): Date | undefined {
+  const byConfig =
+    expirationMinutes === undefined || !row.createdAt
+      ? undefined
+      : row.createdAt.getTime() + expirationMinutes * 60_000;
+  const times = [row.expiresAt?.getTime(), byConfig].filter((t) => t !== undefined);
+  return times.length === 0 ? undefined : new Date(Math.min(...times));
 }
 
 function hashMatches(stored: string, plainText: string): boolean {

@@ -10,6 +10,14 @@ export class ConfigError extends Error {
 }
 
 /**
+ * A problem at start the operator fixes outside the code (a database that is not running, say):
+ * its message is one sentence naming the setting and the fix, printed without a stack trace.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
  * Laravel's env() turns "null"/"(null)" into null and "empty"/"(empty)" into "", so a Laravel
  * `.env` with `REDIS_PASSWORD=null` must mean "no password" here too.
  */

@@ -67,6 +67,25 @@ describe('configuration from the environment', () => {
       adapter: 'sharded',
       messageMaxLength: 10_000,
       sendRateLimit: { points: 30, windowSeconds: 10 },
+      groupMaxMembers: 1_000,
+      createRateLimit: { points: 30, windowSeconds: 600 },
+      participantAddRateLimit: { points: 1_000, windowSeconds: 3_600 },
+      deleteRateLimit: { points: 60, windowSeconds: 60 },
+    });
+  });
+
+  it("allows sockets from APP_URL's origin by default, while REST CORS allows any origin", () => {
+    expect(parseEnv(chatEnv, { APP_URL: 'https://app.test/sub/' })).toMatchObject({
+      corsOrigins: ['*'],
+      socketOrigins: ['https://app.test'],
+    });
+    expect(parseEnv(chatEnv, { CHAT_CORS_ORIGINS: '*' })).toMatchObject({
+      corsOrigins: ['*'],
+      socketOrigins: ['*'],
+    });
+    expect(parseEnv(chatEnv, { CHAT_CORS_ORIGINS: 'https://a.test' })).toMatchObject({
+      corsOrigins: ['https://a.test'],
+      socketOrigins: ['https://a.test'],
     });
   });
 

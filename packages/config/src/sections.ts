@@ -120,6 +120,7 @@ export const jwtEnv = z
     SANCTUM_ENABLED: envBoolean(),
     SANCTUM_USER_MODEL: envString('App\\Models\\User'),
     SANCTUM_EXPIRATION: envOptionalString().pipe(z.coerce.number<string>().int().min(1).optional()),
+    APP_ENV: envOptionalString(),
   })
   .transform((env, ctx): JwtConfig => {
     const symmetric = env.JWT_ALGO.startsWith('HS');
@@ -128,6 +129,14 @@ export const jwtEnv = z
         code: 'custom',
         path: ['JWT_SECRET'],
         message: `required for ${env.JWT_ALGO}`,
+      });
+    }
+    const weakness = symmetric && env.JWT_SECRET ? jwtSecretWeakness(env.JWT_SECRET) : undefined;
+    if (weakness && isProduction(env.APP_ENV)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: `${weakness}: APP_ENV=production needs Laravel's real secret (\`php artisan jwt:secret\` makes one)`,
       });
     }
     if (!symmetric && !env.JWT_PUBLIC_KEY) {
@@ -139,6 +148,7 @@ export const jwtEnv = z
     }
     return {
       secret: env.JWT_SECRET ?? '',
+      secretWarning: weakness,
       algorithm: env.JWT_ALGO,
       leewaySeconds: env.JWT_LEEWAY,
       ttlMinutes: env.JWT_TTL,
@@ -164,6 +174,8 @@ export const jwtEnv = z
 
 export interface JwtConfig {
   secret: string;
+  /** Why JWT_SECRET is unsafe (a placeholder, too short); refused when APP_ENV=production. */
+  secretWarning?: string | undefined;
   algorithm: JwtAlgorithm;
   leewaySeconds: number;
   ttlMinutes: number;
@@ -201,6 +213,25 @@ export interface SanctumConfig {
   expirationMinutes?: number | undefined;
 }
 
+/** The JWT_SECRET env.example and the docs show, which anyone can sign tokens with. */
+export const placeholderJwtSecrets = ['your_jwt_secret_from_laravel'];
+
+/** jwt-auth's `jwt:secret` generates 64 characters; fewer than 32 bytes is guessable. */
+export const minJwtSecretBytes = 32;
+
+/** Why an HS* secret is unsafe ("is the placeholder ..."), or undefined when it is not. */
+export function jwtSecretWeakness(secret: string): string | undefined {
+  if (placeholderJwtSecrets.includes(secret)) return 'is the placeholder from env.example';
+  const bytes = Buffer.byteLength(secret);
+  if (bytes < minJwtSecretBytes) return `is ${bytes} bytes long, shorter than ${minJwtSecretBytes}`;
+  return undefined;
+}
+
+/** Laravel's APP_ENV=production. */
+export function isProduction(appEnv: string | undefined): boolean {
+  return appEnv?.toLowerCase() === 'production';
+}
+
 /** jwt-auth accepts keys as `file://path` or inline PEM. */
 function readKey(value: string): string {
   return value.startsWith('file://') ? readFileSync(value.slice('file://'.length), 'utf8') : value;
@@ -227,13 +258,47 @@ export interface LogConfig {
   pretty: boolean;
 }
 
+/**
+ * Prometheus /metrics of the API and gateway nodes: on a listener of its own (loopback by
+ * default), never on the public port unless METRICS_TOKEN is set, and then only to requests
+ * bearing it.
+ */
+export const metricsEnv = z
+  .object({
+    METRICS_HOST: envString('127.0.0.1'),
+    METRICS_PORT: envInt({ min: 0, max: 65535, default: 9464 }),
+    METRICS_TOKEN: envOptionalString().pipe(z.string().min(16).optional()),
+  })
+  .transform((env): MetricsConfig => ({
+    host: env.METRICS_HOST,
+    port: env.METRICS_PORT,
+    token: env.METRICS_TOKEN,
+  }));
+
+export interface MetricsConfig {
+  /** Address of the metrics listener. */
+  host: string;
+  /** Port of the metrics listener; 0 picks a free one. */
+  port: number;
+  /** Set: /metrics also answers on the public port, to `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+}
+
 /** Settings every chat process shares: limits the domain enforces and how nodes find each other. */
 export const chatEnv = z
   .object({
     CHAT_MESSAGE_MAX_LENGTH: envInt({ min: 1, max: 100_000, default: 10_000 }),
     CHAT_SEND_RATE_LIMIT: envInt({ min: 1, default: 30 }),
     CHAT_SEND_RATE_WINDOW: envInt({ min: 1, default: 10 }),
-    CHAT_CORS_ORIGINS: envString('*'),
+    CHAT_GROUP_MAX_MEMBERS: envInt({ min: 2, default: 1_000 }),
+    CHAT_CREATE_RATE_LIMIT: envInt({ min: 1, default: 30 }),
+    CHAT_CREATE_RATE_WINDOW: envInt({ min: 1, default: 600 }),
+    CHAT_PARTICIPANT_ADD_RATE_LIMIT: envInt({ min: 1, default: 1_000 }),
+    CHAT_PARTICIPANT_ADD_RATE_WINDOW: envInt({ min: 1, default: 3_600 }),
+    CHAT_DELETE_RATE_LIMIT: envInt({ min: 1, default: 60 }),
+    CHAT_DELETE_RATE_WINDOW: envInt({ min: 1, default: 60 }),
+    CHAT_CORS_ORIGINS: envOptionalString(),
+    APP_URL: envString('http://localhost'),
     CHAT_NODE_ID: envOptionalString(),
     CHAT_REDIS_ADAPTER: envEnum(['classic', 'sharded'], 'classic'),
     CHAT_SOCKET_IO_KEY: envString('socket.io'),
@@ -242,9 +307,21 @@ export const chatEnv = z
   .transform((env): ChatConfig => ({
     messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
     sendRateLimit: { points: env.CHAT_SEND_RATE_LIMIT, windowSeconds: env.CHAT_SEND_RATE_WINDOW },
-    corsOrigins: env.CHAT_CORS_ORIGINS.split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    groupMaxMembers: env.CHAT_GROUP_MAX_MEMBERS,
+    createRateLimit: {
+      points: env.CHAT_CREATE_RATE_LIMIT,
+      windowSeconds: env.CHAT_CREATE_RATE_WINDOW,
+    },
+    participantAddRateLimit: {
+      points: env.CHAT_PARTICIPANT_ADD_RATE_LIMIT,
+      windowSeconds: env.CHAT_PARTICIPANT_ADD_RATE_WINDOW,
+    },
+    deleteRateLimit: {
+      points: env.CHAT_DELETE_RATE_LIMIT,
+      windowSeconds: env.CHAT_DELETE_RATE_WINDOW,
+    },
+    corsOrigins: originList(env.CHAT_CORS_ORIGINS) ?? ['*'],
+    socketOrigins: originList(env.CHAT_CORS_ORIGINS) ?? originOf(env.APP_URL),
     nodeId: env.CHAT_NODE_ID,
     adapter: env.CHAT_REDIS_ADAPTER,
     socketIoKey: env.CHAT_SOCKET_IO_KEY,
@@ -256,8 +333,21 @@ export interface ChatConfig {
   messageMaxLength: number;
   /** Sends per user per window, across all nodes. */
   sendRateLimit: { points: number; windowSeconds: number };
-  /** Origins allowed for CORS and WebSocket upgrades; `*` allows any. */
+  /** Most members a group may have, its creator included. */
+  groupMaxMembers: number;
+  /** Chats created per user per window, across all nodes. */
+  createRateLimit: { points: number; windowSeconds: number };
+  /** Users added to groups (at creation or later) per user per window, across all nodes. */
+  participantAddRateLimit: { points: number; windowSeconds: number };
+  /** Message deletions per user per window, across all nodes. */
+  deleteRateLimit: { points: number; windowSeconds: number };
+  /** Origins allowed by CORS on the REST API (no credentials); `*` allows any. */
   corsOrigins: string[];
+  /**
+   * Origins allowed to open sockets (CORS with credentials, WebSocket upgrades), besides the
+   * same origin; `*` allows any. Unset CHAT_CORS_ORIGINS: APP_URL's origin.
+   */
+  socketOrigins: string[];
   nodeId?: string | undefined;
   /** socket.io Redis adapter flavour: classic pub/sub, or sharded pub/sub for Redis Cluster. */
   adapter: 'classic' | 'sharded';
@@ -270,6 +360,18 @@ export interface ChatConfig {
   drainDelayMs: number;
 }
 
+function originList(value: string | undefined): string[] | undefined {
+  const list = value
+    ?.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  return list?.length ? list : undefined;
+}
+
+function originOf(url: string): string[] {
+  return URL.canParse(url) ? [new URL(url).origin] : [];
+}
+
 /** File storage: Laravel's FILESYSTEM_DISK and AWS_* names, the Go service's STORAGE_* and MAX_FILE_SIZE. */
 export const storageEnv = z
   .object({
@@ -277,12 +379,14 @@ export const storageEnv = z
     STORAGE_PATH: envString('./storage/chat-files'),
     STORAGE_BASE_URL: envOptionalString(),
     MAX_FILE_SIZE: envInt({ min: 1, default: 10_485_760 }),
+    CHAT_UPLOAD_QUOTA_BYTES: envInt({ min: 0, default: 1_073_741_824 }),
     AWS_ACCESS_KEY_ID: envOptionalString(),
     AWS_SECRET_ACCESS_KEY: envOptionalString(),
     AWS_DEFAULT_REGION: envString('us-east-1'),
     AWS_BUCKET: envOptionalString(),
     AWS_ENDPOINT: envOptionalString(),
     AWS_USE_PATH_STYLE_ENDPOINT: envBoolean(),
+    CHAT_S3_PUBLIC_ENDPOINT: envOptionalString().pipe(z.url().optional()),
     CHAT_DOWNLOAD_URL_TTL: envInt({ min: 10, max: 604_800, default: 300 }),
   })
   .transform((env, ctx): StorageConfig => {
@@ -296,12 +400,14 @@ export const storageEnv = z
     return {
       disk: env.FILESYSTEM_DISK,
       maxFileSize: env.MAX_FILE_SIZE,
+      uploadQuotaBytes: env.CHAT_UPLOAD_QUOTA_BYTES,
       downloadUrlTtlSeconds: env.CHAT_DOWNLOAD_URL_TTL,
       local: { root: env.STORAGE_PATH, baseUrl: env.STORAGE_BASE_URL },
       s3: {
         bucket: env.AWS_BUCKET ?? '',
         region: env.AWS_DEFAULT_REGION,
         endpoint: env.AWS_ENDPOINT,
+        publicEndpoint: env.CHAT_S3_PUBLIC_ENDPOINT,
         forcePathStyle: env.AWS_USE_PATH_STYLE_ENDPOINT ?? false,
         accessKeyId: env.AWS_ACCESS_KEY_ID,
         secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
@@ -313,6 +419,8 @@ export interface StorageConfig {
   disk: 'local' | 's3';
   /** Largest accepted upload in bytes. */
   maxFileSize: number;
+  /** Most bytes one user's live uploads may hold in all; 0: no quota. */
+  uploadQuotaBytes: number;
   /** Lifetime of presigned S3 download URLs. */
   downloadUrlTtlSeconds: number;
   local: { root: string; baseUrl?: string | undefined };
@@ -321,6 +429,8 @@ export interface StorageConfig {
     region: string;
     /** Any S3-compatible endpoint (MinIO, …); AWS when unset. */
     endpoint?: string | undefined;
+    /** The endpoint presigned download URLs name, when browsers reach S3 under another address. */
+    publicEndpoint?: string | undefined;
     forcePathStyle: boolean;
     /** Unset: the AWS SDK's default credential chain (instance roles, …). */
     accessKeyId?: string | undefined;
@@ -346,7 +456,7 @@ export const demoEnv = z
   })
   .transform((env, ctx): DemoConfig => {
     const enabled = env.CHAT_DEMO_MODE ?? false;
-    if (enabled && env.APP_ENV?.toLowerCase() === 'production') {
+    if (enabled && isProduction(env.APP_ENV)) {
       ctx.addIssue({
         code: 'custom',
         path: ['CHAT_DEMO_MODE'],

@@ -8,6 +8,8 @@ export const errorStatus = {
   unsupported_media_type: 415,
   validation_failed: 422,
   rate_limited: 429,
+  /** The handshake of a user who already holds CHAT_MAX_SOCKETS_PER_USER sockets on the node. */
+  too_many_connections: 429,
   internal: 500,
   unavailable: 503,
 } as const;
@@ -49,11 +51,12 @@ function firstMessage(errors: FieldErrors): string {
   return first ?? 'The given data was invalid.';
 }
 
-/** Laravel's error body: `{message, code, errors?}`. */
+/** Laravel's error body: `{message, code, errors?}`, plus `retry_after` (seconds) when rate limited. */
 export interface ErrorBody {
   message: string;
   code: ErrorCode;
   errors?: FieldErrors;
+  retry_after?: number;
 }
 
 export function toErrorBody(error: AppError): ErrorBody {
@@ -61,7 +64,25 @@ export function toErrorBody(error: AppError): ErrorBody {
     message: error.message,
     code: error.code,
     ...(error.details.errors ? { errors: error.details.errors } : {}),
+    ...retryAfterOf(error),
   };
+}
+
+/** An error as socket acks, `error` events and frames carry it: `{code, message, retry_after?}`. */
+export interface SocketError {
+  code: ErrorCode;
+  message: string;
+  /** Seconds to wait before trying again (a rate limit), as HTTP's `Retry-After`. */
+  retry_after?: number;
+}
+
+export function toSocketError(error: AppError): SocketError {
+  return { code: error.code, message: error.message, ...retryAfterOf(error) };
+}
+
+function retryAfterOf(error: AppError): { retry_after?: number } {
+  const seconds = error.details.retryAfterSeconds;
+  return seconds === undefined ? {} : { retry_after: seconds };
 }
 
 export const internalErrorBody: ErrorBody = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErrorCode } from './errors.js';
+import type { SocketError } from './errors.js';
 import { contentSchema, idSchema, seqSchema, tempIdSchema } from './primitives.js';
 import type {
   ChatResource,
@@ -25,7 +25,35 @@ export const syncEvent = z.object({
   limit: z.number().int().min(1).max(100).default(100),
 });
 
-export type AckError = { ok: false; error: { code: ErrorCode; message: string } };
+/** Most chats one `sync_chats` may resume. */
+export const SYNC_CHATS_MAX = 200;
+
+/** Resume of many chats in one round trip: each chat's messages after its `after_seq`. */
+export const syncChatsEvent = z.object({
+  chats: z
+    .array(z.object({ chat_id: idSchema, after_seq: seqSchema }))
+    .min(1)
+    .max(SYNC_CHATS_MAX)
+    .refine((chats) => new Set(chats.map((c) => c.chat_id)).size === chats.length, {
+      message: 'Each chat_id may appear once.',
+    }),
+  limit_per_chat: z.number().int().min(1).max(100).default(50),
+});
+
+export interface ChatSync {
+  chat_id: number;
+  /** Ascending by seq, deleted ones as tombstones. */
+  messages: MessageResource[];
+  has_more: boolean;
+}
+/** A fresh token for the same user, on a live connection (before or after `auth_expired`). */
+export const reauthEvent = z.object({ token: z.string().min(1).max(8192) });
+
+/** Why a live connection's credentials stopped being good (`auth_revoked`). */
+export const authRevokedReasons = ['logged_out', 'token_revoked', 'user_deleted'] as const;
+export type AuthRevokedReason = (typeof authRevokedReasons)[number];
+
+export type AckError = { ok: false; error: SocketError };
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 
 export interface ClientToServerEvents {
@@ -42,6 +70,15 @@ export interface ClientToServerEvents {
     payload: z.input<typeof syncEvent>,
     ack: (res: Ack<{ messages: MessageResource[]; has_more: boolean }>) => void,
   ) => void;
+  /** `not_found`: asked-for chats the user takes no part in (left, removed, or never). */
+  sync_chats: (
+    payload: z.input<typeof syncChatsEvent>,
+    ack: (res: Ack<{ chats: ChatSync[]; not_found: number[] }>) => void,
+  ) => void;
+  reauth: (
+    payload: z.input<typeof reauthEvent>,
+    ack: (res: Ack<{ expires_at: string | null }>) => void,
+  ) => void;
 }
 
 /** Server → client events, as pushed by the gateway, the API and the worker alike. */
@@ -52,13 +89,19 @@ export interface ServerEvents {
   unread_count: UnreadCounts;
   typing: { chat_id: number; user: UserSummary; is_typing: boolean };
   presence: { user_id: number; status: 'online' | 'offline'; last_seen_at: string | null };
+  /** Right after connect: who among the users sharing a chat with me is online now. */
+  presence_snapshot: { users: ServerEvents['presence'][] };
   participant_added: { chat_id: number; user_id: number };
   participant_removed: { chat_id: number; user_id: number };
   chat_created: { chat: ChatResource };
   file_ready: { file: FileResource; message: MessageResource };
   /** To the uploader only: the upload was refused (`rejected`) or could not be processed (`failed`). */
   file_failed: { file: FileResource };
-  error: { code: ErrorCode; message: string };
+  error: SocketError;
+  /** The connection's token has expired: only `reauth` is accepted until `grace_seconds` end. */
+  auth_expired: { expires_at: string; grace_seconds: number };
+  /** The token was revoked or its user deleted; the server disconnects right after. */
+  auth_revoked: { reason: AuthRevokedReason };
 }
 
 export type ServerEventName = keyof ServerEvents;

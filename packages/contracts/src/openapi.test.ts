@@ -5,6 +5,7 @@ describe('createOpenApiDocument', () => {
   it('documents every REST endpoint with its request schemas and error responses', () => {
     const doc = createOpenApiDocument();
     expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
+      '/api/blocks',
       '/api/chats',
       '/api/chats/{id}',
       '/api/chats/{id}/files',
@@ -21,6 +22,7 @@ describe('createOpenApiDocument', () => {
       '/api/messages/{id}/status',
       '/api/unread-count',
       '/api/users',
+      '/api/users/{id}/block',
     ]);
     const send = doc.paths!['/api/chats/{id}/messages']!.post!;
     expect(send.responses).toHaveProperty('429');
@@ -39,5 +41,18 @@ describe('createOpenApiDocument', () => {
     expect(doc.paths!['/api/demo/users']!.get!.responses).toHaveProperty('404');
     expect(doc.paths!['/api/me']!.get!.security).toEqual([{ bearer: [] }]);
     expect(doc.components?.schemas).toHaveProperty('UserProfile');
+  });
+
+  it('documents blocking and the rate limits on creating chats, adding users and deleting', () => {
+    const doc = createOpenApiDocument();
+    const block = doc.paths!['/api/users/{id}/block']!;
+    for (const status of ['200', '201', '404', '422']) {
+      expect(block.post!.responses).toHaveProperty(status);
+    }
+    expect(block.delete!.responses).toHaveProperty('204');
+    expect(doc.components?.schemas).toHaveProperty('Block');
+    expect(doc.paths!['/api/chats']!.post!.responses).toHaveProperty('429');
+    expect(doc.paths!['/api/chats/{id}/participants']!.post!.responses).toHaveProperty('429');
+    expect(doc.paths!['/api/messages/{id}']!.delete!.responses).toHaveProperty('429');
   });
 });

@@ -24,8 +24,10 @@ import {
   sendMessageBody,
 } from './rest.js';
 import {
+  blockResourceSchema,
   demoTokenBody,
   demoTokenResourceSchema,
+  userIdParams,
   userListItemSchema,
   userProfileSchema,
   usersQuery,
@@ -36,6 +38,7 @@ const errorBodySchema = z
     message: z.string(),
     code: z.enum(Object.keys(errorStatus) as [keyof typeof errorStatus]),
     errors: z.record(z.string(), z.array(z.string())).optional(),
+    retry_after: z.number().int().optional().meta({ description: 'Seconds, as Retry-After.' }),
   })
   .meta({ id: 'Error' });
 
@@ -64,6 +67,8 @@ const participant = participantResourceSchema.meta({ id: 'Participant' });
 const readState = readStateSchema.meta({ id: 'ReadState' });
 const file = fileResourceSchema.meta({ id: 'File' });
 const userProfile = userProfileSchema.meta({ id: 'UserProfile' });
+const block = blockResourceSchema.meta({ id: 'Block' });
+const tooFast = (what: string) => failure(`${what} too fast; see Retry-After.`);
 const demoOnly = failure('Demo mode is off (CHAT_DEMO_MODE), or no such user.');
 const binary = (description: string) => ({
   description,
@@ -103,6 +108,7 @@ export function createOpenApiDocument() {
           {
             '201': { description: 'Created', ...data(chat) },
             '200': { description: 'The existing direct chat', ...data(chat) },
+            '429': tooFast('Creating chats or adding participants'),
             ...common,
           },
           { requestBody: json(createChatBody) },
@@ -126,6 +132,7 @@ export function createOpenApiDocument() {
           {
             '200': { description: 'The participants added', ...data(z.array(participant)) },
             '403': failure('Not an owner or admin, or a direct chat.'),
+            '429': tooFast('Adding participants'),
             ...chatScoped,
           },
           { requestParams: { path: chatIdParams }, requestBody: json(addParticipantsBody) },
@@ -188,6 +195,7 @@ export function createOpenApiDocument() {
           {
             '200': { description: 'The deleted message (a tombstone)', ...data(message) },
             '403': failure('Not your message.'),
+            '429': tooFast('Deleting messages'),
             ...chatScoped,
           },
           { requestParams: { path: messageIdParams } },
@@ -212,8 +220,13 @@ export function createOpenApiDocument() {
               description: 'Stored, status processing; file_ready and new_message follow',
               ...data(file),
             },
-            '413': failure('Larger than MAX_FILE_SIZE.'),
+            '413': failure(
+              'Larger than MAX_FILE_SIZE, or past my upload quota (the message says which).',
+            ),
             '415': failure('Not multipart/form-data.'),
+            '429': failure(
+              'Sending too fast (uploads share the send rate limit); see Retry-After.',
+            ),
             ...chatScoped,
           },
           {
@@ -258,10 +271,33 @@ export function createOpenApiDocument() {
       },
       '/api/users': {
         get: op(
-          'Users whose name or email contains ?search=, ordered by name (id and name only)',
+          'Users whose name contains ?search= or whose email equals it, ordered by name (id and name only)',
           { '200': { description: 'Users', ...data(z.array(userListItemSchema)) }, ...common },
           { requestParams: { query: usersQuery } },
         ),
+      },
+      '/api/users/{id}/block': {
+        post: op(
+          "Block a user: they cannot add me to groups nor open a direct chat with me, and neither of us sees the other's presence",
+          {
+            '201': { description: 'Blocked', ...data(block) },
+            '200': { description: 'Already blocked', ...data(block) },
+            '404': failure('No such user.'),
+            ...common,
+          },
+          { requestParams: { path: userIdParams } },
+        ),
+        delete: op(
+          'Unblock a user (also when not blocked)',
+          { '204': { description: 'Not blocked' }, '404': failure('No such user.'), ...common },
+          { requestParams: { path: userIdParams } },
+        ),
+      },
+      '/api/blocks': {
+        get: op('The users I blocked, most recent first', {
+          '200': { description: 'Blocks', ...data(z.array(block)) },
+          ...common,
+        }),
       },
       '/api/demo/users': {
         get: {

@@ -11,7 +11,8 @@ export const userProfileSchema = z.object({ id: z.number(), name: z.string(), em
 export const userListItemSchema = userSummarySchema;
 
 /**
- * `?search=` matches a name or email containing the text; blank means "no filter".
+ * `?search=` matches a name containing the text, or an email equal to it (never part of an email);
+ * blank means "no filter".
  * `?limit=` defaults to 20, values above 50 are clamped, garbage is a 422.
  */
 export const usersQuery = z.object({
@@ -29,6 +30,14 @@ export const usersQuery = z.object({
 
 export const demoTokenBody = z.object({ user_id: idSchema });
 
+export const userIdParams = z.object({ id: idSchema });
+
+/** A user I blocked (`GET /api/blocks`, `POST /api/users/:id/block`). */
+export const blockResourceSchema = z.object({
+  user: userSummarySchema,
+  created_at: z.string(),
+});
+
 export const demoTokenResourceSchema = z.object({ token: z.string(), user: userProfileSchema });
 
 export type UserProfile = z.infer<typeof userProfileSchema>;
@@ -36,3 +45,4 @@ export type UserListItem = z.infer<typeof userListItemSchema>;
 export type UsersQuery = z.infer<typeof usersQuery>;
 export type DemoTokenBody = z.infer<typeof demoTokenBody>;
 export type DemoTokenResource = z.infer<typeof demoTokenResourceSchema>;
+export type BlockResource = z.infer<typeof blockResourceSchema>;

@@ -1,5 +1,6 @@
 export { createDb, type Db } from './client.js';
 export { createSanctumTokenStore } from './personal-access-tokens.js';
+export { createLiveCredentialStore } from './live-credentials.js';
 export * from './generated/prisma/client.js';
 export {
   migrate,
@@ -13,3 +14,8 @@ export {
   type MigrationProgress,
 } from './migrate.js';
 export { isDatabaseUnavailable } from './errors.js';
+export {
+  assertDatabaseReachable,
+  describeDatabaseConnectionError,
+  startDependenciesHint,
+} from './reachable.js';

@@ -45,13 +45,32 @@ export function requireGroupManager(membership: Membership): void {
   }
 }
 
-/** Every id must be an existing user; unknown ones are a validation error on `field`. */
-export async function requireUsersExist(db: Db, userIds: number[], field: string): Promise<void> {
+/**
+ * Every id must be a user the actor may put in a chat: one that exists and has not blocked the
+ * actor. Others are a validation error on `field`, a blocker worded exactly like an unknown user
+ * so the block is not revealed.
+ */
+export async function requireAddableUsers(
+  db: Db,
+  actorId: number,
+  userIds: number[],
+  field: string,
+): Promise<void> {
   if (userIds.length === 0) return;
-  const found = await db.user.findMany({ where: { id: { in: userIds } }, select: { id: true } });
+  const found = await db.user.findMany({
+    where: { id: { in: userIds }, blocks: { none: { blockedId: actorId } } },
+    select: { id: true },
+  });
   const known = new Set(found.map((u) => Number(u.id)));
   const unknown = userIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
     throw AppError.validation({ [field]: [`Unknown user ids: ${unknown.join(', ')}.`] });
+  }
+}
+
+/** A group may not hold more than `max` members, its creator included. */
+export function requireGroupSize(members: number, max: number, field: string): void {
+  if (members > max) {
+    throw AppError.validation({ [field]: [`A group may have at most ${max} members.`] });
   }
 }

@@ -4,6 +4,8 @@ import type { EventPublisher, JobQueue, RateLimiter } from './ports.js';
 export interface DomainLimits {
   /** Longest accepted message body, in Unicode code points. */
   messageMaxLength: number;
+  /** Most members a group may have, its creator included. */
+  groupMaxMembers: number;
 }
 
 /** Everything a use case may touch, handed in by the app that composes it. */
@@ -14,6 +16,12 @@ export interface DomainContext {
   sendRateLimiter: RateLimiter;
   /** Lets one "is typing" per user and chat through per window; the rest are dropped. */
   typingRateLimiter: RateLimiter;
+  /** Chats created, per user. */
+  chatCreateRateLimiter: RateLimiter;
+  /** Users added to groups (one point each, at creation or later), per user. */
+  participantAddRateLimiter: RateLimiter;
+  /** Messages deleted, per user. */
+  messageDeleteRateLimiter: RateLimiter;
   limits: DomainLimits;
 }
 

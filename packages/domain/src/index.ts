@@ -9,15 +9,19 @@ export type {
   RateLimiter,
   RateLimitResult,
 } from './ports.js';
+export { maySeePresence, presenceAudience } from './presence-audience.js';
 export { addParticipants } from './use-cases/add-participants.js';
 export { authenticateUser } from './use-cases/authenticate-user.js';
 export { authorizeChatChannel } from './use-cases/authorize-chat-channel.js';
+export { blockUser, type BlockOutcome } from './use-cases/block-user.js';
 export {
   completeFile,
   failFile,
+  uploaderLeftReason,
   type CompletedFile,
   type FileOutcome,
 } from './use-cases/complete-file.js';
+export { findUnreferencedObjects, removableFileObjects } from './use-cases/file-objects.js';
 export { createChat, type CreatedChat } from './use-cases/create-chat.js';
 export { deleteMessage } from './use-cases/delete-message.js';
 export {
@@ -30,6 +34,7 @@ export {
 export { getChat } from './use-cases/get-chat.js';
 export { getUserProfile } from './use-cases/get-user-profile.js';
 export { getUnreadCounts, unreadCountsOf } from './use-cases/get-unread-counts.js';
+export { listBlocks } from './use-cases/list-blocks.js';
 export { listChats, type ChatPage } from './use-cases/list-chats.js';
 export {
   listMessages,
@@ -43,6 +48,7 @@ export {
 } from './use-cases/message-created-webhook.js';
 export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';
+export { pushChatUnreadCounts, pushUnreadCounts } from './use-cases/push-unread-counts.js';
 export { recomputeUnread, type UnreadCorrection } from './use-cases/recompute-unread.js';
 export { reconcileUnread, type ReconcileResult } from './use-cases/reconcile-unread.js';
 export { relayTyping } from './use-cases/relay-typing.js';
@@ -52,7 +58,11 @@ export {
   displayName,
   registerUpload,
   type StoredUpload,
+  type UploadLimits,
 } from './use-cases/upload-file.js';
 export { searchUsers } from './use-cases/search-users.js';
+export { syncChats, type SyncChatsQuery, type SyncChatsResult } from './use-cases/sync-chats.js';
+export { presenceSnapshot, PRESENCE_SNAPSHOT_MAX } from './use-cases/presence-snapshot.js';
+export { unblockUser } from './use-cases/unblock-user.js';
 export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';
 export { listFiles, prepareDownload, type FilePage } from './use-cases/list-files.js';

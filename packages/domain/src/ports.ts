@@ -1,4 +1,4 @@
-import type { MessageResource, ServerEventName, ServerEvents } from '@kelisim/contracts';
+import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
 
 /** Who receives a pushed event: members of chats and/or users (all their connections). */
 export interface Audience {
@@ -19,9 +19,9 @@ export interface EventPublisher {
 
 export type RateLimitResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** Counts one action for `key`; shared across nodes. */
+/** Counts `points` actions (default 1) for `key`; shared across nodes. */
 export interface RateLimiter {
-  consume(key: string): Promise<RateLimitResult>;
+  consume(key: string, points?: number): Promise<RateLimitResult>;
 }
 
 /** Background work, run by the worker. Implementations persist jobs (BullMQ) so none is lost. */
@@ -34,6 +34,18 @@ export interface JobQueue {
    */
   recomputeUnread(chatId: number, userIds?: number[]): void;
   /**
+   * Removes the stored object and thumbnail of a deleted, rejected or failed file. Best effort:
+   * never throws (a failure is logged); the periodic orphan sweep removes whatever it missed.
+   */
+  deleteFileObjects(fileId: number): void;
+  /**
+   * Pushes `unread_count` (the stored counters, as `GET /api/unread-count` answers) to every
+   * socket of the users and of the chats' participants, after a change of their counters.
+   * Coalesced per user (a burst yields one push, a few per second at most); a change while a push
+   * runs is followed by another, so each user's last push equals the stored counters. Never throws.
+   */
+  pushUnreadCounts(audience: Audience): void;
+  /**
    * Tells Laravel about the event with a signed webhook, delivered and retried by the worker
    * (docs/WEBHOOKS.md). Does nothing when webhooks are off. Never throws: the change it reports
    * stands even when the webhook cannot be queued (that is logged).
@@ -41,10 +53,12 @@ export interface JobQueue {
   notifyLaravel<E extends LaravelEventName>(event: E, payload: LaravelEvents[E]): void;
 }
 
-/** What Laravel hears about through webhooks, by event name, as queued by the domain. */
+/**
+ * What Laravel hears about through webhooks, by event name, as queued by the domain. Queued jobs
+ * hold ids, never message text: the worker reads the message when it delivers.
+ */
 export interface LaravelEvents {
-  /** `recipients_offline` is added by the worker when it delivers (presence at that moment). */
-  'message.created': { message: MessageResource };
+  'message.created': { message_id: number };
   'presence.changed': ServerEvents['presence'];
 }
 

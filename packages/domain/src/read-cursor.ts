@@ -1,7 +1,6 @@
 import { AppError, type ReadState } from '@kelisim/contracts';
 import type { Actor, DomainContext } from './context.js';
 import { inTransaction, type Tx } from './transactions.js';
-import { unreadCountsOf } from './use-cases/get-unread-counts.js';
 
 export interface StoredUnread {
   lastReadSeq: number;
@@ -59,7 +58,7 @@ export async function advanceReadCursor(
     storeExactUnread(tx, chatId, actor.userId, seq),
   );
   if (!stored) throw new AppError('not_found', 'Chat not found.');
-  const { lastReadSeq, unread, moved } = stored;
+  const { lastReadSeq, previousUnread, unread, moved } = stored;
 
   if (moved) {
     ctx.jobs.recomputeUnread(chatId, [actor.userId]);
@@ -68,11 +67,7 @@ export async function advanceReadCursor(
       user_id: actor.userId,
       last_read_seq: lastReadSeq,
     });
-    ctx.events.publish(
-      { userIds: [actor.userId] },
-      'unread_count',
-      await unreadCountsOf(ctx.db, actor.userId),
-    );
   }
+  if (moved || unread !== previousUnread) ctx.jobs.pushUnreadCounts({ userIds: [actor.userId] });
   return { chat_id: chatId, last_read_seq: lastReadSeq, unread_count: unread };
 }

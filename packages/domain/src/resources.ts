@@ -1,4 +1,5 @@
 import type {
+  BlockResource,
   ChatResource,
   FileResource,
   MessageResource,
@@ -6,7 +7,7 @@ import type {
   UnreadCounts,
   UserSummary,
 } from '@kelisim/contracts';
-import type { Chat, ChatFile, Participant, Prisma } from '@kelisim/db';
+import type { Chat, ChatFile, Participant, Prisma, UserBlock } from '@kelisim/db';
 
 export const messageInclude = {
   sender: { select: { id: true, name: true } },
@@ -23,6 +24,13 @@ export function iso(date: Date | null): string | null {
 
 export function toUserSummary(user: { id: bigint; name: string }): UserSummary {
   return { id: Number(user.id), name: user.name };
+}
+
+export function toBlockResource(
+  block: UserBlock,
+  blocked: { id: bigint; name: string },
+): BlockResource {
+  return { user: toUserSummary(blocked), created_at: iso(block.createdAt ?? new Date(0)) };
 }
 
 export function toFileResource(file: ChatFile): FileResource {

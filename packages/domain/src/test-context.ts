@@ -29,7 +29,10 @@ export async function createDomainHarness(label: string): Promise<DomainHarness>
       jobs,
       sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
       typingRateLimiter: createMemoryRateLimiter(1, 2),
-      limits: { messageMaxLength: 100 },
+      chatCreateRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+      participantAddRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+      messageDeleteRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+      limits: { messageMaxLength: 100, groupMaxMembers: 1_000 },
     },
   };
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { messageResourceSchema } from '@kelisim/contracts';
 
 /** One webhook for Laravel: what happened, and the delivery id Laravel deduplicates by. */
 function webhook<E extends string, P extends z.ZodType>(event: E, payload: P) {
@@ -11,9 +10,12 @@ function webhook<E extends string, P extends z.ZodType>(event: E, payload: P) {
   });
 }
 
-/** Every webhook event and its queued payload; the worker completes it when it sends it. */
+/**
+ * Every webhook event and its queued payload; the worker completes it when it sends it. Payloads
+ * hold ids, never message text, so a job kept in Redis (failed ones for a week) holds none either.
+ */
 export const webhookPayload = z.discriminatedUnion('event', [
-  webhook('message.created', z.object({ message: messageResourceSchema })),
+  webhook('message.created', z.object({ message_id: z.number().int().positive() })),
   webhook(
     'presence.changed',
     z.object({
@@ -32,6 +34,14 @@ export const jobCatalog = {
     queue: 'files',
     payload: z.object({ file_id: z.number().int().positive() }),
   },
+  deleteFileObjects: {
+    queue: 'files',
+    payload: z.object({ file_id: z.number().int().positive() }),
+  },
+  sweepOrphanObjects: {
+    queue: 'files',
+    payload: z.object({}),
+  },
   recomputeUnread: {
     queue: 'unread',
     payload: z.object({
@@ -42,6 +52,14 @@ export const jobCatalog = {
   reconcileUnread: {
     queue: 'unread',
     payload: z.object({}),
+  },
+  pushUnreadCounts: {
+    queue: 'unread',
+    payload: z.object({ user_id: z.number().int().positive() }),
+  },
+  pushChatUnreadCounts: {
+    queue: 'unread',
+    payload: z.object({ chat_id: z.number().int().positive() }),
   },
   deliverWebhook: {
     queue: 'webhooks',

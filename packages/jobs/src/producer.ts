@@ -27,6 +27,14 @@ export interface JobQueueOptions {
 /** How long a burst of unread changes of one chat waits to be recomputed once. */
 const unreadDebounceMs = 500;
 
+/**
+ * Unread pushes wait this long so a burst of changes yields one push. With `keepLastIfActive`, a
+ * push queued while that user's push runs starts this long after it ends: at most ~4 per second.
+ */
+const unreadPushDelayMs = 250;
+/** A chat's participants are looked up once per burst of changes, then pushed to one by one. */
+const chatUnreadPushDelayMs = 100;
+
 /** The BullMQ side of the domain's JobQueue port, for API, gateway and worker alike. */
 export function createJobQueues(
   connection: ConnectionOptions,
@@ -56,6 +64,17 @@ export function createJobQueues(
       // kept; processing is idempotent, so a duplicate run posts nothing twice.
       await queues.files.add('processFile', payload);
     },
+    deleteFileObjects(fileId) {
+      const payload = jobCatalog.deleteFileObjects.payload.parse({ file_id: fileId });
+      queues.files
+        .add('deleteFileObjects', payload, { jobId: `delete-file-objects-${fileId}` })
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error, fileId },
+            'could not queue removing stored objects; the orphan sweep will remove them',
+          ),
+        );
+    },
     recomputeUnread(chatId, userIds) {
       const payload = jobCatalog.recomputeUnread.payload.parse({
         chat_id: chatId,
@@ -72,6 +91,33 @@ export function createJobQueues(
         .catch((error: unknown) =>
           logger.warn({ err: error, chatId }, 'could not queue an unread recompute'),
         );
+    },
+    pushUnreadCounts(audience) {
+      const jobs = [
+        ...(audience.userIds ?? []).map((userId) => ({
+          name: 'pushUnreadCounts' as const,
+          data: jobCatalog.pushUnreadCounts.payload.parse({ user_id: userId }),
+          id: `unread-push:${userId}`,
+          delay: unreadPushDelayMs,
+        })),
+        ...(audience.chatIds ?? []).map((chatId) => ({
+          name: 'pushChatUnreadCounts' as const,
+          data: jobCatalog.pushChatUnreadCounts.payload.parse({ chat_id: chatId }),
+          id: `unread-push-chat:${chatId}`,
+          delay: chatUnreadPushDelayMs,
+        })),
+      ];
+      for (const { name, data, id, delay } of jobs) {
+        queues.unread
+          .add(name, data, {
+            delay,
+            deduplication: { id, keepLastIfActive: true },
+            removeOnComplete: true,
+          })
+          .catch((error: unknown) =>
+            logger.warn({ err: error, deduplicationId: id }, 'could not queue an unread push'),
+          );
+      }
     },
     notifyLaravel(event, payload) {
       if (!webhooksEnabled) return;

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogConfig } from '@kelisim/config';
 
 export type { Logger } from 'pino';
@@ -18,13 +18,19 @@ export const redactedPaths = [
   '*.content',
 ];
 
-export function createLogger(config: LogConfig, bindings: Record<string, unknown> = {}): Logger {
+/** JSON lines on stdout (pretty when configured), or to `destination` (tests read their logs). */
+export function createLogger(
+  config: LogConfig,
+  bindings: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
   const options: LoggerOptions = {
     level: config.level,
     base: { pid: process.pid, ...bindings },
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  if (destination) return pino(options, destination);
   if (config.pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }

@@ -4,10 +4,13 @@ export {
   createMetrics,
   httpMetrics,
   metricsRoute,
+  publicMetricsRoute,
   queueStates,
   registerQueueGauge,
   registerSocketGauge,
+  startMetricsServer,
   watchConnectionErrors,
   type Metrics,
+  type MetricsServer,
 } from './metrics.js';
 export { runService } from './run-service.js';

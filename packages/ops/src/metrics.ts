@@ -1,4 +1,7 @@
 import type { RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
 import type { Audience, EventPublisher } from '@kelisim/domain';
@@ -63,6 +66,79 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
 export function metricsRoute(metrics: Metrics): RequestHandler {
   return async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}
+
+/**
+ * /metrics on a public port: only with METRICS_TOKEN set, and then only to requests bearing it
+ * (`Authorization: Bearer <token>`); without a token the route does not exist there.
+ */
+export function publicMetricsRoute(metrics: Metrics, token: string | undefined): RequestHandler {
+  const serve = metricsRoute(metrics);
+  const expected = token === undefined ? undefined : createHash('sha256').update(token).digest();
+  return (req, res, next) => {
+    if (!expected) {
+      next();
+      return;
+    }
+    const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      res.status(401).json({ message: 'Unauthenticated.', code: 'unauthenticated' });
+      return;
+    }
+    void serve(req, res, next);
+  };
+}
+
+export interface MetricsServer {
+  /** The port it listens on; undefined when it could not listen (the address is taken). */
+  port: number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The metrics listener (METRICS_HOST:METRICS_PORT, loopback by default): GET /metrics only. An
+ * address already taken (another node on this machine) leaves the node without one, with a warning.
+ */
+export async function startMetricsServer(
+  metrics: Metrics,
+  address: { host: string; port: number },
+  logger: {
+    info(fields: object, message: string): void;
+    warn(fields: object, message: string): void;
+  },
+): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Metrics failed\n'),
+    );
+  });
+  const listening = await new Promise<boolean>((resolve, reject) => {
+    server.once('listening', () => resolve(true));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL') resolve(false);
+      else reject(error);
+    });
+    server.listen(address.port, address.host);
+  });
+  if (!listening) {
+    logger.warn(
+      { host: address.host, port: address.port },
+      'metrics address in use: /metrics is off on this node; give each node its own METRICS_PORT',
+    );
+    return { port: undefined, close: () => Promise.resolve() };
+  }
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: address.host, port }, 'metrics listening');
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 

@@ -10,7 +10,15 @@ export function createDomainContext(deps: {
   redis: Redis;
   events: EventPublisher;
   jobs: JobQueue;
-  chat: Pick<ChatConfig, 'messageMaxLength' | 'sendRateLimit'>;
+  chat: Pick<
+    ChatConfig,
+    | 'messageMaxLength'
+    | 'sendRateLimit'
+    | 'groupMaxMembers'
+    | 'createRateLimit'
+    | 'participantAddRateLimit'
+    | 'deleteRateLimit'
+  >;
   keyPrefix: string;
 }): DomainContext {
   return {
@@ -26,6 +34,21 @@ export function createDomainContext(deps: {
       points: 1,
       windowSeconds: 2,
     }),
-    limits: { messageMaxLength: deps.chat.messageMaxLength },
+    chatCreateRateLimiter: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:chat-create`,
+      ...deps.chat.createRateLimit,
+    }),
+    participantAddRateLimiter: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:participant-add`,
+      ...deps.chat.participantAddRateLimit,
+    }),
+    messageDeleteRateLimiter: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:message-delete`,
+      ...deps.chat.deleteRateLimit,
+    }),
+    limits: {
+      messageMaxLength: deps.chat.messageMaxLength,
+      groupMaxMembers: deps.chat.groupMaxMembers,
+    },
   };
 }

@@ -45,6 +45,13 @@ describe.each(implementations)('RateLimiter contract: %s', (_name, make) => {
     }
   });
 
+  it('counts several points at once', async () => {
+    const limiter = make(5, 30);
+    expect(await limiter.consume('k', 3)).toEqual({ allowed: true });
+    expect((await limiter.consume('k', 3)).allowed).toBe(false);
+    expect(await limiter.consume('other', 5)).toEqual({ allowed: true });
+  });
+
   it('counts keys separately', async () => {
     const limiter = make(1, 30);
     expect(await limiter.consume('a')).toEqual({ allowed: true });

@@ -28,10 +28,10 @@ export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions):
     insuranceLimiter: insurance,
   });
   return {
-    async consume(key: string): Promise<RateLimitResult> {
+    async consume(key: string, points = 1): Promise<RateLimitResult> {
       try {
         // A lost connection would hold the command in ioredis's offline queue for seconds.
-        await (redis.status === 'reconnecting' ? insurance : limiter).consume(key);
+        await (redis.status === 'reconnecting' ? insurance : limiter).consume(key, points);
         return { allowed: true };
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;

@@ -7,7 +7,12 @@ export { attachmentDisposition } from './attachment-disposition.js';
 export { newObjectKey, thumbnailKeyOf } from './keys.js';
 export { createLocalStorage } from './local.js';
 export { createS3Storage } from './s3.js';
-export { ObjectNotFoundError, ObjectTooLargeError, type Storage } from './storage.js';
+export {
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  type Storage,
+  type StoredObject,
+} from './storage.js';
 
 export function createStorage(config: StorageConfig): Storage {
   switch (config.disk) {

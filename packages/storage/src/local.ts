@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ByteCounter } from './byte-counter.js';
 import { assertObjectKey } from './keys.js';
-import { ObjectNotFoundError, type Storage } from './storage.js';
+import {
+  defaultListPageSize,
+  ObjectNotFoundError,
+  type Storage,
+  type StoredObject,
+} from './storage.js';
 
 /** Files under `root`, one per key; the API streams downloads itself. */
 export function createLocalStorage(root: string): Storage {
@@ -77,10 +82,41 @@ export function createLocalStorage(root: string): Storage {
       );
     },
 
+    async *list({ pageSize = defaultListPageSize } = {}) {
+      let page: StoredObject[] = [];
+      for await (const file of walk(base)) {
+        const stats = await lstat(file).catch(() => undefined);
+        if (!stats?.isFile()) continue;
+        page.push({
+          key: path.relative(base, file).split(path.sep).join('/'),
+          lastModified: stats.mtime,
+        });
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    },
+
     downloadUrl() {
       return Promise.resolve(undefined);
     },
   };
+}
+
+/** Files below `directory`, depth first, one directory handle open at a time per level. */
+async function* walk(directory: string): AsyncGenerator<string> {
+  const entries = await opendir(directory).catch((error: unknown) => {
+    if (isMissing(error)) return undefined;
+    throw error;
+  });
+  if (!entries) return;
+  for await (const entry of entries) {
+    const child = path.join(directory, entry.name);
+    if (entry.isDirectory()) yield* walk(child);
+    else if (entry.isFile()) yield child;
+  }
 }
 
 function isMissing(error: unknown): boolean {

@@ -2,6 +2,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -12,21 +13,31 @@ import { pipeline, Readable } from 'node:stream';
 import { attachmentDisposition } from './attachment-disposition.js';
 import { ByteCounter } from './byte-counter.js';
 import { assertObjectKey } from './keys.js';
-import { ObjectNotFoundError, ObjectTooLargeError, type Storage } from './storage.js';
+import {
+  defaultListPageSize,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  type Storage,
+  type StoredObject,
+} from './storage.js';
 
 /** Objects in one S3 (or S3-compatible) bucket; clients download through presigned URLs. */
 export function createS3Storage(config: StorageConfig['s3']): Storage {
-  const client = new S3Client({
-    region: config.region,
-    endpoint: config.endpoint,
-    forcePathStyle: config.forcePathStyle,
-    credentials:
-      config.accessKeyId && config.secretAccessKey
-        ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
-        : undefined,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const clientFor = (endpoint: string | undefined) =>
+    new S3Client({
+      region: config.region,
+      endpoint,
+      forcePathStyle: config.forcePathStyle,
+      credentials:
+        config.accessKeyId && config.secretAccessKey
+          ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+          : undefined,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const client = clientFor(config.endpoint);
+  // Presigning is local: a client for the address browsers reach never sends a request itself.
+  const presigner = config.publicEndpoint ? clientFor(config.publicEndpoint) : client;
   const Bucket = config.bucket;
 
   async function deleteObject(key: string): Promise<void> {
@@ -86,6 +97,23 @@ export function createS3Storage(config: StorageConfig['s3']): Storage {
       );
     },
 
+    // ListObjects (v1) paged by Marker = the last key: every S3 implementation has it, while
+    // ListObjectsV2's continuation tokens are opaque and not all S3-compatible servers make them.
+    async *list({ pageSize = defaultListPageSize } = {}) {
+      let Marker: string | undefined;
+      for (;;) {
+        const page = await client.send(
+          new ListObjectsCommand({ Bucket, MaxKeys: pageSize, Marker }),
+        );
+        const objects: StoredObject[] = (page.Contents ?? []).flatMap((object) =>
+          object.Key ? [{ key: object.Key, lastModified: object.LastModified ?? new Date() }] : [],
+        );
+        if (objects.length > 0) yield objects;
+        if (!page.IsTruncated || objects.length === 0) return;
+        Marker = objects[objects.length - 1]!.key;
+      }
+    },
+
     async downloadUrl(key, { filename, contentType, expiresInSeconds }) {
       assertObjectKey(key);
       const command = new GetObjectCommand({
@@ -94,7 +122,7 @@ export function createS3Storage(config: StorageConfig['s3']): Storage {
         ResponseContentDisposition: attachmentDisposition(filename),
         ResponseContentType: contentType,
       });
-      return getSignedUrl(client, command, { expiresIn: expiresInSeconds });
+      return getSignedUrl(presigner, command, { expiresIn: expiresInSeconds });
     },
   };
 }

@@ -159,6 +159,26 @@ describe.each(drivers)('$disk storage', ({ disk, start }) => {
     await expect(storage.delete(key)).resolves.toBeUndefined();
   });
 
+  it('list yields every object, a page of at most pageSize at a time, with its modification time', async () => {
+    const before = Date.now() - 5_000;
+    const keys = Array.from({ length: 5 }, () => newObjectKey(11));
+    for (const key of keys) await storage.put(key, streamOf(Buffer.from(key)));
+
+    const pages: { key: string; lastModified: Date }[][] = [];
+    for await (const page of storage.list({ pageSize: 2 })) pages.push(page);
+
+    expect(pages.every((page) => page.length >= 1 && page.length <= 2)).toBe(true);
+    const listed = new Map(pages.flat().map((object) => [object.key, object.lastModified]));
+    for (const key of keys) {
+      expect(listed.get(key)?.getTime()).toBeGreaterThanOrEqual(before);
+    }
+    await storage.delete(keys[0]!);
+    const after: string[] = [];
+    for await (const page of storage.list()) after.push(...page.map((object) => object.key));
+    expect(after).not.toContain(keys[0]);
+    expect(after).toContain(keys[1]);
+  });
+
   it.each([
     { label: 'within the first part', size: 5 * MiB, maxBytes: 1 * MiB },
     { label: 'after a multipart part was sent', size: 12 * MiB, maxBytes: 7 * MiB },

@@ -11,6 +11,8 @@ const realtimeDir = fileURLToPath(new URL('../../../apps/realtime/', import.meta
 export interface GatewayProcess {
   port: number;
   url: string;
+  /** Its /metrics, on the loopback metrics listener (METRICS_PORT=0: a free port of its own). */
+  metricsUrl: string;
   /** Every log line the node printed (pino JSON). */
   logs: string[];
   exited: Promise<number | null>;
@@ -36,6 +38,7 @@ export function clusterEnv(options: {
     JWT_SECRET: testJwtConfig.secret,
     JWT_ALGO: testJwtConfig.algorithm,
     LOG_LEVEL: 'info',
+    METRICS_PORT: '0',
     ...options.extra,
   };
 }
@@ -77,6 +80,7 @@ async function startNodeProcess(options: {
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  let metricsPort: unknown;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -86,6 +90,7 @@ async function startNodeProcess(options: {
     lines.on('line', (line) => {
       logs.push(line);
       const entry = parseLog(line);
+      if (entry?.msg === 'metrics listening') metricsPort = entry.port;
       if (entry?.msg === options.listeningMessage) {
         clearTimeout(timer);
         resolve(Number(entry.port));
@@ -100,6 +105,7 @@ async function startNodeProcess(options: {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${String(metricsPort)}/metrics`,
     logs,
     exited,
     kill: (signal = 'SIGTERM') => child.kill(signal),

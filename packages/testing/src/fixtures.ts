@@ -4,7 +4,7 @@ import { mintToken } from '@kelisim/auth';
 import type { Db } from '@kelisim/db';
 
 export const testJwtConfig: JwtConfig = {
-  secret: 'kelisim-test-secret',
+  secret: 'kelisim-test-secret-of-at-least-32-bytes',
   algorithm: 'HS256',
   leewaySeconds: 0,
   ttlMinutes: 60,

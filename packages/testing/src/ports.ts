@@ -46,6 +46,7 @@ export function createMemoryRateLimiter(points: number, windowSeconds: number) {
   return {
     consume(
       key: string,
+      cost = 1,
     ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
       const now = Date.now();
       let window = windows.get(key);
@@ -53,16 +54,33 @@ export function createMemoryRateLimiter(points: number, windowSeconds: number) {
         window = { startedAt: now, used: 0 };
         windows.set(key, window);
       }
-      if (window.used >= points) {
+      if (window.used + cost > points) {
         const waitMs = window.startedAt + windowSeconds * 1000 - now;
         return Promise.resolve({
           allowed: false,
           retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
         });
       }
-      window.used++;
+      window.used += cost;
       return Promise.resolve({ allowed: true });
     },
+  };
+}
+
+/** ChatConfig's group cap and membership rate limits, loose enough for any test. */
+export const looseMembershipLimits = {
+  groupMaxMembers: 1_000,
+  createRateLimit: { points: 1_000_000, windowSeconds: 60 },
+  participantAddRateLimit: { points: 1_000_000, windowSeconds: 60 },
+  deleteRateLimit: { points: 1_000_000, windowSeconds: 60 },
+};
+
+/** The domain's membership rate limiters (in memory), loose enough for any test. */
+export function looseMembershipLimiters() {
+  return {
+    chatCreateRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+    participantAddRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+    messageDeleteRateLimiter: createMemoryRateLimiter(1_000_000, 60),
   };
 }
 
@@ -70,6 +88,10 @@ export function createMemoryRateLimiter(points: number, windowSeconds: number) {
 export class RecordingJobQueue {
   readonly files: number[] = [];
   readonly unread: { chatId: number; userIds?: number[] | undefined }[] = [];
+  /** `unread_count` pushes queued, by audience. */
+  readonly unreadPushes: Audience[] = [];
+  /** Files whose stored objects were queued for removal. */
+  readonly removedFiles: number[] = [];
   /** Webhooks for Laravel, as `notifyLaravel` was called (whether or not webhooks are on). */
   readonly webhooks: { event: string; payload: unknown }[] = [];
 
@@ -82,6 +104,14 @@ export class RecordingJobQueue {
     this.unread.push({ chatId, userIds });
   }
 
+  pushUnreadCounts(audience: Audience): void {
+    this.unreadPushes.push(audience);
+  }
+
+  deleteFileObjects(fileId: number): void {
+    this.removedFiles.push(fileId);
+  }
+
   notifyLaravel(event: string, payload: unknown): void {
     this.webhooks.push({ event, payload });
   }
@@ -89,6 +119,8 @@ export class RecordingJobQueue {
   clear(): void {
     this.files.length = 0;
     this.unread.length = 0;
+    this.unreadPushes.length = 0;
+    this.removedFiles.length = 0;
     this.webhooks.length = 0;
   }
 }

@@ -4,12 +4,16 @@ import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
+import type { RedisConfig } from '@kelisim/config';
+import type { DomainContext } from '@kelisim/domain';
+import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
 import {
   clusterEnv,
   RecordingJobQueue,
   createTestDatabase,
+  looseMembershipLimits,
   startGateway,
   testJwtConfig,
   testRedisConfig,
@@ -24,6 +28,11 @@ export interface TestCluster {
   /** The REST API, pushing to the gateways through the Redis emitter. */
   apiUrl: string;
   env: Record<string, string>;
+  redisConfig: RedisConfig;
+  /** The API's domain context; a worker started with it runs the jobs queued in the cluster. */
+  domain: DomainContext;
+  /** The API's BullMQ producer, when started with `{ jobs: 'bullmq' }` (jobs are recorded otherwise). */
+  jobQueues?: JobQueues | undefined;
   startGateway(): Promise<GatewayProcess>;
   close(): Promise<void>;
 }
@@ -33,6 +42,7 @@ export async function startCluster(
   label: string,
   nodes: number,
   extraEnv: Record<string, string> = {},
+  options: { jobs?: 'recorded' | 'bullmq' } = {},
 ): Promise<TestCluster> {
   const database = await createTestDatabase(label);
   const redisConfig = { ...testRedisConfig(), ...portOf(extraEnv) };
@@ -50,18 +60,27 @@ export async function startCluster(
     },
     logger,
   );
+  const jobQueues =
+    options.jobs === 'bullmq'
+      ? createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger)
+      : undefined;
+  const domain = createDomainContext({
+    db: database.db,
+    redis,
+    events: sockets.publisher,
+    jobs: jobQueues ?? new RecordingJobQueue(),
+    chat: {
+      messageMaxLength: 10_000,
+      sendRateLimit: { points: 10_000, windowSeconds: 60 },
+      ...looseMembershipLimits,
+    },
+    keyPrefix: redisConfig.keyPrefix,
+  });
   const app = createApp({
     logger,
     verifyToken: createAuthenticator(testJwtConfig),
     healthChecks: {},
-    domain: createDomainContext({
-      db: database.db,
-      redis,
-      events: sockets.publisher,
-      jobs: new RecordingJobQueue(),
-      chat: { messageMaxLength: 10_000, sendRateLimit: { points: 10_000, windowSeconds: 60 } },
-      keyPrefix: redisConfig.keyPrefix,
-    }),
+    domain,
   });
   const api: Server = app.listen(0, '127.0.0.1');
   await once(api, 'listening');
@@ -71,6 +90,9 @@ export async function startCluster(
     gateways,
     apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
     env,
+    redisConfig,
+    domain,
+    jobQueues,
     async startGateway() {
       const gateway = await startGateway(env);
       gateways.push(gateway);
@@ -79,6 +101,7 @@ export async function startCluster(
     async close() {
       for (const gateway of gateways) gateway.kill('SIGKILL');
       await Promise.all(gateways.map((g) => g.exited));
+      await jobQueues?.close();
       await sockets.close();
       api.closeAllConnections();
       await new Promise((resolve) => api.close(resolve));

@@ -84,7 +84,7 @@ describe('a three-node cluster', () => {
     }
     expect(acks.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(leaked.flat()).toEqual([]);
-    const metrics = await (await fetch(`${cluster.gateways[0]!.url}/metrics`)).text();
+    const metrics = await (await fetch(cluster.gateways[0]!.metricsUrl)).text();
     expect(metrics).toMatch(/^kelisim_sockets_connected\{service="realtime"\} 2$/m);
     expect(metrics).toMatch(
       /kelisim_events_published_total\{event="new_message",service="realtime"\} 10/,

@@ -18,6 +18,7 @@ import {
   createMemoryRateLimiter,
   createTestDatabase,
   createUsers,
+  looseMembershipLimiters,
   RecordingPublisher,
   startTestS3,
   testJwtConfig,
@@ -87,7 +88,8 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
       jobs,
       sendRateLimiter: createMemoryRateLimiter(10_000, 60),
       typingRateLimiter: createMemoryRateLimiter(10_000, 60),
-      limits: { messageMaxLength: 10_000 },
+      ...looseMembershipLimiters(),
+      limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
     };
     http = supertest(
       createApp({

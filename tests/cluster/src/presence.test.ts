@@ -4,10 +4,12 @@ import {
   connectClient,
   createMemoryRateLimiter,
   createUsers,
+  looseMembershipLimiters,
   record,
   RecordingJobQueue,
   RecordingPublisher,
   sleep,
+  tokenFor,
   waitFor,
   type ChatClient,
   type TestUser,
@@ -41,7 +43,8 @@ async function pair(a: TestUser, b: TestUser): Promise<number> {
     jobs: new RecordingJobQueue(),
     sendRateLimiter: createMemoryRateLimiter(100, 60),
     typingRateLimiter: createMemoryRateLimiter(100, 60),
-    limits: { messageMaxLength: 100 },
+    ...looseMembershipLimiters(),
+    limits: { messageMaxLength: 100, groupMaxMembers: 1_000 },
   };
   const { chat } = await createChat(
     ctx,
@@ -107,5 +110,70 @@ describe('presence across nodes', () => {
     await offline;
     const tookMs = Date.now() - killedAt;
     expect(tookMs).toBeGreaterThan((ttlSeconds * 1000) / 3); // it took the sweep, not a clean disconnect
+  });
+});
+
+describe('presence and blocks', () => {
+  it('hides presence both ways between a blocker and the blocked user, across nodes', async () => {
+    const [blocker, blocked, peer] = (await createUsers(cluster.database.db, 3, 'Blocking')) as [
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const rest = (method: string, path: string, actor: TestUser, body?: object) =>
+      fetch(`${cluster.apiUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${tokenFor(actor.id)}`,
+          'Content-Type': 'application/json',
+        },
+        body: body && JSON.stringify(body),
+      });
+    const created = await rest('POST', '/api/chats', blocker, {
+      type: 'group',
+      name: 'Blocking',
+      participant_ids: [blocked.id, peer.id],
+    });
+    const chatId = ((await created.json()) as { data: { id: number } }).data.id;
+    expect((await rest('POST', `/api/users/${blocked.id}/block`, blocker)).status).toBe(201);
+
+    const seenByPeer = await client(0, peer);
+    const seenByBlocker = await client(0, blocker);
+    const blockerHeard = record(seenByBlocker, 'presence');
+    // A node pushes its events in order: once a later message from the same node arrived, an
+    // earlier presence event would have too.
+    const barrier = async (from: ChatClient, to: ChatClient, content: string) => {
+      const arrived = waitFor(to, 'new_message', (e) => e.message.content === content);
+      expect((await from.emitWithAck('send_message', { chat_id: chatId, content })).ok).toBe(true);
+      await arrived;
+    };
+
+    const blockedOnline = waitFor(
+      seenByPeer,
+      'presence',
+      (e) => e.user_id === blocked.id && e.status === 'online',
+    );
+    const seenByBlocked = await client(1, blocked);
+    const blockedHeard = record(seenByBlocked, 'presence');
+    await blockedOnline;
+    await barrier(seenByBlocked, seenByBlocker, 'from the blocked node');
+    expect(blockerHeard.filter((e) => e.user_id === blocked.id)).toEqual([]);
+
+    const blockerOffline = waitFor(
+      seenByPeer,
+      'presence',
+      (e) => e.user_id === blocker.id && e.status === 'offline',
+    );
+    seenByBlocker.close();
+    await blockerOffline;
+    const blockerOnline = waitFor(
+      seenByPeer,
+      'presence',
+      (e) => e.user_id === blocker.id && e.status === 'online',
+    );
+    await client(0, blocker);
+    await blockerOnline;
+    await barrier(seenByPeer, seenByBlocked, 'from the blocker node');
+    expect(blockedHeard.filter((e) => e.user_id === blocker.id)).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ describe('an all-in-one node', () => {
   it('reports commit-to-push fan-out time and sent messages in /metrics', async () => {
     const res = await post(users[0]!, `/api/chats/${chatId}/messages`, { content: 'measured' });
     expect(res.status).toBe(201);
-    const text = await (await fetch(`${node.url}/metrics`)).text();
+    const text = await (await fetch(node.metricsUrl)).text();
     const count =
       /^kelisim_fanout_duration_seconds_count\{[^}]*event="new_message"[^}]*\} (\d+)$/m.exec(text);
     expect(Number(count?.[1])).toBeGreaterThanOrEqual(1);

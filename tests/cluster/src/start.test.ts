@@ -53,6 +53,7 @@ describe('pnpm start -- --migrate', () => {
         JWT_SECRET: testJwtConfig.secret,
         STORAGE_PATH: storageDir,
         CHAT_UNREAD_RECONCILE_INTERVAL: '0',
+        METRICS_PORT: '0',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,10 +61,13 @@ describe('pnpm start -- --migrate', () => {
     const output: string[] = [];
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+    let metricsPort: number | undefined;
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no start:\n${output.join('\n')}`)), 90_000);
       createInterface({ input: child.stdout }).on('line', (line) => {
         output.push(line);
+        const metricsMatch = /"msg":"metrics listening"/.test(line) && /"port":(\d+)/.exec(line);
+        if (metricsMatch) metricsPort = Number(metricsMatch[1]);
         const match =
           /"msg":"kelisim listening".*?"port":(\d+)|"port":(\d+).*?"msg":"kelisim listening"/.exec(
             line,
@@ -134,7 +138,9 @@ describe('pnpm start -- --migrate', () => {
         content: 'one port for all',
       });
       expect(ack).toMatchObject({ ok: true, message: { seq: 1, content: 'one port for all' } });
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      // /metrics is on the loopback metrics listener, not on the public port.
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       socket.close();
       expect(metrics).toMatch(/^kelisim_sockets_connected\{[^}]*\} 1$/m);
       expect(metrics).toMatch(/kelisim_events_published_total\{[^}]*event="new_message"[^}]*\} 1/);

@@ -125,7 +125,37 @@ describe('docker-compose.yml', () => {
         .sort();
     expect(listed(env.KELISIM_API_SERVERS)).toEqual(nodes('api', 'PORT'));
     expect(listed(env.KELISIM_REALTIME_SERVERS)).toEqual(nodes('realtime', 'REALTIME_PORT'));
-    expect(compose.services.nginx!.networks?.default?.aliases).toContain('s3.localhost');
+  });
+
+  it('has the operator set MinIO credentials (no default anyone could look up)', () => {
+    const required = (name: string) => new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`);
+    for (const service of ['minio', 'createbucket']) {
+      const env = compose.services[service]!.environment!;
+      expect(String(env.MINIO_ROOT_USER), service).toMatch(required('MINIO_ROOT_USER'));
+      expect(String(env.MINIO_ROOT_PASSWORD), service).toMatch(required('MINIO_ROOT_PASSWORD'));
+    }
+    for (const node of ['api-1', 'api-2', 'realtime-1', 'realtime-2', 'worker', 'migrate']) {
+      const env = compose.services[node]!.environment!;
+      expect(String(env.AWS_ACCESS_KEY_ID), node).toMatch(required('MINIO_ROOT_USER'));
+      expect(String(env.AWS_SECRET_ACCESS_KEY), node).toMatch(required('MINIO_ROOT_PASSWORD'));
+    }
+    expect(composeText).not.toMatch(
+      /\$\{(?:MINIO_ROOT_\w+|AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY)):?-/,
+    );
+  });
+
+  it('keeps S3 and metrics off the public port: nodes reach MinIO directly, presign for nginx', () => {
+    const env = compose.services['api-1']!.environment!;
+    expect(env.AWS_ENDPOINT).toBe('http://minio:9000');
+    expect(env.CHAT_S3_PUBLIC_ENDPOINT).toBe('http://s3.localhost:${NGINX_PORT:-8080}');
+    expect(compose.services.nginx!.environment!.KELISIM_CONNECT_SRC).toBe(
+      env.CHAT_S3_PUBLIC_ENDPOINT,
+    );
+    // Metrics listen inside the stack's network for a Prometheus there; no node publishes a port.
+    expect(env.METRICS_HOST).toBe('0.0.0.0');
+    for (const [name, service] of services) {
+      if (name !== 'nginx') expect((service as { ports?: unknown }).ports, name).toBeUndefined();
+    }
   });
 
   it('gives the nginx templates every variable they use, and only through the envsubst filter', async () => {
@@ -208,7 +238,12 @@ describe('docker-compose.yml', () => {
     const result = spawnSync('docker', ['compose', '-f', composePath, 'config', '-q'], {
       cwd: repoRoot,
       encoding: 'utf8',
-      env: { ...process.env, JWT_SECRET: 'compose-config-check' },
+      env: {
+        ...process.env,
+        JWT_SECRET: 'compose-config-check',
+        MINIO_ROOT_USER: 'compose-config-check',
+        MINIO_ROOT_PASSWORD: 'compose-config-check',
+      },
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -79,6 +79,8 @@ export interface NginxOptions {
   realtimeServers: string[];
   /** host:port behind the s3.localhost server (compose's MinIO); a closed port by default. */
   s3Server?: string;
+  /** Origins the web client's CSP lets it fetch from besides its own (KELISIM_CONNECT_SRC). */
+  connectSrc?: string;
   webRoot: string;
 }
 
@@ -126,6 +128,7 @@ async function startNginxOnce(options: NginxOptions, port: number): Promise<Ngin
     KELISIM_WEB_ROOT: options.webRoot,
     KELISIM_PLACEHOLDER_ROOT: path.join(nginxDir, 'html'),
     KELISIM_ACCESS_LOG: accessLogPath,
+    KELISIM_CONNECT_SRC: options.connectSrc ?? '',
   };
   for (const name of ['kelisim', 's3']) {
     const template = await readFile(path.join(templatesDir, `${name}.conf.template`), 'utf8');

@@ -21,6 +21,8 @@ export interface FileRoutesOptions {
   storage: Storage;
   /** Largest accepted upload in bytes (MAX_FILE_SIZE). */
   maxFileSize: number;
+  /** Most bytes one user's live files may hold (CHAT_UPLOAD_QUOTA_BYTES); 0 or unset: no quota. */
+  uploadQuotaBytes?: number;
   downloadUrlTtlSeconds: number;
 }
 
@@ -30,16 +32,17 @@ type StoredFile = Express.Multer.File & { storageKey: string };
 export function fileRoutes(ctx: DomainContext, options: FileRoutesOptions): Router {
   const router = Router();
   const { storage, maxFileSize } = options;
+  const limits = { quotaBytes: options.uploadQuotaBytes ?? 0 };
 
   router.post('/chats/:id/files', async (req, res) => {
     const { id: chatId } = parseInput(chatIdParams, req.params);
     if (!req.is('multipart/form-data')) {
       throw new AppError('unsupported_media_type', 'Upload the file as multipart/form-data.');
     }
-    if (Number(req.headers['content-length'] ?? 0) > maxFileSize + 1_048_576) {
-      throw tooLarge(maxFileSize);
-    }
-    await authorizeUpload(ctx, res.locals.actor, chatId);
+    const declaredBytes = Number(req.headers['content-length'] ?? 0) || 0;
+    if (declaredBytes > maxFileSize + 1_048_576) throw tooLarge(maxFileSize);
+    // Rate limit, membership and quota, before multer stores a single byte.
+    await authorizeUpload(ctx, res.locals.actor, chatId, { declaredBytes, limits });
     const file = await receiveUpload(
       req,
       res,
@@ -48,7 +51,7 @@ export function fileRoutes(ctx: DomainContext, options: FileRoutesOptions): Rout
     );
     try {
       const fields = parseInput(uploadFields, req.body ?? {});
-      const resource = await registerUpload(ctx, res.locals.actor, {
+      const upload = {
         chatId,
         disk: storage.disk,
         storageKey: file.storageKey,
@@ -56,7 +59,8 @@ export function fileRoutes(ctx: DomainContext, options: FileRoutesOptions): Rout
         size: file.size,
         caption: fields.content,
         tempId: fields.temp_id,
-      });
+      };
+      const resource = await registerUpload(ctx, res.locals.actor, upload, limits);
       res.status(202).json({ data: resource });
     } catch (error) {
       await storage.delete(file.storageKey).catch(() => undefined);

@@ -1,18 +1,21 @@
 import { Router } from 'express';
 import { mintToken } from '@kelisim/auth';
 import type { DemoConfig, JwtConfig } from '@kelisim/config';
-import { AppError, demoTokenBody, usersQuery } from '@kelisim/contracts';
+import { AppError, demoTokenBody, userIdParams, usersQuery } from '@kelisim/contracts';
 import {
+  blockUser,
   getUserProfile,
   issueDemoToken,
+  listBlocks,
   listDemoUsers,
   searchUsers,
+  unblockUser,
   type DomainContext,
   type TokenMinter,
 } from '@kelisim/domain';
 import { parseInput } from '../http/validate.js';
 
-/** `GET /me` and `GET /users`, behind `requireUser`. */
+/** `GET /me`, `GET /users` and blocks, behind `requireUser`. */
 export function userRoutes(ctx: DomainContext): Router {
   const router = Router();
 
@@ -22,6 +25,22 @@ export function userRoutes(ctx: DomainContext): Router {
 
   router.get('/users', async (req, res) => {
     res.json({ data: await searchUsers(ctx, parseInput(usersQuery, req.query)) });
+  });
+
+  router.post('/users/:id/block', async (req, res) => {
+    const { id } = parseInput(userIdParams, req.params);
+    const result = await blockUser(ctx, res.locals.actor, id);
+    res.status(result.created ? 201 : 200).json({ data: result.block });
+  });
+
+  router.delete('/users/:id/block', async (req, res) => {
+    const { id } = parseInput(userIdParams, req.params);
+    await unblockUser(ctx, res.locals.actor, id);
+    res.status(204).end();
+  });
+
+  router.get('/blocks', async (_req, res) => {
+    res.json({ data: await listBlocks(ctx, res.locals.actor) });
   });
 
   return router;

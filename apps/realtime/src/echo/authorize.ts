@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { AppError } from '@kelisim/contracts';
 import { authorizeChatChannel, type DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -17,7 +18,9 @@ export type Authorization =
  */
 export function createChannelAuthorizer(
   ctx: DomainContext,
-  settings: Pick<EchoSettings, 'laravelAuthUrl' | 'laravelAuthTimeoutMs'>,
+  settings: Pick<EchoSettings, 'laravelAuthUrl' | 'laravelAuthTimeoutMs'> & {
+    originTrusted: (headers: IncomingHttpHeaders) => boolean;
+  },
   logger: Logger,
 ) {
   return async (
@@ -52,7 +55,10 @@ export function createChannelAuthorizer(
         channel: channel.name,
         socketId: socket.id,
         headers: authHeaders,
-        cookie: socket.handshake.headers.cookie,
+        cookie: settings.originTrusted(socket.handshake.headers)
+          ? socket.handshake.headers.cookie
+          : undefined,
+        peerAddress: socket.handshake.address,
       },
       channel.kind === 'presence',
     );

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -21,6 +22,10 @@ export interface EchoDeps {
   settings: EchoSettings | undefined;
   presenceTtlMs: number;
   logger: Logger;
+  /** Whether the handshake's Origin may use the socket's cookies (sent to Laravel's auth). */
+  originTrusted: (headers: IncomingHttpHeaders) => boolean;
+  /** Tests only: runs between a subscription's authorisation and its join. */
+  beforeJoin?: ((channel: string) => Promise<void>) | undefined;
 }
 
 /** laravel-echo-server's roles inside the gateway: Echo's protocol and Laravel's broadcasts. */
@@ -31,6 +36,7 @@ export function createEcho(deps: EchoDeps) {
     {
       laravelAuthUrl: settings?.laravelAuthUrl,
       laravelAuthTimeoutMs: settings?.laravelAuthTimeoutMs ?? 5_000,
+      originTrusted: deps.originTrusted,
     },
     logger,
   );
@@ -45,7 +51,12 @@ export function createEcho(deps: EchoDeps) {
   return {
     allowGuests: settings?.allowGuests ?? false,
     connected(socket: ChatSocket, socketLogger: Logger): void {
-      registerEchoEvents(socket, { authorize, presence, logger: socketLogger });
+      registerEchoEvents(socket, {
+        authorize,
+        presence,
+        logger: socketLogger,
+        beforeJoin: deps.beforeJoin,
+      });
     },
     /** Settles once Laravel's broadcasts are being received. */
     ready: (): Promise<void> => broadcasts?.ready() ?? Promise.resolve(),

@@ -41,6 +41,7 @@ const request = {
   socketId: 'abc123',
   headers: { Authorization: 'Bearer t0ken', 'X-CSRF-TOKEN': 'csrf' } as Record<string, unknown>,
   cookie: 'laravel_session=s',
+  peerAddress: '203.0.113.9',
 };
 
 async function answer(body: string, presence = false, status = 200) {
@@ -65,7 +66,7 @@ describe('askLaravel', () => {
     });
   });
 
-  it('never lets client headers set the host, length or type of the request', async () => {
+  it('forwards only Authorization, X-CSRF-TOKEN and X-Requested-With, and the real peer as X-Forwarded-For', async () => {
     seen.length = 0;
     reply = { status: 200, body: 'true' };
     await askLaravel(
@@ -73,20 +74,42 @@ describe('askLaravel', () => {
       1_000,
       {
         ...request,
+        cookie: undefined,
         headers: {
+          authorization: 'Bearer t0ken',
+          'x-csrf-token': 'csrf',
           Host: 'evil.example',
           'Content-Length': '1',
           'Content-Type': 'application/json',
-          'X-Custom': 'kept',
+          'X-Forwarded-For': '10.0.0.1',
+          'X-Forwarded-Host': 'evil.example',
+          'X-Forwarded-Proto': 'https',
+          Forwarded: 'for=10.0.0.1',
+          'X-Real-IP': '10.0.0.1',
+          Cookie: 'laravel_session=chosen-by-the-client',
+          'X-Custom': 'dropped',
           Bad: 5,
         },
       },
       false,
     );
-    expect(seen[0]?.headers.host).toMatch(/^127\.0\.0\.1:/);
-    expect(seen[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(seen[0]?.headers['x-custom']).toBe('kept');
-    expect(seen[0]?.headers.bad).toBeUndefined();
+    const headers = seen[0]!.headers;
+    expect(headers.host).toMatch(/^127\.0\.0\.1:/);
+    expect(headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(headers.authorization).toBe('Bearer t0ken');
+    expect(headers['x-csrf-token']).toBe('csrf');
+    expect(headers['x-forwarded-for']).toBe('203.0.113.9');
+    for (const name of [
+      'x-forwarded-host',
+      'x-forwarded-proto',
+      'forwarded',
+      'x-real-ip',
+      'cookie',
+      'x-custom',
+      'bad',
+    ]) {
+      expect(headers[name], name).toBeUndefined();
+    }
     expect(seen[0]?.body.get('socket_id')).toBe('abc123');
   });
 

@@ -8,37 +8,26 @@ export interface LaravelAuthRequest {
   socketId: string;
   /** Echo's `auth.headers` as the client sent them (Authorization, X-CSRF-TOKEN, …). */
   headers: Record<string, unknown> | undefined;
-  /** The handshake's cookies, for Laravel's session guard (laravel-echo-server forwarded them). */
+  /**
+   * The handshake's cookies, for Laravel's session guard (laravel-echo-server forwarded them);
+   * undefined unless the connection's Origin is trusted with them.
+   */
   cookie: string | undefined;
+  /** The address of the connection's peer: sent as X-Forwarded-For. */
+  peerAddress: string;
 }
 
-/** Headers a client may not set on our request to Laravel. */
-const reservedHeaders = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'accept-encoding',
-]);
-const MAX_FORWARDED_HEADERS = 32;
+/** The only client headers forwarded to Laravel; never X-Forwarded-* or Forwarded. */
+const forwardableHeaders = new Set(['authorization', 'x-csrf-token', 'x-requested-with']);
 const MAX_HEADER_VALUE = 8_192;
 /** Laravel's answer is a few hundred bytes; more is not an answer. */
 const MAX_ANSWER_BYTES = 65_536;
 
 function forwardedHeaders(headers: Record<string, unknown> | undefined): Headers {
   const forwarded = new Headers();
-  for (const [name, value] of Object.entries(headers ?? {}).slice(0, MAX_FORWARDED_HEADERS)) {
-    const lower = name.toLowerCase();
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!forwardableHeaders.has(name.toLowerCase())) continue;
     if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE) continue;
-    if (!/^[a-z0-9-]+$/.test(lower) || reservedHeaders.has(lower) || lower.startsWith('proxy-')) {
-      continue;
-    }
     try {
       forwarded.set(name, value);
     } catch {
@@ -87,7 +76,8 @@ export async function askLaravel(
   headers.set('Accept', 'application/json');
   headers.set('Content-Type', 'application/x-www-form-urlencoded');
   headers.set('X-Requested-With', 'XMLHttpRequest');
-  if (request.cookie && !headers.has('cookie')) headers.set('Cookie', request.cookie);
+  if (request.cookie) headers.set('Cookie', request.cookie);
+  headers.set('X-Forwarded-For', request.peerAddress);
   let response: Response;
   try {
     response = await fetch(url, {

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { Logger } from '@kelisim/logger';
 import type { ChatSocket } from '../types.js';
 import type { ChannelAuthorizer } from './authorize.js';
-import { channelOfRoom, parseChannel, roomOf } from './channels.js';
+import { channelOfRoom, parseChannel, roomOf, type EchoChannel } from './channels.js';
 import type { PresenceChannels } from './presence-channels.js';
 import {
   clientEvent,
@@ -22,7 +22,12 @@ const MAX_CHANNELS_PER_SOCKET = 100;
  */
 export function registerEchoEvents(
   socket: ChatSocket,
-  deps: { authorize: ChannelAuthorizer; presence: PresenceChannels; logger: Logger },
+  deps: {
+    authorize: ChannelAuthorizer;
+    presence: PresenceChannels;
+    logger: Logger;
+    beforeJoin?: ((channel: string) => Promise<void>) | undefined;
+  },
 ): void {
   const { authorize, presence, logger } = deps;
   // Echo's events are not in the chat contract: listen and emit through an untyped view.
@@ -33,6 +38,19 @@ export function registerEchoEvents(
   const refuse = (channel: string, status: number, reason: string) => {
     logger.info({ channel, status, reason }, 'echo subscription refused');
     raw.emit(echoServerEvents.subscriptionError, channel, status);
+  };
+  /**
+   * A participant removed while their authorisation was in flight may not have been in the room
+   * yet when the removal emptied it: ask again once joined, and leave if the answer changed.
+   */
+  const confirmChatChannel = async (channel: EchoChannel) => {
+    const result = await authorize(socket, channel, undefined).catch((error: unknown) => {
+      logger.error({ err: error, channel: channel.name }, 'echo authorisation failed');
+      return { ok: false as const, status: 500, reason: 'authorisation failed' };
+    });
+    if (result.ok) return;
+    await socket.leave(roomOf(channel.name));
+    refuse(channel.name, result.status, result.reason);
   };
   const channelCount = () =>
     pending.size + [...socket.rooms].filter((room) => channelOfRoom(room) !== undefined).length;
@@ -56,15 +74,23 @@ export function registerEchoEvents(
         logger.error({ err: error, channel: channel.name }, 'echo authorisation failed');
         return { ok: false as const, status: 500, reason: 'authorisation failed' };
       })
-      .then((result) => {
+      .then(async (result) => {
+        if (result.ok) await deps.beforeJoin?.(channel.name);
         if (pending.get(channel.name) !== attempt) return;
         pending.delete(channel.name);
         if (!socket.connected) return;
         if (!result.ok) return refuse(channel.name, result.status, result.reason);
-        if (channel.kind !== 'presence') return void socket.join(roomOf(channel.name));
-        if (!result.member) return refuse(channel.name, 403, 'no member data');
-        presence.join(socket, channel.name, result.member);
-      });
+        if (channel.kind !== 'presence') {
+          await socket.join(roomOf(channel.name));
+        } else {
+          if (!result.member) return refuse(channel.name, 403, 'no member data');
+          presence.join(socket, channel.name, result.member);
+        }
+        if (channel.chatId !== undefined) await confirmChatChannel(channel);
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error, channel: channel.name }, 'echo join failed'),
+      );
   });
 
   raw.on(echoClientEvents.unsubscribe, (payload: unknown) => {

@@ -1,6 +1,7 @@
 import {
   markReadEvent,
   sendMessageEvent,
+  syncChatsEvent,
   syncEvent,
   typingEvent,
   type AckError,
@@ -10,6 +11,7 @@ import {
   markChatRead,
   relayTyping,
   sendMessage,
+  syncChats,
   type DomainContext,
 } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -72,6 +74,21 @@ export function registerChatEvents(socket: ChatSocket, ctx: DomainContext, logge
           limit: input.limit,
         });
         return { messages: page.messages, has_more: page.hasMore };
+      },
+      context,
+    ),
+  );
+
+  socket.on(
+    'sync_chats',
+    respond(
+      syncChatsEvent,
+      async (input) => {
+        const result = await syncChats(ctx, actor, {
+          chats: input.chats.map((c) => ({ chatId: c.chat_id, afterSeq: c.after_seq })),
+          limitPerChat: input.limit_per_chat,
+        });
+        return { chats: result.chats, not_found: result.notFound };
       },
       context,
     ),

@@ -6,6 +6,8 @@ export class ChatError extends Error {
     readonly code: ErrorCode | 'network' | 'timeout',
     readonly plain: string,
     readonly status?: number,
+    /** A rate limit's wait (`retry_after` of an ack, `Retry-After` of a response). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(plain);
     this.name = 'ChatError';

@@ -3,7 +3,12 @@ import { ChatError, networkError, plainMessage } from './errors.js';
 
 /** `fetch` against the page's own origin with the Bearer token; `{data}` unwrapped, errors plain. */
 export class Http {
-  constructor(private readonly token: string) {}
+  constructor(private token: string) {}
+
+  /** The connection re-authenticated with a fresh token: requests use it from now on. */
+  useToken(token: string): void {
+    this.token = token;
+  }
 
   async get<T>(path: string): Promise<T> {
     return (await this.request<{ data: T }>('GET', path)).data;

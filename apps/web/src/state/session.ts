@@ -15,6 +15,7 @@ import { io, type Socket } from 'socket.io-client';
 import { ChatError, errorText, plainMessage, timeoutError } from '../api/errors.js';
 import { Http } from '../api/http.js';
 import { createStores, type Stores } from './stores.js';
+import { demoToken, renewExpiredSession, sessionEndedText } from './token-life.js';
 import {
   contiguousTop,
   emptyTimeline,
@@ -36,6 +37,8 @@ const typingRepeatMs = 2_000;
 /** Echo presence channels a socket may hold (the gateway allows 100). */
 const maxPresenceChannels = 50;
 const maxSyncRounds = 1_000;
+/** Chats one `sync_chats` may resume (the gateway's SYNC_CHATS_MAX). */
+const syncChatsMax = 200;
 /** Chat list pages of 100 loaded at sign-in and after a reconnect. */
 const maxChatPages = 10;
 
@@ -66,9 +69,10 @@ export class ChatSession {
   private typingSweep: number | undefined;
 
   constructor(
-    readonly token: string,
+    public token: string,
     readonly me: UserProfile,
     private readonly onSignedOut: (reason: string) => void,
+    private readonly onTokenRenewed: (token: string) => void = () => undefined,
   ) {
     this.http = new Http(token);
     this.socket = io({
@@ -374,6 +378,19 @@ export class ChatSession {
 
   // ——— socket ———
 
+  /** The token expired on the live connection: re-authenticate it, or end the session. */
+  private async renewToken(): Promise<void> {
+    const result = await renewExpiredSession({
+      freshToken: () => demoToken(this.me.id),
+      reauth: (token) => this.socket.timeout(ackTimeoutMs).emitWithAck('reauth', { token }),
+    });
+    if ('ended' in result) return this.onSignedOut(result.ended);
+    this.token = result.token;
+    this.http.useToken(result.token);
+    this.socket.auth = { token: result.token };
+    this.onTokenRenewed(result.token);
+  }
+
   /** The browser lost its network: say so (socket.io reconnects once it is back). */
   private readonly wentOffline = () => {
     if (!this.socket.connected) this.stores.connection.set((c) => ({ ...c, state: 'offline' }));
@@ -401,6 +418,8 @@ export class ChatSession {
         window.setTimeout(() => socket.connect(), 300 + Math.random() * 700);
       }
     });
+    socket.on('auth_expired', () => void this.renewToken());
+    socket.on('auth_revoked', () => this.onSignedOut(sessionEndedText));
     socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
       if (error.data?.code === 'unauthenticated') {
         this.onSignedOut(plainMessage({ code: 'unauthenticated', message: error.message }));
@@ -440,6 +459,11 @@ export class ChatSession {
     socket.on('typing', (payload) => {
       if (isEvent(payload)) this.someoneTyping(payload);
     });
+    socket.on('presence_snapshot', (payload) => {
+      if (!isEvent(payload)) return;
+      const online = Object.fromEntries(payload.users.map((u) => [u.user_id, u.status]));
+      this.stores.presence.set((all) => ({ ...all, ...online }));
+    });
     socket.on('presence', (payload) => {
       if (!isEvent(payload)) return;
       this.stores.presence.set((all) => ({ ...all, [payload.user_id]: payload.status }));
@@ -470,11 +494,41 @@ export class ChatSession {
     );
   }
 
-  /** After a reconnect: chats and unread counts afresh, then every opened chat synced by seq. */
+  /**
+   * After a reconnect: chats and unread counts afresh, then every opened chat resumed by seq with
+   * `sync_chats` (200 chats a round trip), waiting out `retry_after` when rate limited.
+   */
   private async resume(): Promise<void> {
     await this.loadChats();
-    const opened = Object.keys(this.stores.timelines.get()).map(Number);
-    await Promise.all(opened.map((chatId) => this.syncChat(chatId)));
+    let behind = Object.keys(this.stores.timelines.get()).map(Number);
+    for (let round = 0; round < maxSyncRounds && behind.length > 0; round++) {
+      if (!this.socket.connected) return;
+      try {
+        const more = await this.syncChats(behind.slice(0, syncChatsMax));
+        behind = [...more, ...behind.slice(syncChatsMax)];
+      } catch (error) {
+        if (!(error instanceof ChatError) || error.code !== 'rate_limited') return;
+        await sleep((error.retryAfterSeconds ?? 1) * 1_000);
+      }
+    }
+  }
+
+  /** One `sync_chats` round trip for up to syncChatsMax chats; those with more to fetch. */
+  private async syncChats(chatIds: number[]): Promise<number[]> {
+    const timelines = this.stores.timelines.get();
+    const answer = await this.call('sync_chats', {
+      chats: chatIds.map((chatId) => ({
+        chat_id: chatId,
+        after_seq: contiguousTop(timelines[chatId] ?? emptyTimeline),
+      })),
+      limit_per_chat: 100,
+    });
+    for (const chat of answer.chats) {
+      this.setTimelineIfLoaded(chat.chat_id, (t) => mergeMessages(t, chat.messages, this.me.id));
+      const last = chat.messages.at(-1);
+      if (last) this.updateLastMessage(last, false);
+    }
+    return answer.chats.filter((c) => c.has_more).map((c) => c.chat_id);
   }
 
   /** `sync` from the highest contiguous seq until the server has nothing more. */
@@ -723,15 +777,21 @@ export class ChatSession {
     } catch {
       throw timeoutError();
     }
-    if (!answer.ok) throw new ChatError(answer.error.code, plainMessage(answer.error));
+    if (!answer.ok) {
+      const retryAfterSeconds = answer.error.retry_after;
+      const plain = plainMessage({ ...answer.error, retryAfterSeconds });
+      throw new ChatError(answer.error.code, plain, undefined, retryAfterSeconds);
+    }
     return answer as Extract<AckOf<E>, { ok: true }>;
   }
 }
 
-type AckedEvent = 'send_message' | 'sync' | 'mark_read';
+type AckedEvent = 'send_message' | 'sync' | 'sync_chats' | 'mark_read';
 type AckOf<E extends AckedEvent> = Parameters<
   NonNullable<Parameters<ClientToServerEvents[E]>[1]>
 >[0];
+
+const sleep = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
 /** Events are objects; the Echo form of the same event (channel name first) is ignored. */
 function isEvent<T>(payload: T): payload is T & object {

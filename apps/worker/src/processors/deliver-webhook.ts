@@ -29,8 +29,8 @@ const retryableStatuses = new Set([408, 425, 429]);
 const excerptLength = 200;
 
 /**
- * The `deliverWebhook` job: completes the event's data (who is offline, for `message.created`),
- * signs it and POSTs it to Laravel. Anything but a 2xx throws, so BullMQ retries with backoff;
+ * The `deliverWebhook` job: builds the event's data from the ids it carries (the message and who
+ * is offline, for `message.created`), signs it and POSTs it to Laravel. Anything but a 2xx throws, so BullMQ retries with backoff;
  * a redirect or a 4xx other than 408/425/429 fails for good at once (retrying cannot change it),
  * and stays in the failed list for `pnpm run jobs retry webhooks`. Each attempt is signed anew
  * with its own timestamp; the delivery id stays the same, for Laravel to deduplicate by.
@@ -39,13 +39,21 @@ export async function deliverWebhook(
   deps: WebhookDeliveryDeps,
   webhook: WebhookPayload,
   attempt: number,
-): Promise<{ status: number }> {
+): Promise<{ status: number } | { dropped: true }> {
   const { settings } = deps;
+  const data = await webhookData(deps, webhook);
+  if (data === null) {
+    deps.logger.info(
+      { event: webhook.event, deliveryId: webhook.id },
+      'webhook dropped: its subject no longer exists',
+    );
+    return { dropped: true };
+  }
   const body = JSON.stringify({
     id: webhook.id,
     event: webhook.event,
     occurred_at: webhook.occurred_at,
-    data: await webhookData(deps, webhook),
+    data,
   });
   const timestamp = String(Math.floor(Date.now() / 1000));
   const target = new URL(settings.url).origin;
@@ -103,10 +111,11 @@ export async function deliverWebhook(
   throw new Error(reason);
 }
 
+/** The event's data, read when it is sent; null when its subject is gone (nothing to send). */
 async function webhookData(deps: WebhookDeliveryDeps, webhook: WebhookPayload): Promise<unknown> {
   switch (webhook.event) {
     case 'message.created':
-      return messageCreatedWebhook(deps.ctx, deps.presence, webhook.payload.message);
+      return messageCreatedWebhook(deps.ctx, deps.presence, webhook.payload.message_id);
     case 'presence.changed':
       return webhook.payload;
   }

@@ -1,5 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
+  pushChatUnreadCounts,
+  pushUnreadCounts,
   recomputeUnread,
   reconcileUnread,
   type DomainContext,
@@ -9,6 +11,7 @@ import type { JobName, JobPayload, WebhookSettings } from '@kelisim/jobs';
 import type { Logger } from '@kelisim/logger';
 import type { Storage } from '@kelisim/storage';
 import { deliverWebhook } from './deliver-webhook.js';
+import { deleteFileObjects, sweepOrphanObjects } from './file-objects.js';
 import { processFile } from './process-file.js';
 
 /** What runs each job of the catalog, given its validated payload. */
@@ -19,12 +22,16 @@ export type Processors = {
 /** Most drifted counters (and stuck uploads) one reconcile run fixes; the next run does the rest. */
 const reconcileBatch = 1_000;
 
+export const defaultOrphanGraceMs = 3_600_000;
+
 export function createProcessors(deps: {
   ctx: DomainContext;
   storage: Storage;
   logger: Logger;
   /** Laravel webhooks: where to send them, and who is online (for `recipients_offline`). */
   webhooks?: { settings: WebhookSettings; presence: PresenceReader };
+  /** Age an unreferenced stored object must reach before the orphan sweep removes it. */
+  orphanGraceMs?: number;
 }): Processors {
   const { ctx, storage, webhooks } = deps;
   return {
@@ -32,8 +39,19 @@ export function createProcessors(deps: {
       processFile({ ctx, storage, logger: deps.logger.child({ jobId: job.id }) }, payload, {
         final: isFinalAttempt(job),
       }),
+    deleteFileObjects: (payload, job) =>
+      deleteFileObjects({ ctx, storage, logger: deps.logger.child({ jobId: job.id }) }, payload),
+    sweepOrphanObjects: (_payload, job) =>
+      sweepOrphanObjects({
+        ctx,
+        storage,
+        logger: deps.logger.child({ jobId: job.id }),
+        graceMs: deps.orphanGraceMs ?? defaultOrphanGraceMs,
+      }),
     recomputeUnread: (payload) => recomputeUnread(ctx, payload.chat_id, payload.user_ids),
     reconcileUnread: () => reconcileUnread(ctx, { limit: reconcileBatch }),
+    pushUnreadCounts: (payload) => pushUnreadCounts(ctx, payload.user_id),
+    pushChatUnreadCounts: (payload) => pushChatUnreadCounts(ctx, payload.chat_id),
     deliverWebhook: (payload, job) => {
       if (!webhooks?.settings.enabled) {
         throw new UnrecoverableError(

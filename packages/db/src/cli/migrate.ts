@@ -16,6 +16,7 @@ import {
   type MigrateResult,
   type MigrationProgress,
 } from '../migrate.js';
+import { describeDatabaseConnectionError } from '../reachable.js';
 
 const usage = `Usage: pnpm migrate [--help]
 
@@ -92,43 +93,13 @@ function describeFailure(error: unknown, database: DatabaseConfig | undefined): 
   if (error instanceof MigrationBlockedError || error instanceof MigrationFailedError) {
     return error.message;
   }
-  const connectionProblem = database && describeConnectionProblem(error, database);
+  const connectionProblem = database && describeDatabaseConnectionError(error, database);
   if (connectionProblem) return connectionProblem;
   return `Migration failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 function formatProblems(problems: string[]): string {
   return problems.map((problem) => `  - ${problem}`).join('\n');
-}
-
-function describeConnectionProblem(error: unknown, database: DatabaseConfig): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  const address = `${database.host}:${database.port}`;
-  const connectionVars = 'DB_HOST and DB_PORT (or DATABASE_URL)';
-  const credentialVars = 'DB_USERNAME and DB_PASSWORD (or DATABASE_URL)';
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `Cannot connect to MariaDB/MySQL at ${address}: connection refused. Is the server running there? Check ${connectionVars} in the environment or .env.`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `Cannot resolve the database host "${database.host}". Check ${connectionVars} in the environment or .env.`;
-    case 'ETIMEDOUT':
-    case 'ER_CONNECTION_TIMEOUT':
-      return `Timed out connecting to MariaDB/MySQL at ${address}. Check ${connectionVars} and any firewall in between.`;
-    case 'ER_ACCESS_DENIED_ERROR':
-    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
-      return `The database server at ${address} refused user "${database.user}": ${errorMessage(error)}. Check ${credentialVars} in the environment or .env.`;
-    case 'ER_DBACCESS_DENIED_ERROR':
-      return `User "${database.user}" may not use or create database ${database.database}: ${errorMessage(error)}. Create the database and grant the user access to it, or check DB_DATABASE and ${credentialVars}.`;
-    default:
-      return undefined;
-  }
-}
-
-function errorMessage(error: unknown): string {
-  const sqlMessage = (error as { sqlMessage?: unknown }).sqlMessage;
-  if (typeof sqlMessage === 'string') return sqlMessage;
-  return error instanceof Error ? error.message : String(error);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,13 +1,20 @@
 import type { AddParticipantsBody, ParticipantResource } from '@kelisim/contracts';
-import { requireGroupManager, requireMembership, requireUsersExist } from '../access.js';
+import {
+  requireAddableUsers,
+  requireGroupManager,
+  requireGroupSize,
+  requireMembership,
+} from '../access.js';
 import { loadChatResourceFor } from '../chat-views.js';
 import { now, type Actor, type DomainContext } from '../context.js';
+import { limitParticipantAdds } from '../rate-limits.js';
 import { toParticipantResource } from '../resources.js';
 import { inTransaction } from '../transactions.js';
 
 /**
  * Adds users to a group. Users already in it are left as they are. A newcomer's read cursor
- * starts at the chat's latest message: history is readable but not counted as unread.
+ * starts at the chat's latest message: history is readable but not counted as unread. The group
+ * may not grow beyond `groupMaxMembers`.
  */
 export async function addParticipants(
   ctx: DomainContext,
@@ -18,7 +25,8 @@ export async function addParticipants(
   const membership = await requireMembership(ctx.db, chatId, actor.userId);
   requireGroupManager(membership);
   const userIds = [...new Set(input.user_ids)];
-  await requireUsersExist(ctx.db, userIds, 'user_ids');
+  await limitParticipantAdds(ctx, actor, userIds.length);
+  await requireAddableUsers(ctx.db, actor.userId, userIds, 'user_ids');
 
   const added = await inTransaction(ctx.db, async (tx) => {
     // Locks the chat row so no message slips between reading last_seq and the insert.
@@ -30,6 +38,8 @@ export async function addParticipants(
     });
     const presentIds = new Set(present.map((p) => Number(p.userId)));
     const newcomers = userIds.filter((id) => !presentIds.has(id));
+    const members = await tx.participant.count({ where: { chatId } });
+    requireGroupSize(members + newcomers.length, ctx.limits.groupMaxMembers, 'user_ids');
     const at = now();
     await tx.participant.createMany({
       data: newcomers.map((userId) => ({
@@ -51,6 +61,7 @@ export async function addParticipants(
   const addedIds = added.map((p) => Number(p.userId));
   if (addedIds.length > 0) {
     ctx.jobs.recomputeUnread(chatId, addedIds);
+    ctx.jobs.pushUnreadCounts({ userIds: addedIds });
     ctx.events.joinChat(addedIds, chatId);
     for (const userId of addedIds) {
       ctx.events.publish({ chatIds: [chatId] }, 'participant_added', {

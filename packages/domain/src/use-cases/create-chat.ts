@@ -1,8 +1,9 @@
 import { AppError, type ChatResource, type CreateChatBody } from '@kelisim/contracts';
 import type { Chat } from '@kelisim/db';
-import { requireUsersExist } from '../access.js';
+import { requireAddableUsers, requireGroupSize } from '../access.js';
 import { loadChatResourceFor } from '../chat-views.js';
 import { now, type Actor, type DomainContext } from '../context.js';
+import { limitChatCreation, limitParticipantAdds } from '../rate-limits.js';
 import { inTransaction, isUniqueViolation } from '../transactions.js';
 
 export interface CreatedChat {
@@ -22,7 +23,14 @@ export async function createChat(
       participant_ids: ['A direct chat needs exactly one other participant.'],
     });
   }
-  await requireUsersExist(ctx.db, others, 'participant_ids');
+  if (input.type === 'group') {
+    requireGroupSize(others.length + 1, ctx.limits.groupMaxMembers, 'participant_ids');
+  }
+  await limitChatCreation(ctx, actor);
+  if (input.type === 'group' && others.length > 0) {
+    await limitParticipantAdds(ctx, actor, others.length);
+  }
+  await requireAddableUsers(ctx.db, actor.userId, others, 'participant_ids');
 
   const directKey = input.type === 'direct' ? directKeyOf(actor.userId, others[0]!) : null;
   if (directKey) {
@@ -42,6 +50,7 @@ export async function createChat(
 
   const members = [actor.userId, ...others];
   ctx.events.joinChat(members, Number(chat.id));
+  ctx.jobs.pushUnreadCounts({ userIds: members });
   for (const userId of others) {
     ctx.events.publish({ userIds: [userId] }, 'chat_created', {
       chat: await loadChatResourceFor(ctx.db, chat, userId),

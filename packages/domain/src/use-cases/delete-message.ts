@@ -1,18 +1,22 @@
 import { AppError, type MessageResource } from '@kelisim/contracts';
 import { findMembership, isManager } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
+import { limitMessageDeletion } from '../rate-limits.js';
 import { messageInclude, toMessageResource } from '../resources.js';
 import { inTransaction } from '../transactions.js';
 
 /**
  * Soft-deletes a message: its sender, or an owner/admin of the group. It stays in the history as
- * a tombstone (same seq, no content). Deleting it again is a no-op.
+ * a tombstone (same seq) whose content is erased from the database; a file message's file is
+ * marked deleted in the same transaction (gone from lists and downloads) and its stored bytes are
+ * removed by the worker. Deleting it again is a no-op.
  */
 export async function deleteMessage(
   ctx: DomainContext,
   actor: Actor,
   messageId: number,
 ): Promise<MessageResource> {
+  await limitMessageDeletion(ctx, actor);
   const message = await ctx.db.message.findUnique({ where: { id: messageId } });
   const membership =
     message && (await findMembership(ctx.db, Number(message.chatId), actor.userId));
@@ -26,9 +30,15 @@ export async function deleteMessage(
     const at = now();
     const { count } = await tx.message.updateMany({
       where: { id: message.id, deletedAt: null },
-      data: { deletedAt: at, updatedAt: at },
+      data: { deletedAt: at, content: null, updatedAt: at },
     });
     if (count === 0) return false;
+    if (message.fileId !== null) {
+      await tx.chatFile.updateMany({
+        where: { id: message.fileId, deletedAt: null },
+        data: { deletedAt: at, caption: null, updatedAt: at },
+      });
+    }
     await tx.participant.updateMany({
       where: {
         chatId: message.chatId,
@@ -46,7 +56,9 @@ export async function deleteMessage(
     include: messageInclude,
   });
   if (deletedNow) {
+    if (message.fileId !== null) ctx.jobs.deleteFileObjects(Number(message.fileId));
     ctx.jobs.recomputeUnread(Number(message.chatId));
+    ctx.jobs.pushUnreadCounts({ chatIds: [Number(message.chatId)] });
     ctx.events.publish({ chatIds: [Number(message.chatId)] }, 'message_deleted', {
       chat_id: Number(message.chatId),
       message_id: Number(message.id),

@@ -1,6 +1,7 @@
 import type { MessageResource } from '@kelisim/contracts';
 import type { DomainContext } from '../context.js';
 import type { PresenceReader } from '../ports.js';
+import { messageInclude, toMessageResource } from '../resources.js';
 
 export interface MessageCreatedWebhook {
   message: MessageResource;
@@ -9,14 +10,22 @@ export interface MessageCreatedWebhook {
 }
 
 /**
- * The `message.created` webhook's data, completed when it is sent: who of the chat's current
- * participants (other than the sender) is offline at that moment, in ascending id order.
+ * The `message.created` webhook's data, built when it is sent (the queued job holds only the
+ * message id): the message as it is at that moment (a message deleted meanwhile is a tombstone
+ * without content), and who of the chat's current participants (other than the sender) is
+ * offline, in ascending id order. Null when the message no longer exists (its chat was removed).
  */
 export async function messageCreatedWebhook(
   ctx: DomainContext,
   presence: PresenceReader,
-  message: MessageResource,
-): Promise<MessageCreatedWebhook> {
+  messageId: number,
+): Promise<MessageCreatedWebhook | null> {
+  const row = await ctx.db.message.findUnique({
+    where: { id: messageId },
+    include: messageInclude,
+  });
+  if (!row) return null;
+  const message = toMessageResource(row);
   const participants = await ctx.db.participant.findMany({
     where: { chatId: message.chat_id, userId: { not: message.sender.id } },
     select: { userId: true },

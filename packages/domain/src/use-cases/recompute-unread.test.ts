@@ -44,11 +44,11 @@ async function stored(chatId: number, actor: Actor): Promise<number> {
 }
 
 describe('recomputeUnread', () => {
-  it('stores exact counts and pushes unread_count only to users whose counter changed', async () => {
+  it('stores exact counts and queues unread_count pushes only to users whose counter changed', async () => {
     const chatId = await chatWithHistory();
     await corrupt(chatId, bob, 40);
     await corrupt(chatId, alice, 7);
-    h.publisher.clear();
+    h.jobs.clear();
     const corrections = await recomputeUnread(h.ctx, chatId);
     expect(corrections).toEqual([
       { chatId, userId: alice.userId, from: 7, to: 0 },
@@ -57,16 +57,11 @@ describe('recomputeUnread', () => {
     expect(await stored(chatId, alice)).toBe(0);
     expect(await stored(chatId, bob)).toBe(3);
     expect(await stored(chatId, carol)).toBe(2);
-    const pushed = h.publisher.of('unread_count');
-    expect(pushed.map((e) => e.audience)).toEqual([
-      { userIds: [alice.userId] },
-      { userIds: [bob.userId] },
-    ]);
-    expect(pushed[1]!.payload.chats).toContainEqual({ chat_id: chatId, unread: 3 });
+    expect(h.jobs.unreadPushes).toEqual([{ userIds: [alice.userId, bob.userId] }]);
 
-    h.publisher.clear();
+    h.jobs.clear();
     expect(await recomputeUnread(h.ctx, chatId)).toEqual([]);
-    expect(h.publisher.of('unread_count')).toEqual([]);
+    expect(h.jobs.unreadPushes).toEqual([]);
   });
 
   it('touches only the given users, and ignores users who are not participants', async () => {

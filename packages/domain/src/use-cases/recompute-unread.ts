@@ -1,7 +1,6 @@
 import type { DomainContext } from '../context.js';
 import { storeExactUnread } from '../read-cursor.js';
 import { inTransaction } from '../transactions.js';
-import { unreadCountsOf } from './get-unread-counts.js';
 
 /** A stored unread counter that differed from the exact count, and what it was set to. */
 export interface UnreadCorrection {
@@ -13,8 +12,8 @@ export interface UnreadCorrection {
 
 /**
  * Recounts the unread messages of the chat's participants (or only `userIds`) from the messages
- * table, stores the exact values and pushes `unread_count` to every user whose counter changed.
- * Idempotent: a second run finds nothing to correct and pushes nothing.
+ * table, stores the exact values and queues an `unread_count` push to every user whose counter
+ * changed. Idempotent: a second run finds nothing to correct and pushes nothing.
  */
 export async function recomputeUnread(
   ctx: DomainContext,
@@ -41,8 +40,8 @@ export async function recomputeUnread(
       });
     }
   }
-  for (const { userId } of corrections) {
-    ctx.events.publish({ userIds: [userId] }, 'unread_count', await unreadCountsOf(ctx.db, userId));
+  if (corrections.length > 0) {
+    ctx.jobs.pushUnreadCounts({ userIds: corrections.map((c) => c.userId) });
   }
   return corrections;
 }

@@ -36,6 +36,7 @@ export async function removeParticipant(
     user_id: userId,
   });
   ctx.events.leaveChat([userId], chatId);
+  ctx.jobs.pushUnreadCounts({ userIds: [userId] });
 }
 
 async function findTarget(ctx: DomainContext, chatId: number, userId: number): Promise<Membership> {

@@ -57,7 +57,8 @@ export async function sendMessage(
   }
   const message = toMessageResource(row);
   ctx.events.publish({ chatIds: [input.chatId] }, 'new_message', { message });
-  ctx.jobs.notifyLaravel('message.created', { message });
+  ctx.jobs.pushUnreadCounts({ chatIds: [input.chatId] });
+  ctx.jobs.notifyLaravel('message.created', { message_id: message.id });
   return { message, created: true };
 }
 

@@ -1,0 +1,16 @@
+import { presenceSnapshot, type DomainContext, type PresenceReader } from '@kelisim/domain';
+import type { Logger } from '@kelisim/logger';
+import type { ChatSocket } from './types.js';
+
+/** Right after connect: who is online now among the users whose presence the socket may see. */
+export function sendPresenceSnapshot(
+  socket: ChatSocket,
+  ctx: DomainContext,
+  presence: PresenceReader,
+  logger: Logger,
+): void {
+  presenceSnapshot(ctx, presence, { userId: socket.data.userId }).then(
+    (snapshot) => socket.emit('presence_snapshot', snapshot),
+    (error: unknown) => logger.warn({ err: error }, 'presence snapshot failed'),
+  );
+}

@@ -1,0 +1,46 @@
+import { AppError } from '@kelisim/contracts';
+import type { Actor, DomainContext } from './context.js';
+import type { RateLimiter } from './ports.js';
+
+/** Counts `points` actions for `key`; over the limit: `rate_limited` with the wait in seconds. */
+async function enforce(
+  limiter: RateLimiter,
+  key: string,
+  message: string,
+  points = 1,
+): Promise<void> {
+  const limit = await limiter.consume(key, points);
+  if (!limit.allowed) {
+    throw new AppError('rate_limited', message, { retryAfterSeconds: limit.retryAfterSeconds });
+  }
+}
+
+export function limitChatCreation(ctx: DomainContext, actor: Actor): Promise<void> {
+  return enforce(
+    ctx.chatCreateRateLimiter,
+    `chat-create:${actor.userId}`,
+    'You are creating chats too fast. Try again shortly.',
+  );
+}
+
+/** One point per user added to a group, whether at its creation or later. */
+export function limitParticipantAdds(
+  ctx: DomainContext,
+  actor: Actor,
+  count: number,
+): Promise<void> {
+  return enforce(
+    ctx.participantAddRateLimiter,
+    `participant-add:${actor.userId}`,
+    'You are adding participants too fast. Try again shortly.',
+    count,
+  );
+}
+
+export function limitMessageDeletion(ctx: DomainContext, actor: Actor): Promise<void> {
+  return enforce(
+    ctx.messageDeleteRateLimiter,
+    `message-delete:${actor.userId}`,
+    'You are deleting messages too fast. Try again shortly.',
+  );
+}

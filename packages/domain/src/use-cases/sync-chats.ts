@@ -1,0 +1,71 @@
+import type { ChatSync } from '@kelisim/contracts';
+import { Prisma } from '@kelisim/db';
+import type { Actor, DomainContext } from '../context.js';
+import { messageInclude, toMessageResource } from '../resources.js';
+
+export interface SyncChatsQuery {
+  /** Distinct chats, each with the highest seq the client holds contiguously. */
+  chats: { chatId: number; afterSeq: number }[];
+  limitPerChat: number;
+}
+
+export interface SyncChatsResult {
+  /** In the order asked, for the chats the actor takes part in. */
+  chats: ChatSync[];
+  /** Asked-for chats the actor takes no part in (or that were deleted). */
+  notFound: number[];
+}
+
+/**
+ * Resume of many chats at once: up to `limitPerChat` messages after each chat's `afterSeq`, in
+ * three queries whatever the number of chats (membership, the ids of each chat's next messages
+ * through the (chat_id, seq) index, then those messages).
+ */
+export async function syncChats(
+  ctx: DomainContext,
+  actor: Actor,
+  query: SyncChatsQuery,
+): Promise<SyncChatsResult> {
+  const asked = query.chats.map((c) => c.chatId);
+  const memberships = await ctx.db.participant.findMany({
+    where: { userId: actor.userId, chatId: { in: asked }, chat: { deletedAt: null } },
+    select: { chatId: true },
+  });
+  const member = new Set(memberships.map((m) => Number(m.chatId)));
+  const chats = query.chats.filter((c) => member.has(c.chatId));
+  const notFound = asked.filter((id) => !member.has(id));
+  if (chats.length === 0) return { chats: [], notFound };
+
+  const take = query.limitPerChat + 1;
+  const next = await ctx.db.$queryRaw<{ id: bigint; chat_id: bigint }[]>`
+    ${Prisma.join(
+      chats.map(
+        (c) => Prisma.sql`(SELECT id, chat_id FROM messages
+          WHERE chat_id = ${c.chatId} AND seq > ${c.afterSeq} ORDER BY seq LIMIT ${take})`,
+      ),
+      ' UNION ALL ',
+    )}`;
+  const found = new Map<number, number>();
+  for (const row of next) found.set(Number(row.chat_id), (found.get(Number(row.chat_id)) ?? 0) + 1);
+  const rows = next.length
+    ? await ctx.db.message.findMany({
+        where: { id: { in: next.map((row) => row.id) } },
+        include: messageInclude,
+        orderBy: [{ chatId: 'asc' }, { seq: 'asc' }],
+      })
+    : [];
+  const byChat = new Map<number, ChatSync['messages']>();
+  for (const row of rows) {
+    const list = byChat.get(Number(row.chatId)) ?? [];
+    if (list.length < query.limitPerChat) list.push(toMessageResource(row));
+    byChat.set(Number(row.chatId), list);
+  }
+  return {
+    chats: chats.map((c) => ({
+      chat_id: c.chatId,
+      messages: byChat.get(c.chatId) ?? [],
+      has_more: (found.get(c.chatId) ?? 0) > query.limitPerChat,
+    })),
+    notFound,
+  };
+}
