@@ -1,18 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeFile } from '@kelisim/domain';
 import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
-import {
-  createUsers,
-  looseMembershipLimiters,
-  startTestS3,
-  tokenFor,
-  type TestS3,
-  type TestUser,
-} from '@kelisim/testing';
+import { createUsers, testObjectStores, tokenFor, type TestUser } from '@kelisim/testing';
 import { createApiHarness, type ApiHarness } from './test-api.js';
 
 const maxFileSize = 256 * 1024;
@@ -24,21 +16,11 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
-let root: string;
-let s3: TestS3;
+const stores = testObjectStores('api-files');
 const drivers: [string, () => Storage][] = [
-  ['local', () => createLocalStorage(root)],
-  ['s3', () => createS3Storage(s3.config)],
+  ['local', () => createLocalStorage(stores.root)],
+  ['s3', () => createS3Storage(stores.s3.config)],
 ];
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'kelisim-api-files-'));
-  s3 = await startTestS3();
-});
-afterAll(async () => {
-  await s3.stop();
-  await rm(root, { recursive: true, force: true });
-});
 
 describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
   let h: ApiHarness;
@@ -98,12 +80,12 @@ describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
 
   it('answers 413 to an upload over MAX_FILE_SIZE and leaves no row, object or temp file', async () => {
     const before = await h.database.db.chatFile.count();
-    const objectsBefore = disk === 'local' ? await filesUnder(root) : [];
+    const objectsBefore = disk === 'local' ? await filesUnder(stores.root) : [];
     const res = await upload(owner, randomBytes(maxFileSize + 10_000), 'big.bin');
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('payload_too_large');
     expect(await h.database.db.chatFile.count()).toBe(before);
-    if (disk === 'local') expect(await filesUnder(root)).toEqual(objectsBefore);
+    if (disk === 'local') expect(await filesUnder(stores.root)).toEqual(objectsBefore);
   });
 
   it('answers 404 to non-participants for upload, list and download, and stores nothing', async () => {
@@ -135,7 +117,7 @@ describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
     const res = await upload(member, bytes, 'naïve page ☃.html');
     const id = res.body.data.id as number;
     expect((await h.http.get(`/api/files/${id}/download`).set(auth(owner))).status).toBe(404); // still processing
-    await completeFile(ctxOf(h), id, {
+    await completeFile(h.ctx, id, {
       status: 'ready',
       mimeType: 'application/octet-stream',
       size: bytes.length,
@@ -165,7 +147,7 @@ describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
   it('shuts a removed participant out of downloads', async () => {
     const res = await upload(owner, Buffer.from('secret'), 'secret.txt');
     const id = res.body.data.id as number;
-    await completeFile(ctxOf(h), id, {
+    await completeFile(h.ctx, id, {
       status: 'ready',
       mimeType: 'application/octet-stream',
       size: 6,
@@ -182,16 +164,3 @@ describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
       .send({ user_ids: [member.id] });
   });
 });
-
-/** The domain context the harness's app runs with, for calling use cases the worker would. */
-function ctxOf(h: ApiHarness) {
-  return {
-    db: h.database.db,
-    events: h.publisher,
-    jobs: h.jobs,
-    sendRateLimiter: { consume: () => Promise.resolve({ allowed: true as const }) },
-    typingRateLimiter: { consume: () => Promise.resolve({ allowed: true as const }) },
-    ...looseMembershipLimiters(),
-    limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
-  };
-}

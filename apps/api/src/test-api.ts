@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { createAuthenticator, type CacheReader } from '@kelisim/auth';
 import type { JwtConfig } from '@kelisim/config';
 import { createSanctumTokenStore } from '@kelisim/db';
+import type { DomainContext } from '@kelisim/domain';
 import { silentLogger } from '@kelisim/logger';
 import { createRedis, createRedisRateLimiter } from '@kelisim/redis';
 import {
@@ -21,6 +22,8 @@ export interface ApiHarness {
   redis: Redis;
   publisher: RecordingPublisher;
   jobs: RecordingJobQueue;
+  /** The domain context the app runs with, for calling use cases the worker would. */
+  ctx: DomainContext;
   http: ReturnType<typeof supertest>;
   close(): Promise<void>;
 }
@@ -49,6 +52,40 @@ export async function createApiHarness(
   const redis = createRedis(redisConfig);
   const publisher = new RecordingPublisher();
   const jobs = new RecordingJobQueue();
+  const ctx: DomainContext = {
+    db: database.db,
+    events: publisher,
+    jobs,
+    sendRateLimiter: createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}send`,
+      points: options.sendsPerWindow ?? 10_000,
+      windowSeconds: 60,
+    }),
+    typingRateLimiter: createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}typing`,
+      points: 1,
+      windowSeconds: 2,
+    }),
+    chatCreateRateLimiter: createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}chat-create`,
+      points: options.chatCreatesPerWindow ?? 10_000,
+      windowSeconds: 60,
+    }),
+    participantAddRateLimiter: createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}participant-add`,
+      points: options.participantAddsPerWindow ?? 10_000,
+      windowSeconds: 60,
+    }),
+    messageDeleteRateLimiter: createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}message-delete`,
+      points: options.deletesPerWindow ?? 10_000,
+      windowSeconds: 60,
+    }),
+    limits: {
+      messageMaxLength: options.messageMaxLength ?? 10_000,
+      groupMaxMembers: options.groupMaxMembers ?? 1_000,
+    },
+  };
   const app = createApp({
     files: options.storage && {
       storage: options.storage,
@@ -62,46 +99,14 @@ export async function createApiHarness(
       sanctumTokens: createSanctumTokenStore(database.db),
     }),
     healthChecks: { database: () => database.db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
-    domain: {
-      db: database.db,
-      events: publisher,
-      jobs,
-      sendRateLimiter: createRedisRateLimiter(redis, {
-        keyPrefix: `${redisConfig.keyPrefix}send`,
-        points: options.sendsPerWindow ?? 10_000,
-        windowSeconds: 60,
-      }),
-      typingRateLimiter: createRedisRateLimiter(redis, {
-        keyPrefix: `${redisConfig.keyPrefix}typing`,
-        points: 1,
-        windowSeconds: 2,
-      }),
-      chatCreateRateLimiter: createRedisRateLimiter(redis, {
-        keyPrefix: `${redisConfig.keyPrefix}chat-create`,
-        points: options.chatCreatesPerWindow ?? 10_000,
-        windowSeconds: 60,
-      }),
-      participantAddRateLimiter: createRedisRateLimiter(redis, {
-        keyPrefix: `${redisConfig.keyPrefix}participant-add`,
-        points: options.participantAddsPerWindow ?? 10_000,
-        windowSeconds: 60,
-      }),
-      messageDeleteRateLimiter: createRedisRateLimiter(redis, {
-        keyPrefix: `${redisConfig.keyPrefix}message-delete`,
-        points: options.deletesPerWindow ?? 10_000,
-        windowSeconds: 60,
-      }),
-      limits: {
-        messageMaxLength: options.messageMaxLength ?? 10_000,
-        groupMaxMembers: options.groupMaxMembers ?? 1_000,
-      },
-    },
+    domain: ctx,
   });
   return {
     database,
     redis,
     publisher,
     jobs,
+    ctx,
     http: supertest(app),
     async close() {
       const keys = await redis.keys(`${redisConfig.keyPrefix}*`);

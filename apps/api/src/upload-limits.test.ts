@@ -1,36 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeFile, type DomainContext } from '@kelisim/domain';
+import { completeFile } from '@kelisim/domain';
 import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
-import {
-  createMemoryRateLimiter,
-  createUsers,
-  looseMembershipLimiters,
-  looseMembershipLimits,
-  startTestS3,
-  tokenFor,
-  type TestS3,
-  type TestUser,
-} from '@kelisim/testing';
+import { createUsers, testObjectStores, tokenFor, type TestUser } from '@kelisim/testing';
 import { createApiHarness, type ApiHarness } from './test-api.js';
 
 const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-let root: string;
-let s3: TestS3;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'kelisim-api-upload-limits-'));
-  s3 = await startTestS3();
-});
-afterAll(async () => {
-  await s3.stop();
-  await rm(root, { recursive: true, force: true });
-});
+const stores = testObjectStores('api-upload-limits');
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -56,7 +37,7 @@ describe('upload limits', () => {
 
   beforeAll(async () => {
     h = await createApiHarness('upload_limits', {
-      storage: createLocalStorage(root),
+      storage: createLocalStorage(stores.root),
       sendsPerWindow: 5,
       maxFileSize: 256 * 1024,
       uploadQuotaBytes: 200_000,
@@ -82,7 +63,7 @@ describe('upload limits', () => {
       expect((await upload(h, alice, chatId, randomBytes(1_000))).status).toBe(202);
     }
     const rows = await h.database.db.chatFile.count();
-    const objects = await filesUnder(root);
+    const objects = await filesUnder(stores.root);
 
     const refused = await upload(h, alice, chatId, randomBytes(1_000));
 
@@ -93,7 +74,7 @@ describe('upload limits', () => {
     });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(await h.database.db.chatFile.count()).toBe(rows);
-    expect(await filesUnder(root)).toEqual(objects);
+    expect(await filesUnder(stores.root)).toEqual(objects);
     const text = await h.http
       .post(`/api/chats/${chatId}/messages`)
       .set(auth(alice))
@@ -105,7 +86,7 @@ describe('upload limits', () => {
   it('refuses an upload past the quota with 413 naming it, keeping neither row nor bytes', async () => {
     expect((await upload(h, carol, chatId, randomBytes(150_000))).status).toBe(202);
     const rows = await h.database.db.chatFile.count();
-    const objects = await filesUnder(root);
+    const objects = await filesUnder(stores.root);
 
     const declaredTooBig = await upload(h, carol, chatId, randomBytes(100_000));
     const storedTooBig = await upload(h, carol, chatId, randomBytes(60_000));
@@ -118,14 +99,14 @@ describe('upload limits', () => {
       });
     }
     expect(await h.database.db.chatFile.count()).toBe(rows);
-    expect(await filesUnder(root)).toEqual(objects);
+    expect(await filesUnder(stores.root)).toEqual(objects);
     expect((await upload(h, carol, chatId, randomBytes(40_000))).status).toBe(202);
   });
 });
 
 describe.each([
-  ['local', () => createLocalStorage(root)],
-  ['s3', () => createS3Storage(s3.config)],
+  ['local', () => createLocalStorage(stores.root)],
+  ['s3', () => createS3Storage(stores.s3.config)],
 ] as const)('a deleted file message on %s storage', (disk, makeStorage) => {
   let h: ApiHarness;
   let storage: Storage;
@@ -155,7 +136,7 @@ describe.each([
     const row = await h.database.db.chatFile.findUniqueOrThrow({ where: { id: fileId } });
     const thumbnailKey = `${row.storageKey}.thumb.webp`;
     await storage.put(thumbnailKey, Readable.from(randomBytes(100)));
-    const done = await completeFile(domainOf(h), fileId, {
+    const done = await completeFile(h.ctx, fileId, {
       status: 'ready',
       mimeType: 'image/png',
       size: bytes.length,
@@ -194,17 +175,3 @@ describe.each([
     expect(h.jobs.removedFiles).toEqual([fileId]);
   });
 });
-
-/** The harness's domain, for running what the worker would (completing a file). */
-function domainOf(h: ApiHarness): DomainContext {
-  const unlimited = createMemoryRateLimiter(1_000_000, 60);
-  return {
-    db: h.database.db,
-    events: h.publisher,
-    jobs: h.jobs,
-    sendRateLimiter: unlimited,
-    typingRateLimiter: unlimited,
-    ...looseMembershipLimiters(),
-    limits: { messageMaxLength: 10_000, groupMaxMembers: looseMembershipLimits.groupMaxMembers },
-  };
-}

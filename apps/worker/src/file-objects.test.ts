@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeFile, createChat, deleteMessage, registerUpload } from '@kelisim/domain';
@@ -13,26 +10,17 @@ import {
   thumbnailKeyOf,
   type Storage,
 } from '@kelisim/storage';
-import { createUsers, startTestS3, type TestS3, type TestUser } from '@kelisim/testing';
+import { createUsers, testObjectStores, type TestUser } from '@kelisim/testing';
 import { sweepOrphanObjects } from './processors/file-objects.js';
 import { createProcessors } from './processors/index.js';
 import { createWorkerHarness, waitFor, waitForJob, type WorkerHarness } from './test-worker.js';
 import { orphanSweepSchedulerId } from './worker.js';
 
-let root: string;
-let s3: TestS3;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'kelisim-worker-objects-'));
-  s3 = await startTestS3();
-});
-afterAll(async () => {
-  await s3.stop();
-  await rm(root, { recursive: true, force: true });
-});
+const stores = testObjectStores('worker-objects');
 
 describe.each([
-  ['local', () => createLocalStorage(root)],
-  ['s3', () => createS3Storage(s3.config)],
+  ['local', () => createLocalStorage(stores.root)],
+  ['s3', () => createS3Storage(stores.s3.config)],
 ] as const)('stored objects of gone files on %s storage', (disk, makeStorage) => {
   let h: WorkerHarness;
   let storage: Storage;

@@ -9,7 +9,7 @@ import {
   type UnreadCorrection,
 } from '@kelisim/domain';
 import { Prisma } from '@kelisim/db';
-import { createUsers } from '@kelisim/testing';
+import { createUsers, seededRandom } from '@kelisim/testing';
 import {
   createWorkerHarness,
   waitFor,
@@ -57,20 +57,6 @@ function expectExact(rows: CounterRow[]): void {
   );
 }
 
-/** A small seeded generator, so a failing run can be replayed with the seed it prints. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (max: number) => Math.floor(next() * max);
-  return { next, int, pick: <T>(items: T[]): T => items[int(items.length)]! };
-}
-
 /** A group of `members` users (the first is the owner) where everyone has some unread. */
 async function busyChat(members: { id: number }[]): Promise<number> {
   const [owner, ...others] = members;
@@ -95,7 +81,7 @@ describe('unread recomputation', () => {
     h = await createWorkerHarness('converge');
     await h.start();
     const seed = Date.now();
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     const users = await createUsers(h.database.db, 7, 'Converger');
     const { chat } = await createChat(
       h.ctx,

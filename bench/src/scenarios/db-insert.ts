@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import mariadb from 'mariadb';
 import type { DatabaseConfig } from '@kelisim/config';
+import { connectionOptions } from '@kelisim/db';
 import { connectClient, type ChatClient } from '@kelisim/testing';
 import { printResult, round, summarize, type LatencySummary } from '../report.js';
 import { startSystem, type BenchNode, type SystemUnderTest } from '../system.js';
@@ -148,11 +149,7 @@ async function measure(system: SystemUnderTest, settings: Settings) {
 
 export function poolOptions(database: DatabaseConfig): mariadb.PoolConfig {
   return {
-    host: database.host,
-    port: database.port,
-    user: database.user,
-    password: database.password,
-    database: database.database,
+    ...connectionOptions(database),
     timezone: 'Z',
     charset: 'utf8mb4',
     insertIdAsNumber: true,

@@ -1,22 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { JwtBlacklistConfig, JwtConfig } from '@kelisim/config';
+import { describe, expect, it } from 'vitest';
+import type { JwtConfig } from '@kelisim/config';
 import { AppError } from '@kelisim/contracts';
 import { createAuthenticator, type Authenticate } from './authenticate.js';
 import { mintToken } from './mint-token.js';
 import type { SanctumTokenRow, SanctumTokenStore } from './sanctum.js';
+import { blacklistTestRedis } from './test-blacklist.js';
 
-const redis = new Redis({
-  host: process.env.REDIS_HOST ?? '127.0.0.1',
-  port: Number(process.env.REDIS_PORT ?? 6379),
-});
-const namespace = `kelisim_test:${randomBytes(4).toString('hex')}:`;
-afterAll(async () => {
-  const keys = await redis.keys(`${namespace}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const { redis, blacklist } = blacklistTestRedis();
 
 const jwtConfig: JwtConfig = {
   secret: 'authenticate-test-secret',
@@ -24,13 +16,6 @@ const jwtConfig: JwtConfig = {
   leewaySeconds: 0,
   ttlMinutes: 60,
   issuer: 'http://localhost',
-};
-const blacklist: JwtBlacklistConfig = {
-  enabled: true,
-  redisDb: 0,
-  redisPrefix: `${namespace}laravel_database_`,
-  cachePrefix: 'laravel_cache_',
-  tagMode: 'entries',
 };
 const USER_MODEL = 'App\\Models\\User';
 

@@ -1,23 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { JwtBlacklistConfig, JwtConfig } from '@kelisim/config';
+import { describe, expect, it } from 'vitest';
+import type { JwtConfig } from '@kelisim/config';
 import type { Authenticated } from './authenticate.js';
 import { createAuthenticator } from './authenticate.js';
 import { createCredentialCheck, type LiveCredentialStore } from './credential-check.js';
 import type { CacheReader } from './jwt-blacklist.js';
 import { mintToken } from './mint-token.js';
+import { blacklistTestRedis } from './test-blacklist.js';
 
-const redis = new Redis({
-  host: process.env.REDIS_HOST ?? '127.0.0.1',
-  port: Number(process.env.REDIS_PORT ?? 6379),
-});
-const namespace = `kelisim_test:${randomBytes(4).toString('hex')}:`;
-afterAll(async () => {
-  const keys = await redis.keys(`${namespace}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const { redis, namespace, blacklist } = blacklistTestRedis();
 
 const jwtConfig: JwtConfig = {
   secret: 'credential-check-secret',
@@ -27,13 +18,6 @@ const jwtConfig: JwtConfig = {
   issuer: 'http://localhost',
 };
 const store = `${namespace}laravel_database_laravel_cache_:`;
-const blacklist: JwtBlacklistConfig = {
-  enabled: true,
-  redisDb: 0,
-  redisPrefix: `${namespace}laravel_database_`,
-  cachePrefix: 'laravel_cache_',
-  tagMode: 'entries',
-};
 // sha1('tag:tymon.jwt:entries')
 const entries = 'ca7581d6d4749d8fd143ea956aa654aa02abe0ec';
 const loggedOutNow = () => `a:1:{s:11:"valid_until";i:${Math.floor(Date.now() / 1000)};}`;

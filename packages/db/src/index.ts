@@ -16,6 +16,7 @@ export {
 export { isDatabaseUnavailable } from './errors.js';
 export {
   assertDatabaseReachable,
+  connectionOptions,
   describeDatabaseConnectionError,
   startDependenciesHint,
 } from './reachable.js';

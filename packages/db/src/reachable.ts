@@ -46,6 +46,17 @@ function serverMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The driver's options for reaching the configured database as its user. */
+export function connectionOptions(database: DatabaseConfig) {
+  return {
+    host: database.host,
+    port: database.port,
+    user: database.user,
+    password: database.password,
+    database: database.database,
+  };
+}
+
 /**
  * Connects once to the configured database, so a node that cannot reach it stops at start with
  * one sentence (a StartupError) instead of answering 503 for ever.
@@ -53,14 +64,7 @@ function serverMessage(error: unknown): string {
 export async function assertDatabaseReachable(database: DatabaseConfig): Promise<void> {
   let connection: Connection | undefined;
   try {
-    connection = await createConnection({
-      host: database.host,
-      port: database.port,
-      user: database.user,
-      password: database.password,
-      database: database.database,
-      connectTimeout: 10_000,
-    });
+    connection = await createConnection({ ...connectionOptions(database), connectTimeout: 10_000 });
   } catch (error) {
     const sentence = describeDatabaseConnectionError(error, database);
     if (sentence) throw new StartupError(sentence, { cause: error });

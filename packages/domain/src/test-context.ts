@@ -3,6 +3,7 @@ import {
   createTestDatabase,
   RecordingJobQueue,
   RecordingPublisher,
+  testDomainContext,
   type TestDatabase,
 } from '@kelisim/testing';
 import type { DomainContext } from './context.js';
@@ -23,16 +24,12 @@ export async function createDomainHarness(label: string): Promise<DomainHarness>
     database,
     publisher,
     jobs,
-    ctx: {
+    ctx: testDomainContext({
       db: database.db,
       events: publisher,
       jobs,
-      sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
       typingRateLimiter: createMemoryRateLimiter(1, 2),
-      chatCreateRateLimiter: createMemoryRateLimiter(1_000_000, 60),
-      participantAddRateLimiter: createMemoryRateLimiter(1_000_000, 60),
-      messageDeleteRateLimiter: createMemoryRateLimiter(1_000_000, 60),
       limits: { messageMaxLength: 100, groupMaxMembers: 1_000 },
-    },
+    }),
   };
 }

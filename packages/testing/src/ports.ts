@@ -1,4 +1,5 @@
 import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
+import type { Db } from '@kelisim/db';
 
 interface Audience {
   chatIds?: number[];
@@ -81,6 +82,20 @@ export function looseMembershipLimiters() {
     chatCreateRateLimiter: createMemoryRateLimiter(1_000_000, 60),
     participantAddRateLimiter: createMemoryRateLimiter(1_000_000, 60),
     messageDeleteRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+  };
+}
+
+/**
+ * A domain context over the given database and ports, with in-memory rate limiters and limits
+ * loose enough for any test; any field can be overridden.
+ */
+export function testDomainContext<T extends { db: Db; events: object; jobs: object }>(parts: T) {
+  return {
+    sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+    typingRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+    ...looseMembershipLimiters(),
+    limits: { messageMaxLength: 10_000, groupMaxMembers: looseMembershipLimits.groupMaxMembers },
+    ...parts,
   };
 }
 

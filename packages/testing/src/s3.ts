@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { afterAll, beforeAll } from 'vitest';
 import type { StorageConfig } from '@kelisim/config';
 
 export interface TestS3 {
@@ -32,6 +33,33 @@ export async function startTestS3(bucket = 'chat-test'): Promise<TestS3> {
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A temporary directory (for local storage) and an s3rver, both of the test file's own and living
+ * as long as it: read them inside tests and hooks. Call at the top level.
+ */
+export function testObjectStores(label: string): { readonly root: string; readonly s3: TestS3 } {
+  let root: string | undefined;
+  let s3: TestS3 | undefined;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), `kelisim-${label}-`));
+    s3 = await startTestS3();
+  });
+  afterAll(async () => {
+    await s3?.stop();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+  return {
+    get root() {
+      if (!root) throw new Error('testObjectStores: read the root inside a test or hook');
+      return root;
+    },
+    get s3() {
+      if (!s3) throw new Error('testObjectStores: read the s3 server inside a test or hook');
+      return s3;
     },
   };
 }

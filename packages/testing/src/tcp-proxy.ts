@@ -17,12 +17,16 @@ export class CuttableProxy {
         socket.once('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
+      this.observe(client);
       client.pipe(upstream).pipe(client);
     });
     this.server.listen(port, '127.0.0.1');
     await once(this.server, 'listening');
     this.port = (this.server.address() as AddressInfo).port;
   }
+
+  /** Called with each new client connection, before its bytes are forwarded. */
+  protected observe(_client: Socket): void {}
 
   async cut(): Promise<void> {
     const closed = new Promise((resolve) => this.server?.close(resolve));

@@ -1,125 +1,28 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Redis } from 'ioredis';
 import sharp from 'sharp';
-import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '@kelisim/api';
-import { createAuthenticator } from '@kelisim/auth';
 import type { FileResource } from '@kelisim/contracts';
-import type { DomainContext } from '@kelisim/domain';
-import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
-import { silentLogger } from '@kelisim/logger';
-import { createRedis } from '@kelisim/redis';
-import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
-import {
-  createMemoryRateLimiter,
-  createTestDatabase,
-  createUsers,
-  looseMembershipLimiters,
-  RecordingPublisher,
-  startTestS3,
-  testJwtConfig,
-  testRedisConfig,
-  tokenFor,
-  type TestDatabase,
-  type TestS3,
-  type TestUser,
-} from '@kelisim/testing';
-import { createProcessors, startWorkers, type Workers } from '@kelisim/worker';
+import { createUsers, type TestUser } from '@kelisim/testing';
+import { auth, createFilePipeline, storageDrivers, type FilePipeline } from './file-pipeline.js';
 
 // The whole file pipeline as deployed: REST upload → BullMQ → worker → storage → message.
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const logger = silentLogger();
 
-let root: string;
-let s3: TestS3;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'kelisim-files-e2e-'));
-  s3 = await startTestS3();
-});
-afterAll(async () => {
-  await s3.stop();
-  await rm(root, { recursive: true, force: true });
-});
-
-const drivers: [string, () => Storage][] = [
-  ['local', () => createLocalStorage(root)],
-  ['s3', () => createS3Storage(s3.config)],
-];
-
-describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
-  let database: TestDatabase;
-  let redis: Redis;
-  let jobs: JobQueues;
-  let storage: Storage;
-  let ctx: DomainContext;
-  let publisher: RecordingPublisher;
-  let workers: Workers | undefined;
-  let http: ReturnType<typeof supertest>;
+describe.each(storageDrivers('files-e2e'))('uploads on %s storage', (disk, makeStorage) => {
+  let p: FilePipeline;
   let owner: TestUser, member: TestUser;
   let chatId: number;
-  const redisConfig = testRedisConfig();
-  const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
-
-  async function startWorker() {
-    workers = await startWorkers({
-      connection: bullConnection(redisConfig),
-      prefix: bullPrefix(redisConfig),
-      queues: jobs.queues,
-      processors: createProcessors({ ctx, storage, logger }),
-      logger,
-      concurrency: 2,
-      reconcileIntervalMs: 0,
-    });
-  }
 
   beforeAll(async () => {
-    database = await createTestDatabase(`e2e_files_${disk}`);
-    redis = createRedis(redisConfig);
-    jobs = createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger);
-    storage = makeStorage();
-    publisher = new RecordingPublisher();
-    ctx = {
-      db: database.db,
-      events: publisher,
-      jobs,
-      sendRateLimiter: createMemoryRateLimiter(10_000, 60),
-      typingRateLimiter: createMemoryRateLimiter(10_000, 60),
-      ...looseMembershipLimiters(),
-      limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
-    };
-    http = supertest(
-      createApp({
-        logger,
-        verifyToken: createAuthenticator(testJwtConfig),
-        healthChecks: {},
-        domain: ctx,
-        files: { storage, maxFileSize: 5_000_000, downloadUrlTtlSeconds: 60 },
-      }),
-    );
-    [owner, member] = (await createUsers(database.db, 2, 'Files')) as [TestUser, TestUser];
-    const created = await http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [member.id] });
-    chatId = created.body.data.id;
-    await startWorker();
+    p = await createFilePipeline(`e2e_files_${disk}`, makeStorage());
+    [owner, member] = (await createUsers(p.database.db, 2, 'Files')) as [TestUser, TestUser];
+    chatId = await p.createGroup(owner, [member]);
+    await p.startWorker();
   });
-
-  afterAll(async () => {
-    await workers?.close();
-    await jobs.close();
-    const keys = await redis.keys(`${redisConfig.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    await database.drop();
-  });
+  afterAll(() => p.close());
 
   async function upload(bytes: Buffer, filename: string, user = owner): Promise<FileResource> {
-    const res = await http
+    const res = await p.http
       .post(`/api/chats/${chatId}/files`)
       .set(auth(user))
       .attach('file', bytes, filename);
@@ -133,7 +36,7 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
     await expect
       .poll(
         async () => {
-          const res = await http.get(`/api/chats/${chatId}/files?limit=100`).set(auth(user));
+          const res = await p.http.get(`/api/chats/${chatId}/files?limit=100`).set(auth(user));
           file = (res.body.data as FileResource[]).find((f) => f.id === id);
           return file?.status;
         },
@@ -147,7 +50,7 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
     id: number,
     path_ = 'download',
   ): Promise<{ bytes: Buffer; headers: Record<string, string> }> {
-    const res = await http
+    const res = await p.http
       .get(`/api/files/${id}/${path_}`)
       .set(auth(member))
       .redirects(0)
@@ -169,7 +72,7 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
   }
 
   async function messagesOfFile(fileId: number): Promise<number> {
-    return database.db.message.count({ where: { fileId } });
+    return p.database.db.message.count({ where: { fileId } });
   }
 
   it('processes an image: sniffed as PNG despite a .txt name, dimensions, thumbnail, message, same bytes', async () => {
@@ -189,9 +92,9 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
       sha256: sha256(png),
       thumbnail_url: `/api/files/${queued.id}/thumbnail`,
     });
-    const message = await database.db.message.findFirstOrThrow({ where: { fileId: queued.id } });
+    const message = await p.database.db.message.findFirstOrThrow({ where: { fileId: queued.id } });
     expect(message).toMatchObject({ type: 'image', senderId: BigInt(owner.id) });
-    const ready = publisher.of('file_ready').find((e) => e.payload.file.id === queued.id);
+    const ready = p.publisher.of('file_ready').find((e) => e.payload.file.id === queued.id);
     expect(ready?.payload.message).toMatchObject({
       id: Number(message.id),
       seq: Number(message.seq),
@@ -241,23 +144,24 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
       status_reason: expect.stringContaining('Executable'),
     });
     expect(await messagesOfFile(queued.id)).toBe(0);
-    const seenByOthers = await http.get(`/api/chats/${chatId}/files?limit=100`).set(auth(member));
+    const seenByOthers = await p.http.get(`/api/chats/${chatId}/files?limit=100`).set(auth(member));
     expect((seenByOthers.body.data as FileResource[]).map((f) => f.id)).not.toContain(queued.id);
-    expect((await http.get(`/api/files/${queued.id}/download`).set(auth(owner))).status).toBe(404);
+    expect((await p.http.get(`/api/files/${queued.id}/download`).set(auth(owner))).status).toBe(
+      404,
+    );
   });
 
   it('completes every upload queued while the worker was down once it starts, one message each', async () => {
-    await workers!.close();
-    workers = undefined;
+    await p.stopWorker();
     const queued: FileResource[] = [];
     for (let i = 0; i < 5; i++)
       queued.push(await upload(Buffer.from(`offline ${i}`), `offline-${i}.txt`, member));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const rows = await database.db.chatFile.findMany({
+    const rows = await p.database.db.chatFile.findMany({
       where: { id: { in: queued.map((f) => f.id) } },
     });
     expect(rows.map((r) => r.status)).toEqual(Array(5).fill('processing'));
-    await startWorker();
+    await p.startWorker();
     for (const file of queued) {
       expect((await settled(file.id, member)).status).toBe('ready');
       expect(await messagesOfFile(file.id)).toBe(1);
@@ -267,11 +171,11 @@ describe.each(drivers)('uploads on %s storage', (disk, makeStorage) => {
   it('posts one message even when the job runs twice', async () => {
     const queued = await upload(Buffer.from('twice'), 'twice.txt');
     await settled(queued.id);
-    await jobs.processFile(queued.id);
-    await jobs.processFile(queued.id);
+    await p.jobs.processFile(queued.id);
+    await p.jobs.processFile(queued.id);
     await expect
       .poll(async () => {
-        const counts = await jobs.queues.files.getJobCounts('waiting', 'active', 'delayed');
+        const counts = await p.jobs.queues.files.getJobCounts('waiting', 'active', 'delayed');
         return counts.waiting! + counts.active! + counts.delayed!;
       })
       .toBe(0);

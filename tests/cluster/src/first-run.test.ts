@@ -5,7 +5,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '@kelisim/auth';
 import { createDb } from '@kelisim/db';
@@ -13,12 +12,11 @@ import {
   createUser,
   dropDatabase,
   testJwtConfig,
-  testRedisConfig,
   testServerConfig,
   tokenFor,
 } from '@kelisim/testing';
+import { localServersEnv, repoRoot, startServing } from './start-script.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const database = `kelisim_test_first_run_${randomBytes(4).toString('hex')}`;
 let scratch: string;
 let closedPort: number;
@@ -43,27 +41,7 @@ afterAll(async () => {
 
 /** The environment of a fresh clone: nothing but where the local servers are, no `.env`. */
 function freshEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const server = testServerConfig();
-  const redis = testRedisConfig();
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/root',
-    DB_HOST: server.host,
-    DB_PORT: String(server.port),
-    DB_USERNAME: server.user,
-    DB_PASSWORD: server.password,
-    DB_DATABASE: database,
-    REDIS_HOST: redis.host,
-    REDIS_PORT: String(redis.port),
-    CHAT_REDIS_KEY_PREFIX: redis.keyPrefix,
-    CHAT_SOCKET_IO_KEY: `${redis.keyPrefix}socket.io`,
-    STORAGE_PATH: path.join(scratch, 'storage'),
-    CHAT_UNREAD_RECONCILE_INTERVAL: '0',
-    METRICS_PORT: '0',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ...extra,
-  };
+  return localServersEnv(database, path.join(scratch, 'storage'), extra);
 }
 
 interface Run {
@@ -93,28 +71,8 @@ const composeHint = '`docker compose up -d mariadb redis`';
 describe('pnpm start -- --migrate on a fresh clone (no .env, no JWT_SECRET)', () => {
   it('generates a 64-character JWT_SECRET into .env, says so in one line, and accepts tokens signed with it', async () => {
     const envFile = path.join(scratch, 'fresh.env');
-    const child = spawn(process.execPath, ['scripts/start.mjs', '--migrate'], {
-      cwd: repoRoot,
-      env: freshEnv({ ENV_FILE: envFile }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
-    let metricsPort: number | undefined;
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start:\n${output.join('\n')}`)), 90_000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        output.push(line);
-        const entry = parse(line);
-        if (entry?.msg === 'metrics listening') metricsPort = Number(entry.port);
-        if (entry?.msg === 'kelisim listening') {
-          clearTimeout(timer);
-          resolve(Number(entry.port));
-        }
-      });
-      void exited.then((code) => reject(new Error(`exited ${code}:\n${output.join('\n')}`)));
-    });
+    const serving = await startServing(['--migrate'], freshEnv({ ENV_FILE: envFile }));
+    const { child, port, output, exited } = serving;
     const base = `http://127.0.0.1:${port}`;
     try {
       const written = await readFile(envFile, 'utf8');
@@ -136,7 +94,7 @@ describe('pnpm start -- --migrate on a fresh clone (no .env, no JWT_SECRET)', ()
 
       // /metrics stays off the public port: it is on the loopback metrics listener.
       expect((await fetch(`${base}/metrics`)).status).toBe(404);
-      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      const metrics = await fetch(`http://127.0.0.1:${serving.metricsPort}/metrics`);
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('kelisim_http_request_duration_seconds');
     } finally {
@@ -234,12 +192,4 @@ describe('MariaDB or Redis unreachable at start: one sentence, exit 1', () => {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function parse(line: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChat } from '@kelisim/domain';
 import {
   connectClient,
-  createMemoryRateLimiter,
   createUsers,
-  looseMembershipLimiters,
   record,
   RecordingJobQueue,
   RecordingPublisher,
   sleep,
+  testDomainContext,
   tokenFor,
   waitFor,
   type ChatClient,
@@ -37,15 +36,11 @@ async function client(node: number, user: TestUser): Promise<ChatClient> {
 }
 
 async function pair(a: TestUser, b: TestUser): Promise<number> {
-  const ctx = {
+  const ctx = testDomainContext({
     db: cluster.database.db,
     events: new RecordingPublisher(),
     jobs: new RecordingJobQueue(),
-    sendRateLimiter: createMemoryRateLimiter(100, 60),
-    typingRateLimiter: createMemoryRateLimiter(100, 60),
-    ...looseMembershipLimiters(),
-    limits: { messageMaxLength: 100, groupMaxMembers: 1_000 },
-  };
+  });
   const { chat } = await createChat(
     ctx,
     { userId: a.id },

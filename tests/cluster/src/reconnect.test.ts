@@ -4,11 +4,10 @@ import type { ServerEvents } from '@kelisim/contracts';
 import { createChat, sendMessage, type DomainContext } from '@kelisim/domain';
 import {
   connectClient,
-  createMemoryRateLimiter,
   createUsers,
-  looseMembershipLimiters,
   RecordingJobQueue,
   RecordingPublisher,
+  testDomainContext,
   tokenFor,
   type ChatClient,
   type TestUser,
@@ -24,15 +23,12 @@ const clients: ChatClient[] = [];
 beforeAll(async () => {
   cluster = await startCluster('reconnect', 2);
   users = await createUsers(cluster.database.db, 6, 'Reconnect');
-  ctx = {
+  ctx = testDomainContext({
     db: cluster.database.db,
     events: new RecordingPublisher(),
     jobs: new RecordingJobQueue(),
-    sendRateLimiter: createMemoryRateLimiter(1_000_000, 60),
-    typingRateLimiter: createMemoryRateLimiter(1_000_000, 60),
-    ...looseMembershipLimiters(),
     limits: { messageMaxLength: 1_000, groupMaxMembers: 1_000 },
-  };
+  });
 });
 afterAll(async () => {
   for (const client of clients) client.close();

@@ -1,23 +1,19 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@kelisim/db';
 import {
   connectClient,
   dropDatabase,
   testJwtConfig,
-  testRedisConfig,
   testServerConfig,
   tokenFor,
 } from '@kelisim/testing';
+import { localServersEnv, repoRoot, startServing } from './start-script.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const webBuild = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 const database = `kelisim_test_start_${randomBytes(4).toString('hex')}`;
 let storageDir: string;
@@ -32,53 +28,14 @@ afterAll(async () => {
 
 describe('pnpm start -- --migrate', () => {
   it('migrates, then serves the page, the API and socket.io on one port, and stops on SIGTERM', async () => {
-    const server = testServerConfig();
-    const redis = testRedisConfig();
-    const child = spawn(process.execPath, ['scripts/start.mjs', '--migrate'], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/root',
+    const serving = await startServing(
+      ['--migrate'],
+      localServersEnv(database, storageDir, {
         ENV_FILE: '/nonexistent',
-        PORT: '0',
-        DB_HOST: server.host,
-        DB_PORT: String(server.port),
-        DB_USERNAME: server.user,
-        DB_PASSWORD: server.password,
-        DB_DATABASE: database,
-        REDIS_HOST: redis.host,
-        REDIS_PORT: String(redis.port),
-        CHAT_REDIS_KEY_PREFIX: redis.keyPrefix,
-        CHAT_SOCKET_IO_KEY: `${redis.keyPrefix}socket.io`,
         JWT_SECRET: testJwtConfig.secret,
-        STORAGE_PATH: storageDir,
-        CHAT_UNREAD_RECONCILE_INTERVAL: '0',
-        METRICS_PORT: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
-    let metricsPort: number | undefined;
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start:\n${output.join('\n')}`)), 90_000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        output.push(line);
-        const metricsMatch = /"msg":"metrics listening"/.test(line) && /"port":(\d+)/.exec(line);
-        if (metricsMatch) metricsPort = Number(metricsMatch[1]);
-        const match =
-          /"msg":"kelisim listening".*?"port":(\d+)|"port":(\d+).*?"msg":"kelisim listening"/.exec(
-            line,
-          );
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1] ?? match[2]));
-        }
-      });
-      void exited.then((code) => reject(new Error(`exited ${code}:\n${output.join('\n')}`)));
-    });
+      }),
+    );
+    const { child, port, output, exited } = serving;
     const base = `http://127.0.0.1:${port}`;
     try {
       expect(output.join('\n')).toMatch(/Applying .*create_chat_tables/);
@@ -98,7 +55,7 @@ describe('pnpm start -- --migrate', () => {
       expect(await api.json()).toMatchObject({ code: 'unauthenticated' });
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);
 
-      const db = createDb({ ...server, database });
+      const db = createDb({ ...testServerConfig(), database });
       const now = new Date();
       const [ada, bo] = [
         await db.user.create({
@@ -140,7 +97,7 @@ describe('pnpm start -- --migrate', () => {
       expect(ack).toMatchObject({ ok: true, message: { seq: 1, content: 'one port for all' } });
       // /metrics is on the loopback metrics listener, not on the public port.
       expect((await fetch(`${base}/metrics`)).status).toBe(404);
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${serving.metricsPort}/metrics`)).text();
       socket.close();
       expect(metrics).toMatch(/^kelisim_sockets_connected\{[^}]*\} 1$/m);
       expect(metrics).toMatch(/kelisim_events_published_total\{[^}]*event="new_message"[^}]*\} 1/);

@@ -7,7 +7,14 @@ import type { UnreadCounts } from '@kelisim/contracts';
 import { bullConnection, bullPrefix } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
 import { createLocalStorage } from '@kelisim/storage';
-import { connectClient, createUsers, sleep, tokenFor, type ChatClient } from '@kelisim/testing';
+import {
+  connectClient,
+  createUsers,
+  seededRandom,
+  sleep,
+  tokenFor,
+  type ChatClient,
+} from '@kelisim/testing';
 import { createProcessors, startWorkers, type Workers } from '@kelisim/worker';
 import { startCluster, type TestCluster } from './cluster.js';
 
@@ -47,20 +54,6 @@ afterAll(async () => {
   await rm(storageRoot, { recursive: true, force: true });
 });
 
-/** A small seeded generator, so a failing run can be replayed with the seed it prints. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (max: number) => Math.floor(next() * max);
-  return { next, int, pick: <T>(items: T[]): T => items[int(items.length)]! };
-}
-
 const api = () => supertest(cluster.apiUrl);
 const auth = (user: { id: number }) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
 
@@ -86,7 +79,7 @@ async function truth(userId: number): Promise<{ stored: UnreadCounts; exact: Unr
 describe('unread_count pushes over two nodes', () => {
   it('leave every socket of every user with its stored counters after a random mix of changes', async () => {
     const seed = Date.now();
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     const db = cluster.database.db;
     const users = await createUsers(db, 6, 'Badge');
     const byId = new Map(users.map((u) => [u.id, u]));

@@ -1,5 +1,6 @@
 import { createConnection, type Connection } from 'mariadb';
 import type { DatabaseConfig } from '@kelisim/config';
+import { connectionOptions } from '@kelisim/db';
 import { fail, pass, warn, type CheckResult } from '../report.js';
 
 const name = 'Database';
@@ -19,11 +20,7 @@ export async function probeDatabase(config: DatabaseConfig): Promise<DatabasePro
   let connection: Connection;
   try {
     connection = await createConnection({
-      host: config.host,
-      port: config.port,
-      user: config.user,
-      password: config.password,
-      database: config.database,
+      ...connectionOptions(config),
       connectTimeout: connectTimeoutMs,
       charset: 'utf8mb4',
     });
