@@ -172,6 +172,15 @@ describe('bad input', () => {
     });
   });
 
+  it('acks field errors like HTTP 422 bodies do', async () => {
+    const socket = await client(users[0]!);
+    const ack = await socket.emitWithAck('send_message', { chat_id: 1, content: 42 } as never);
+    expect(ack).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', errors: { content: [expect.any(String)] } },
+    });
+  });
+
   it('answers not_found to a non-participant, for sending and syncing alike', async () => {
     const outsider = await client(users[2]!);
     for (const [event, payload] of [

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { AppError, toSocketError, type AckError, type FieldErrors } from '@kelisim/contracts';
+import {
+  AppError,
+  internalErrorBody,
+  toErrorBody,
+  type AckError,
+  type FieldErrors,
+} from '@kelisim/contracts';
 import { isDatabaseUnavailable } from '@kelisim/db';
 import type { Logger } from '@kelisim/logger';
 
@@ -12,13 +18,13 @@ export function ackOf(args: unknown[]): Reply | undefined {
 }
 
 export function errorAck(error: unknown, logger: Logger): AckError {
-  if (error instanceof AppError) return { ok: false, error: toSocketError(error) };
+  if (error instanceof AppError) return { ok: false, error: toErrorBody(error) };
   if (isDatabaseUnavailable(error)) {
     logger.warn({ err: error }, 'database unavailable');
-    return { ok: false, error: toSocketError(AppError.unavailable()) };
+    return { ok: false, error: toErrorBody(AppError.unavailable()) };
   }
   logger.error({ err: error }, 'socket event failed');
-  return { ok: false, error: { code: 'internal', message: 'Something went wrong on our side.' } };
+  return { ok: false, error: internalErrorBody };
 }
 
 /**

@@ -43,34 +43,27 @@ export function createJwtBlacklist(
     return tagId === null ? undefined : sha1(unserializeTagId(tagId));
   };
 
+  const blacklisted: JwtBlacklist['blacklisted'] = async (jtis, now) => {
+    const unique = [...new Set(jtis)];
+    if (unique.length === 0) return new Set<string>();
+    try {
+      const namespace = await namespaceKey();
+      if (namespace === undefined) return new Set<string>();
+      const entries = await cache.mget(unique.map((jti) => `${storePrefix}${namespace}:${jti}`));
+      return new Set(
+        unique.filter((_, i) => {
+          const entry = entries[i];
+          return typeof entry === 'string' && entryBlocks(entry, now);
+        }),
+      );
+    } catch (error) {
+      throw checkUnavailable(error);
+    }
+  };
+
   return {
-    async isBlacklisted(jti, now) {
-      try {
-        const namespace = await namespaceKey();
-        if (namespace === undefined) return false;
-        const entry = await cache.get(`${storePrefix}${namespace}:${jti}`);
-        return entry !== null && entryBlocks(entry, now);
-      } catch (error) {
-        throw checkUnavailable(error);
-      }
-    },
-    async blacklisted(jtis, now) {
-      const unique = [...new Set(jtis)];
-      if (unique.length === 0) return new Set<string>();
-      try {
-        const namespace = await namespaceKey();
-        if (namespace === undefined) return new Set<string>();
-        const entries = await cache.mget(unique.map((jti) => `${storePrefix}${namespace}:${jti}`));
-        return new Set(
-          unique.filter((_, i) => {
-            const entry = entries[i];
-            return typeof entry === 'string' && entryBlocks(entry, now);
-          }),
-        );
-      } catch (error) {
-        throw checkUnavailable(error);
-      }
-    },
+    isBlacklisted: async (jti, now) => (await blacklisted([jti], now)).has(jti),
+    blacklisted,
   };
 }
 

@@ -56,6 +56,7 @@ export interface ErrorBody {
   message: string;
   code: ErrorCode;
   errors?: FieldErrors;
+  /** Seconds to wait before trying again (a rate limit), as HTTP's `Retry-After`. */
   retry_after?: number;
 }
 
@@ -68,17 +69,8 @@ export function toErrorBody(error: AppError): ErrorBody {
   };
 }
 
-/** An error as socket acks, `error` events and frames carry it: `{code, message, retry_after?}`. */
-export interface SocketError {
-  code: ErrorCode;
-  message: string;
-  /** Seconds to wait before trying again (a rate limit), as HTTP's `Retry-After`. */
-  retry_after?: number;
-}
-
-export function toSocketError(error: AppError): SocketError {
-  return { code: error.code, message: error.message, ...retryAfterOf(error) };
-}
+/** Socket acks, `error` events and frames carry the same error as HTTP bodies. */
+export type SocketError = ErrorBody;
 
 function retryAfterOf(error: AppError): { retry_after?: number } {
   const seconds = error.details.retryAfterSeconds;

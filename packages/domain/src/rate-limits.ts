@@ -15,6 +15,17 @@ async function enforce(
   }
 }
 
+/** The send budget's key: text messages and uploads draw on it alike. */
+export const sendLimitKey = (userId: number) => `send:${userId}`;
+
+export function limitUploads(ctx: DomainContext, actor: Actor): Promise<void> {
+  return enforce(
+    ctx.sendRateLimiter,
+    sendLimitKey(actor.userId),
+    'You are sending messages and files too fast. Try again shortly.',
+  );
+}
+
 export function limitChatCreation(ctx: DomainContext, actor: Actor): Promise<void> {
   return enforce(
     ctx.chatCreateRateLimiter,

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
+/**
+ * Every object this service stores lies under this prefix; listing (the orphan sweep) never looks
+ * beyond it, so a bucket or directory shared with Laravel keeps its other objects.
+ */
+export const objectKeyPrefix = 'chats/';
+
 /** A fresh key for a file uploaded to a chat: `chats/<chatId>/<yyyy>/<mm>/<uuid>` (UTC month). */
 export function newObjectKey(chatId: number): string {
   if (!Number.isSafeInteger(chatId) || chatId <= 0) {
@@ -8,7 +14,7 @@ export function newObjectKey(chatId: number): string {
   const now = new Date();
   const year = String(now.getUTCFullYear());
   const month = String(now.getUTCMonth() + 1).padStart(2, '0');
-  return `chats/${chatId}/${year}/${month}/${randomUUID()}`;
+  return `${objectKeyPrefix}${chatId}/${year}/${month}/${randomUUID()}`;
 }
 
 export function thumbnailKeyOf(key: string): string {

@@ -4,7 +4,7 @@ import { lstat, mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/p
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ByteCounter } from './byte-counter.js';
-import { assertObjectKey } from './keys.js';
+import { assertObjectKey, objectKeyPrefix } from './keys.js';
 import {
   defaultListPageSize,
   ObjectNotFoundError,
@@ -84,7 +84,7 @@ export function createLocalStorage(root: string): Storage {
 
     async *list({ pageSize = defaultListPageSize } = {}) {
       let page: StoredObject[] = [];
-      for await (const file of walk(base)) {
+      for await (const file of walk(path.join(base, objectKeyPrefix))) {
         const stats = await lstat(file).catch(() => undefined);
         if (!stats?.isFile()) continue;
         page.push({

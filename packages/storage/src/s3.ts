@@ -12,7 +12,7 @@ import type { StorageConfig } from '@kelisim/config';
 import { pipeline, Readable } from 'node:stream';
 import { attachmentDisposition } from './attachment-disposition.js';
 import { ByteCounter } from './byte-counter.js';
-import { assertObjectKey } from './keys.js';
+import { assertObjectKey, objectKeyPrefix } from './keys.js';
 import {
   defaultListPageSize,
   ObjectNotFoundError,
@@ -103,7 +103,7 @@ export function createS3Storage(config: StorageConfig['s3']): Storage {
       let Marker: string | undefined;
       for (;;) {
         const page = await client.send(
-          new ListObjectsCommand({ Bucket, MaxKeys: pageSize, Marker }),
+          new ListObjectsCommand({ Bucket, Prefix: objectKeyPrefix, MaxKeys: pageSize, Marker }),
         );
         const objects: StoredObject[] = (page.Contents ?? []).flatMap((object) =>
           object.Key ? [{ key: object.Key, lastModified: object.LastModified ?? new Date() }] : [],

@@ -179,6 +179,19 @@ describe.each(drivers)('$disk storage', ({ disk, start }) => {
     expect(after).toContain(keys[1]);
   });
 
+  it("list never yields objects outside this service's prefix (a bucket shared with Laravel)", async () => {
+    const laravels = 'avatars/user-1.png';
+    await storage.put(laravels, streamOf(Buffer.from('not ours')));
+    const ours = newObjectKey(12);
+    await storage.put(ours, streamOf(Buffer.from('ours')));
+
+    const listed: string[] = [];
+    for await (const page of storage.list()) listed.push(...page.map((object) => object.key));
+    expect(listed).toContain(ours);
+    expect(listed).not.toContain(laravels);
+    await storage.delete(laravels);
+  });
+
   it.each([
     { label: 'within the first part', size: 5 * MiB, maxBytes: 1 * MiB },
     { label: 'after a multipart part was sent', size: 12 * MiB, maxBytes: 7 * MiB },

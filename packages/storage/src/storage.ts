@@ -43,8 +43,9 @@ export interface Storage {
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   /**
-   * Every stored object, a page (at most `pageSize` objects) at a time, so a sweep over millions
-   * of objects holds one page in memory. Order is unspecified.
+   * Every object under `objectKeyPrefix` (this service's own, never others' in a shared bucket),
+   * a page (at most `pageSize` objects) at a time, so a sweep over millions of objects holds one
+   * page in memory. Order is unspecified.
    */
   list(options?: { pageSize?: number }): AsyncIterable<StoredObject[]>;
   /**

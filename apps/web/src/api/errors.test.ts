@@ -21,6 +21,9 @@ describe('plainMessage', () => {
         message: 'The file is larger than 10485760 bytes.',
       }),
     ).toBe('That file is too large (max 10 MB).');
+    const quota =
+      'This upload would exceed your storage quota of 1 GiB (1023.5 MiB used); delete some of your files first.';
+    expect(plainMessage({ code: 'payload_too_large', message: quota })).toBe(quota);
     expect(plainMessage({ code: 'unavailable', message: 'Service unavailable.' })).toBe(
       'The server is restarting or busy. Try again in a moment.',
     );

@@ -35,6 +35,8 @@ export function plainMessage(details: ErrorDetails): string {
     case 'not_found':
       return "You're not allowed to do that.";
     case 'payload_too_large': {
+      // The storage quota's sentence is written for people already; only the size limit is raw.
+      if (message?.includes('quota')) return message;
       const bytes = firstNumber(message);
       return bytes === undefined
         ? 'That is too large to send.'

@@ -30,8 +30,6 @@ export async function blockUser(
   if (!user) throw new AppError('not_found', 'User not found.');
 
   const key = { blockerId: actor.userId, blockedId: userId };
-  const existing = await ctx.db.userBlock.findUnique({ where: { blockerId_blockedId: key } });
-  if (existing) return { block: toBlockResource(existing, user), created: false };
   const at = now();
   try {
     const block = await ctx.db.userBlock.create({

@@ -2,10 +2,14 @@ import type { Prisma } from '@kelisim/db';
 import type { DomainContext } from '../context.js';
 
 /** A file whose bytes are still wanted: not deleted, and processing or ready. */
-const liveFile = {
+export const liveFile = {
   deletedAt: null,
   status: { in: ['processing', 'ready'] },
 } satisfies Prisma.ChatFileWhereInput;
+
+function isLiveFile(file: { deletedAt: Date | null; status: string }): boolean {
+  return file.deletedAt === null && (liveFile.status.in as readonly string[]).includes(file.status);
+}
 
 /**
  * The stored keys (object and thumbnail) of a file whose bytes may go: deleted, rejected or
@@ -17,8 +21,7 @@ export async function removableFileObjects(ctx: DomainContext, fileId: number): 
     select: { storageKey: true, thumbnailKey: true, deletedAt: true, status: true },
   });
   if (!file) return [];
-  const live = file.deletedAt === null && (file.status === 'processing' || file.status === 'ready');
-  if (live) return [];
+  if (isLiveFile(file)) return [];
   return file.thumbnailKey ? [file.storageKey, file.thumbnailKey] : [file.storageKey];
 }
 

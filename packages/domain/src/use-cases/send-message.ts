@@ -2,6 +2,7 @@ import { AppError, type MessageResource } from '@kelisim/contracts';
 import { requireParticipant } from '../access.js';
 import { appendMessage } from '../append-message.js';
 import type { Actor, DomainContext } from '../context.js';
+import { sendLimitKey } from '../rate-limits.js';
 import { messageInclude, toMessageResource, type MessageRow } from '../resources.js';
 import { inTransaction, isUniqueViolation } from '../transactions.js';
 
@@ -32,7 +33,7 @@ export async function sendMessage(
 ): Promise<SentMessage> {
   validateContent(input.content, ctx.limits.messageMaxLength);
   const tempId = input.tempId ?? null;
-  const limit = await ctx.sendRateLimiter.consume(`send:${actor.userId}`);
+  const limit = await ctx.sendRateLimiter.consume(sendLimitKey(actor.userId));
   if (!limit.allowed) {
     // A retry of a send that went through is answered even when the sender is over the limit.
     const original = await findOriginal(ctx, actor, input.chatId, tempId);

@@ -45,8 +45,6 @@ export async function syncChats(
       ),
       ' UNION ALL ',
     )}`;
-  const found = new Map<number, number>();
-  for (const row of next) found.set(Number(row.chat_id), (found.get(Number(row.chat_id)) ?? 0) + 1);
   const rows = next.length
     ? await ctx.db.message.findMany({
         where: { id: { in: next.map((row) => row.id) } },
@@ -57,15 +55,18 @@ export async function syncChats(
   const byChat = new Map<number, ChatSync['messages']>();
   for (const row of rows) {
     const list = byChat.get(Number(row.chatId)) ?? [];
-    if (list.length < query.limitPerChat) list.push(toMessageResource(row));
+    list.push(toMessageResource(row));
     byChat.set(Number(row.chatId), list);
   }
   return {
-    chats: chats.map((c) => ({
-      chat_id: c.chatId,
-      messages: byChat.get(c.chatId) ?? [],
-      has_more: (found.get(c.chatId) ?? 0) > query.limitPerChat,
-    })),
+    chats: chats.map((c) => {
+      const list = byChat.get(c.chatId) ?? [];
+      return {
+        chat_id: c.chatId,
+        messages: list.slice(0, query.limitPerChat),
+        has_more: list.length > query.limitPerChat,
+      };
+    }),
     notFound,
   };
 }

@@ -1,6 +1,8 @@
 import { AppError, type FileResource } from '@kelisim/contracts';
 import { requireMembership } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
+import { liveFile } from './file-objects.js';
+import { limitUploads } from '../rate-limits.js';
 import { toFileResource } from '../resources.js';
 
 export interface UploadLimits {
@@ -22,14 +24,7 @@ export async function authorizeUpload(
   chatId: number,
   request: { declaredBytes: number; limits: UploadLimits },
 ): Promise<void> {
-  const limit = await ctx.sendRateLimiter.consume(`send:${actor.userId}`);
-  if (!limit.allowed) {
-    throw new AppError(
-      'rate_limited',
-      'You are sending messages and files too fast. Try again shortly.',
-      { retryAfterSeconds: limit.retryAfterSeconds },
-    );
-  }
+  await limitUploads(ctx, actor);
   await requireMembership(ctx.db, chatId, actor.userId);
   const fileBytes = Math.max(0, request.declaredBytes - multipartOverheadBytes);
   await requireQuota(ctx, actor, fileBytes, request.limits);
@@ -55,7 +50,7 @@ async function requireQuota(
 /** Bytes held by the user's live uploads: one query over an index that covers it. */
 async function storedBytesOf(ctx: DomainContext, userId: number): Promise<number> {
   const { _sum } = await ctx.db.chatFile.aggregate({
-    where: { uploaderId: userId, deletedAt: null, status: { in: ['processing', 'ready'] } },
+    where: { uploaderId: userId, ...liveFile },
     _sum: { size: true },
   });
   return Number(_sum.size ?? 0);
