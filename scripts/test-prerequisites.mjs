@@ -24,9 +24,12 @@ const prerequisites = [
     what: 'nginx (load-balancer tests)',
     packageName: 'nginx-light',
     present: () =>
-      [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].some(
-        (candidate) => candidate && existsSync(candidate),
-      ) || onPath('nginx'),
+      [
+        process.env.NGINX_BIN,
+        '/usr/sbin/nginx',
+        '/usr/local/sbin/nginx',
+        '/usr/local/nginx/sbin/nginx',
+      ].some((candidate) => candidate && existsSync(candidate)) || onPath('nginx'),
   },
 ];
 
