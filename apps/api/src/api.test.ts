@@ -2,24 +2,18 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '@kelisim/auth';
 import { createUser, createUsers, testJwtConfig, tokenFor, type TestUser } from '@kelisim/testing';
-import { createApiHarness, type ApiHarness } from './test-api.js';
+import { auth, createApiHarness, type ApiHarness } from './test-api.js';
 
 let h: ApiHarness;
 let owner: TestUser, member: TestUser, outsider: TestUser, extra: TestUser;
 let chatId: number;
 let messageId: number;
 
-const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
-
 beforeAll(async () => {
   h = await createApiHarness('api');
   const users = await createUsers(h.database.db, 4, 'Api');
   [owner, member, outsider, extra] = [users[0]!, users[1]!, users[2]!, users[3]!];
-  const created = await h.http
-    .post('/api/chats')
-    .set(auth(owner!))
-    .send({ type: 'group', name: 'Fixture', participant_ids: [member!.id] });
-  chatId = created.body.data.id;
+  chatId = await h.createGroup(owner!, [member!], 'Fixture');
   const sent = await h.http
     .post(`/api/chats/${chatId}/messages`)
     .set(auth(owner!))
@@ -135,10 +129,7 @@ describe('participants only', () => {
   });
 
   it('answers 403 to a member managing participants or deleting what is not theirs', async () => {
-    const add = await h.http
-      .post(`/api/chats/${chatId}/participants`)
-      .set(auth(member))
-      .send({ user_ids: [extra.id] });
+    const add = await h.addParticipants(chatId, member, [extra]);
     const remove = await h.http
       .delete(`/api/chats/${chatId}/participants/${owner.id}`)
       .set(auth(member));
@@ -271,15 +262,8 @@ describe('happy paths', () => {
   });
 
   it('adds, lists and removes participants', async () => {
-    const { body: created } = await h.http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [] });
-    const id = created.data.id;
-    const added = await h.http
-      .post(`/api/chats/${id}/participants`)
-      .set(auth(owner))
-      .send({ user_ids: [member.id, extra.id] });
+    const id = await h.createGroup(owner);
+    const added = await h.addParticipants(id, owner, [member, extra]);
     expect(added.status).toBe(200);
     expect(added.body.data.map((p: { user_id: number }) => p.user_id)).toEqual([
       member.id,
@@ -305,11 +289,7 @@ describe('happy paths', () => {
   });
 
   it('sends (201), retries idempotently (200) and ignores mass-assigned fields', async () => {
-    const { body: created } = await h.http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [member.id] });
-    const id = created.data.id;
+    const id = await h.createGroup(owner, [member]);
     const body = {
       content: 'Hello 👋',
       temp_id: 'client-1',
@@ -336,11 +316,7 @@ describe('happy paths', () => {
   });
 
   it('pages messages, clamping limit to 100', async () => {
-    const { body: created } = await h.http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [member.id] });
-    const id = created.data.id;
+    const id = await h.createGroup(owner, [member]);
     for (let i = 0; i < 105; i++) {
       await h.http
         .post(`/api/chats/${id}/messages`)
@@ -359,11 +335,7 @@ describe('happy paths', () => {
   });
 
   it('marks read, reports unread counts and deletes a message', async () => {
-    const { body: created } = await h.http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [member.id] });
-    const id = created.data.id;
+    const id = await h.createGroup(owner, [member]);
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await h.http
@@ -394,14 +366,8 @@ describe('happy paths', () => {
 
   it('publishes the events the realtime gateway will push', async () => {
     h.publisher.clear();
-    const { body: created } = await h.http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [member.id] });
-    await h.http
-      .post(`/api/chats/${created.data.id}/messages`)
-      .set(auth(member))
-      .send({ content: 'ping' });
+    const id = await h.createGroup(owner, [member]);
+    await h.http.post(`/api/chats/${id}/messages`).set(auth(member)).send({ content: 'ping' });
     expect(h.publisher.events.map((e) => e.event)).toEqual([
       'chat_created',
       'chat_created',

@@ -14,10 +14,10 @@ import {
 import { requireUser } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { requestLog } from './http/request-log.js';
-import { chatRoutes } from './routes/chats.js';
-import { fileRoutes, type FileRoutesOptions } from './routes/files.js';
-import { messageRoutes } from './routes/messages.js';
-import { demoRoutes, userRoutes, type DemoOptions } from './routes/users.js';
+import { restRouter, type RestHandlers } from './http/rest-router.js';
+import { chatHandlers } from './routes/chats.js';
+import { fileHandlers, type FileRoutesOptions } from './routes/files.js';
+import { demoHandlers, userHandlers, type DemoOptions } from './routes/users.js';
 
 export interface ApiDeps {
   domain: DomainContext;
@@ -56,11 +56,16 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  const handlers: RestHandlers = {
+    ...chatHandlers(deps.domain),
+    ...userHandlers(deps.domain),
+    ...fileHandlers(deps.domain, deps.files),
+    ...demoHandlers(deps.domain, deps.demo),
+  };
   app.use('/api', requireJsonBody, express.json({ limit: '1mb' }));
-  app.use('/api', demoRoutes(deps.domain, deps.demo));
+  app.use('/api', restRouter(handlers, 'public'));
   app.use('/api', requireUser(deps.domain.db, deps.verifyToken));
-  app.use('/api', chatRoutes(deps.domain), messageRoutes(deps.domain), userRoutes(deps.domain));
-  if (deps.files) app.use('/api', fileRoutes(deps.domain, deps.files));
+  app.use('/api', restRouter(handlers, 'authenticated'));
 
   app.use(notFoundHandler);
   app.use(errorHandler(() => deps.metrics?.dependencyErrors.inc({ dependency: 'database' })));

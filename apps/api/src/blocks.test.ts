@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, tokenFor, type TestUser } from '@kelisim/testing';
-import { createApiHarness, type ApiHarness } from './test-api.js';
+import { createUsers, type TestUser } from '@kelisim/testing';
+import { auth, createApiHarness, type ApiHarness } from './test-api.js';
 
 let h: ApiHarness;
 let users: TestUser[];
 const unknownId = 999_999_999;
-
-const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
 
 beforeAll(async () => {
   h = await createApiHarness('blocks');
@@ -24,15 +22,6 @@ function createDirect(actor: TestUser, otherId: number) {
     .post('/api/chats')
     .set(auth(actor))
     .send({ type: 'direct', participant_ids: [otherId] });
-}
-
-async function createGroup(owner: TestUser, members: TestUser[] = []): Promise<number> {
-  const res = await h.http
-    .post('/api/chats')
-    .set(auth(owner))
-    .send({ type: 'group', name: 'Group', participant_ids: members.map((m) => m.id) });
-  expect(res.status).toBe(201);
-  return res.body.data.id;
 }
 
 describe('POST /api/users/:id/block', () => {
@@ -101,11 +90,8 @@ describe('a blocked user', () => {
   it('cannot add the blocker to a group, nor create a group with them, refused like an unknown user', async () => {
     const [blocker, blocked, bystander] = [users[6]!, users[7]!, users[8]!];
     await block(blocker, blocked);
-    const groupId = await createGroup(blocked);
-    const refused = await h.http
-      .post(`/api/chats/${groupId}/participants`)
-      .set(auth(blocked))
-      .send({ user_ids: [bystander.id, blocker.id] });
+    const groupId = await h.createGroup(blocked);
+    const refused = await h.addParticipants(groupId, blocked, [bystander, blocker]);
     expect(refused.status).toBe(422);
     expect(refused.body.errors).toEqual({ user_ids: [`Unknown user ids: ${blocker.id}.`] });
     const participants = await h.http.get(`/api/chats/${groupId}/participants`).set(auth(blocked));
@@ -119,12 +105,12 @@ describe('a blocked user', () => {
     expect(created.body.errors).toEqual({ participant_ids: [`Unknown user ids: ${blocker.id}.`] });
 
     // The blocker may still add the user they blocked.
-    await createGroup(blocker, [blocked]);
+    await h.createGroup(blocker, [blocked]);
   });
 
   it('stays in the chats they already share with the blocker; both are told the other is offline', async () => {
     const [blocker, blocked, stranger] = [users[9]!, users[10]!, users[11]!];
-    const groupId = await createGroup(blocker, [blocked]);
+    const groupId = await h.createGroup(blocker, [blocked]);
     h.publisher.clear();
     await block(blocker, blocked);
     expect(h.publisher.of('presence')).toEqual([

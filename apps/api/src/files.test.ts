@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeFile } from '@kelisim/domain';
-import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
-import { createUsers, testObjectStores, tokenFor, type TestUser } from '@kelisim/testing';
-import { createApiHarness, type ApiHarness } from './test-api.js';
+import { createStorage, type Storage } from '@kelisim/storage';
+import { testObjectStores, testStorageDisks, type TestUser } from '@kelisim/testing';
+import { auth, createFileChatHarness, type ApiHarness } from './test-api.js';
 
 const maxFileSize = 256 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -17,31 +18,26 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 const stores = testObjectStores('api-files');
-const drivers: [string, () => Storage][] = [
-  ['local', () => createLocalStorage(stores.root)],
-  ['s3', () => createS3Storage(stores.s3.config)],
-];
+const disks = testStorageDisks(stores);
 
-describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
+describe.each(disks)('file endpoints on %s storage', (disk, storageConfig) => {
   let h: ApiHarness;
   let storage: Storage;
   let owner: TestUser, member: TestUser, outsider: TestUser;
   let chatId: number;
-  const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
 
   beforeAll(async () => {
-    storage = makeStorage();
-    h = await createApiHarness(`files_${disk}`, { storage, maxFileSize });
-    [owner, member, outsider] = (await createUsers(h.database.db, 3, 'Uploader')) as [
-      TestUser,
-      TestUser,
-      TestUser,
-    ];
-    const created = await h.http
-      .post('/api/chats')
-      .set(auth(owner))
-      .send({ type: 'group', participant_ids: [member.id] });
-    chatId = created.body.data.id;
+    storage = createStorage(storageConfig());
+    ({
+      h,
+      owner,
+      member,
+      other: outsider,
+      chatId,
+    } = await createFileChatHarness(`files_${disk}`, {
+      storage,
+      maxFileSize,
+    }));
   });
   afterAll(() => h.close());
 
@@ -158,9 +154,55 @@ describe.each(drivers)('file endpoints on %s storage', (disk, makeStorage) => {
     ).toBeLessThan(400);
     await h.http.delete(`/api/chats/${chatId}/participants/${member.id}`).set(auth(owner));
     expect((await h.http.get(`/api/files/${id}/download`).set(auth(member))).status).toBe(404);
-    await h.http
-      .post(`/api/chats/${chatId}/participants`)
-      .set(auth(owner))
-      .send({ user_ids: [member.id] });
+    await h.addParticipants(chatId, owner, [member]);
+  });
+
+  it('a deleted file message is gone for everyone: list, download and thumbnail answer 404, content erased, removal queued', async () => {
+    const bytes = randomBytes(2_000);
+    const uploaded = await h.http
+      .post(`/api/chats/${chatId}/files`)
+      .set(auth(member))
+      .field('content', 'the caption')
+      .attach('file', bytes, 'photo.png');
+    const fileId = uploaded.body.data.id as number;
+    const row = await h.database.db.chatFile.findUniqueOrThrow({ where: { id: fileId } });
+    const thumbnailKey = `${row.storageKey}.thumb.webp`;
+    await storage.put(thumbnailKey, Readable.from(randomBytes(100)));
+    const done = await completeFile(h.ctx, fileId, {
+      status: 'ready',
+      mimeType: 'image/png',
+      size: bytes.length,
+      sha256: sha256(bytes),
+      width: 8,
+      height: 8,
+      thumbnailKey,
+    });
+    const messageId = done!.message!.id;
+    expect(
+      (await h.http.get(`/api/files/${fileId}/thumbnail`).set(auth(owner)).redirects(0)).status,
+    ).toBe(200);
+    h.jobs.clear();
+
+    const deleted = await h.http.delete(`/api/messages/${messageId}`).set(auth(member));
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.data).toMatchObject({ id: messageId, content: null, file: null });
+
+    await h.addParticipants(chatId, owner, [outsider]);
+    for (const user of [owner, member, outsider]) {
+      const listed = await h.http.get(`/api/chats/${chatId}/files`).set(auth(user));
+      expect(listed.body.data.map((f: { id: number }) => f.id)).not.toContain(fileId);
+      for (const what of ['download', 'thumbnail']) {
+        const res = await h.http.get(`/api/files/${fileId}/${what}`).set(auth(user)).redirects(0);
+        expect(res.status).toBe(404);
+      }
+    }
+    const messageRow = await h.database.db.message.findUniqueOrThrow({
+      where: { id: messageId },
+    });
+    expect(messageRow.content).toBeNull();
+    const fileRow = await h.database.db.chatFile.findUniqueOrThrow({ where: { id: fileId } });
+    expect(fileRow).toMatchObject({ caption: null });
+    expect(fileRow.deletedAt).not.toBeNull();
+    expect(h.jobs.removedFiles).toEqual([fileId]);
   });
 });

@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, tokenFor, type TestUser } from '@kelisim/testing';
-import { createApiHarness, type ApiHarness } from './test-api.js';
+import { createUsers, type TestUser } from '@kelisim/testing';
+import { auth, createApiHarness, type ApiHarness } from './test-api.js';
 
 let capped: ApiHarness;
 let limited: ApiHarness;
@@ -9,8 +9,6 @@ let limited: ApiHarness;
 let h: ApiHarness;
 let users: TestUser[];
 type Five = [TestUser, TestUser, TestUser, TestUser, TestUser];
-
-const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
 
 beforeAll(async () => {
   capped = await createApiHarness('group-cap', { groupMaxMembers: 4 });
@@ -24,20 +22,6 @@ afterAll(async () => {
   await capped.close();
   await limited.close();
 });
-
-function createGroup(owner: TestUser, members: TestUser[]) {
-  return h.http
-    .post('/api/chats')
-    .set(auth(owner))
-    .send({ type: 'group', name: 'Group', participant_ids: members.map((m) => m.id) });
-}
-
-function addTo(chatId: number, actor: TestUser, members: TestUser[]) {
-  return h.http
-    .post(`/api/chats/${chatId}/participants`)
-    .set(auth(actor))
-    .send({ user_ids: members.map((m) => m.id) });
-}
 
 function expectRateLimited(res: Response) {
   expect(res.status).toBe(429);
@@ -54,25 +38,25 @@ describe('CHAT_GROUP_MAX_MEMBERS', () => {
 
   it('refuses to create a group larger than the cap, its creator included', async () => {
     const [owner, ...others] = users.slice(0, 5) as [TestUser, ...TestUser[]];
-    const tooBig = await createGroup(owner, others);
+    const tooBig = await h.postGroup(owner, others);
     expect(tooBig.status).toBe(422);
     expect(tooBig.body.errors).toEqual({
       participant_ids: ['A group may have at most 4 members.'],
     });
-    expect((await createGroup(owner, others.slice(0, 3))).status).toBe(201);
+    expect((await h.postGroup(owner, others.slice(0, 3))).status).toBe(201);
   });
 
   it('refuses adds that would grow a group beyond the cap, and adds nobody then', async () => {
     const [owner, a, b, c, d] = users.slice(5, 10) as Five;
-    const created = await createGroup(owner, [a]);
+    const created = await h.postGroup(owner, [a]);
     const chatId: number = created.body.data.id;
-    const refused = await addTo(chatId, owner, [b, c, d]);
+    const refused = await h.addParticipants(chatId, owner, [b, c, d]);
     expect(refused.status).toBe(422);
     expect(refused.body.errors).toEqual({ user_ids: ['A group may have at most 4 members.'] });
     const listed = await h.http.get(`/api/chats/${chatId}/participants`).set(auth(owner));
     expect(listed.body.data).toHaveLength(2);
 
-    expect((await addTo(chatId, owner, [a, b, c])).status).toBe(200);
+    expect((await h.addParticipants(chatId, owner, [a, b, c])).status).toBe(200);
     expect(
       (await h.http.get(`/api/chats/${chatId}/participants`).set(auth(owner))).body.data,
     ).toHaveLength(4);
@@ -88,26 +72,26 @@ describe('rate limits, shared through Redis', () => {
   it('limits chat creation per user (CHAT_CREATE_RATE_LIMIT)', async () => {
     const [fast, other, slow] = users.slice(0, 3) as [TestUser, TestUser, TestUser];
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await createGroup(fast, [])).status);
+    for (let i = 0; i < 3; i++) statuses.push((await h.postGroup(fast, [])).status);
     expect(statuses).toEqual([201, 201, 201]);
-    expectRateLimited(await createGroup(fast, []));
+    expectRateLimited(await h.postGroup(fast, []));
     expectRateLimited(
       await h.http
         .post('/api/chats')
         .set(auth(fast))
         .send({ type: 'direct', participant_ids: [other.id] }),
     );
-    expect((await createGroup(slow, [])).status).toBe(201);
+    expect((await h.postGroup(slow, [])).status).toBe(201);
   });
 
   it('limits the users added per user, at creation and later (CHAT_PARTICIPANT_ADD_RATE_LIMIT)', async () => {
     const [owner, a, b, c, d] = users.slice(3, 8) as Five;
     const [e, f] = users.slice(8, 10) as [TestUser, TestUser];
-    const created = await createGroup(owner, [a, b]);
+    const created = await h.postGroup(owner, [a, b]);
     expect(created.status).toBe(201);
     const chatId: number = created.body.data.id;
-    expect((await addTo(chatId, owner, [c, d])).status).toBe(200);
-    const refused = await addTo(chatId, owner, [e, f]);
+    expect((await h.addParticipants(chatId, owner, [c, d])).status).toBe(200);
+    const refused = await h.addParticipants(chatId, owner, [e, f]);
     expectRateLimited(refused);
     expect(
       (await h.http.get(`/api/chats/${chatId}/participants`).set(auth(owner))).body.data,

@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { createAuthenticator, type CacheReader } from '@kelisim/auth';
@@ -8,14 +9,21 @@ import { silentLogger } from '@kelisim/logger';
 import { createRedis, createRedisRateLimiter } from '@kelisim/redis';
 import {
   createTestDatabase,
+  createUsers,
   RecordingJobQueue,
   RecordingPublisher,
   testJwtConfig,
   testRedisConfig,
+  tokenFor,
   type TestDatabase,
+  type TestUser,
 } from '@kelisim/testing';
 import type { Storage } from '@kelisim/storage';
+import { expect } from 'vitest';
 import { createApp } from './app.js';
+
+/** The Authorization header of a token for `user`. */
+export const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
 
 export interface ApiHarness {
   database: TestDatabase;
@@ -24,7 +32,14 @@ export interface ApiHarness {
   jobs: RecordingJobQueue;
   /** The domain context the app runs with, for calling use cases the worker would. */
   ctx: DomainContext;
+  app: Express;
   http: ReturnType<typeof supertest>;
+  /** `POST /api/chats` of a group `owner` creates with `members`. */
+  postGroup(owner: TestUser, members?: TestUser[], name?: string): supertest.Test;
+  /** A new group of `owner` and `members`: its id. */
+  createGroup(owner: TestUser, members?: TestUser[], name?: string): Promise<number>;
+  /** `POST /api/chats/:id/participants` by `actor`, adding `members`. */
+  addParticipants(chatId: number, actor: TestUser, members: TestUser[]): supertest.Test;
   close(): Promise<void>;
 }
 
@@ -101,13 +116,31 @@ export async function createApiHarness(
     healthChecks: { database: () => database.db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     domain: ctx,
   });
+  const http = supertest(app);
+  const postGroup = (owner: TestUser, members: TestUser[] = [], name?: string) =>
+    http
+      .post('/api/chats')
+      .set(auth(owner))
+      .send({ type: 'group', name, participant_ids: members.map((m) => m.id) });
   return {
     database,
     redis,
     publisher,
     jobs,
     ctx,
-    http: supertest(app),
+    app,
+    http,
+    postGroup,
+    async createGroup(owner, members, name) {
+      const res = await postGroup(owner, members, name);
+      expect(res.status).toBe(201);
+      return (res.body as { data: { id: number } }).data.id;
+    },
+    addParticipants: (chatId, actor, members) =>
+      http
+        .post(`/api/chats/${chatId}/participants`)
+        .set(auth(actor))
+        .send({ user_ids: members.map((m) => m.id) }),
     async close() {
       const keys = await redis.keys(`${redisConfig.keyPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
@@ -115,4 +148,16 @@ export async function createApiHarness(
       await database.drop();
     },
   };
+}
+
+/** The file tests' fixture: a harness over `storage`, three users and a group of the first two. */
+export async function createFileChatHarness(
+  label: string,
+  options: Parameters<typeof createApiHarness>[1] & { storage: Storage },
+) {
+  const h = await createApiHarness(label, options);
+  const users = await createUsers(h.database.db, 3, label);
+  const [owner, member, other] = users as [TestUser, TestUser, TestUser];
+  const chatId = await h.createGroup(owner, [member]);
+  return { h, owner, member, other, chatId };
 }

@@ -1,29 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeFile } from '@kelisim/domain';
-import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
-import { createUsers, testObjectStores, tokenFor, type TestUser } from '@kelisim/testing';
-import { createApiHarness, type ApiHarness } from './test-api.js';
-
-const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+import { createLocalStorage } from '@kelisim/storage';
+import { createUsers, testObjectStores, type TestUser } from '@kelisim/testing';
+import { auth, createApiHarness, type ApiHarness } from './test-api.js';
 
 const stores = testObjectStores('api-upload-limits');
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
-
-async function groupOf(h: ApiHarness, owner: TestUser, members: TestUser[]): Promise<number> {
-  const created = await h.http
-    .post('/api/chats')
-    .set(auth(owner))
-    .send({ type: 'group', participant_ids: members.map((m) => m.id) });
-  return created.body.data.id as number;
 }
 
 function upload(h: ApiHarness, user: TestUser, chatId: number, bytes: Buffer, name = 'a.bin') {
@@ -47,7 +34,7 @@ describe('upload limits', () => {
       TestUser,
       TestUser,
     ];
-    chatId = await groupOf(h, alice, [bob, carol]);
+    chatId = await h.createGroup(alice, [bob, carol]);
   });
   afterAll(() => h.close());
 
@@ -101,77 +88,5 @@ describe('upload limits', () => {
     expect(await h.database.db.chatFile.count()).toBe(rows);
     expect(await filesUnder(stores.root)).toEqual(objects);
     expect((await upload(h, carol, chatId, randomBytes(40_000))).status).toBe(202);
-  });
-});
-
-describe.each([
-  ['local', () => createLocalStorage(stores.root)],
-  ['s3', () => createS3Storage(stores.s3.config)],
-] as const)('a deleted file message on %s storage', (disk, makeStorage) => {
-  let h: ApiHarness;
-  let storage: Storage;
-  let owner: TestUser, member: TestUser, latecomer: TestUser;
-  let chatId: number;
-
-  beforeAll(async () => {
-    storage = makeStorage();
-    h = await createApiHarness(`deleted_file_${disk}`, { storage });
-    [owner, member, latecomer] = (await createUsers(h.database.db, 3, 'Deleter')) as [
-      TestUser,
-      TestUser,
-      TestUser,
-    ];
-    chatId = await groupOf(h, owner, [member]);
-  });
-  afterAll(() => h.close());
-
-  it('is gone for everyone: list, download and thumbnail answer 404, content erased, removal queued', async () => {
-    const bytes = randomBytes(2_000);
-    const uploaded = await h.http
-      .post(`/api/chats/${chatId}/files`)
-      .set(auth(member))
-      .field('content', 'the caption')
-      .attach('file', bytes, 'photo.png');
-    const fileId = uploaded.body.data.id as number;
-    const row = await h.database.db.chatFile.findUniqueOrThrow({ where: { id: fileId } });
-    const thumbnailKey = `${row.storageKey}.thumb.webp`;
-    await storage.put(thumbnailKey, Readable.from(randomBytes(100)));
-    const done = await completeFile(h.ctx, fileId, {
-      status: 'ready',
-      mimeType: 'image/png',
-      size: bytes.length,
-      sha256: sha256(bytes),
-      width: 8,
-      height: 8,
-      thumbnailKey,
-    });
-    const messageId = done!.message!.id;
-    expect(
-      (await h.http.get(`/api/files/${fileId}/thumbnail`).set(auth(owner)).redirects(0)).status,
-    ).toBe(200);
-    h.jobs.clear();
-
-    const deleted = await h.http.delete(`/api/messages/${messageId}`).set(auth(member));
-    expect(deleted.status).toBe(200);
-    expect(deleted.body.data).toMatchObject({ id: messageId, content: null, file: null });
-
-    await h.http
-      .post(`/api/chats/${chatId}/participants`)
-      .set(auth(owner))
-      .send({ user_ids: [latecomer.id] });
-    for (const user of [owner, member, latecomer]) {
-      const listed = await h.http.get(`/api/chats/${chatId}/files`).set(auth(user));
-      expect(listed.body.data.map((f: { id: number }) => f.id)).not.toContain(fileId);
-      for (const what of ['download', 'thumbnail']) {
-        const res = await h.http.get(`/api/files/${fileId}/${what}`).set(auth(user)).redirects(0);
-        expect(res.status).toBe(404);
-      }
-    }
-    const messageRow = await h.database.db.message.findUniqueOrThrow({ where: { id: messageId } });
-    expect(messageRow.content).toBeNull();
-    const fileRow = await h.database.db.chatFile.findUniqueOrThrow({ where: { id: fileId } });
-    expect(fileRow).toMatchObject({ caption: null });
-    expect(fileRow.deletedAt).not.toBeNull();
-    expect(h.jobs.removedFiles).toEqual([fileId]);
   });
 });

@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './primitives.js';
 export * from './resources.js';
 export * from './rest.js';
+export * from './rest-routes.js';
 export * from './rooms.js';
 export * from './users.js';
 export * from './openapi.js';

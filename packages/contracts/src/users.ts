@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, limitSchema } from './primitives.js';
-import { userSummarySchema } from './resources.js';
+import { userSummarySchema, type UserSummary } from './resources.js';
 
 export const maxUserSearchLength = 100;
 
@@ -41,8 +41,7 @@ export const blockResourceSchema = z.object({
 export const demoTokenResourceSchema = z.object({ token: z.string(), user: userProfileSchema });
 
 export type UserProfile = z.infer<typeof userProfileSchema>;
-export type UserListItem = z.infer<typeof userListItemSchema>;
+export type UserListItem = UserSummary;
 export type UsersQuery = z.infer<typeof usersQuery>;
-export type DemoTokenBody = z.infer<typeof demoTokenBody>;
 export type DemoTokenResource = z.infer<typeof demoTokenResourceSchema>;
 export type BlockResource = z.infer<typeof blockResourceSchema>;

@@ -6,4 +6,5 @@ export * from './random.js';
 export * from './redis.js';
 export * from './cluster.js';
 export * from './s3.js';
+export * from './storage-disks.js';
 export * from './tcp-proxy.js';

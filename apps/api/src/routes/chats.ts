@@ -1,94 +1,82 @@
-import { Router } from 'express';
-import {
-  addParticipantsBody,
-  chatIdParams,
-  chatsQuery,
-  createChatBody,
-  markChatReadBody,
-  messagesQuery,
-  participantParams,
-  sendMessageBody,
-} from '@kelisim/contracts';
 import {
   addParticipants,
   createChat,
+  deleteMessage,
   getChat,
+  getUnreadCounts,
   listChats,
   listMessages,
   listParticipants,
   markChatRead,
+  markMessageRead,
   removeParticipant,
   sendMessage,
   type DomainContext,
 } from '@kelisim/domain';
-import { parseInput } from '../http/validate.js';
+import type { RestHandlers } from '../http/rest-router.js';
 
-export function chatRoutes(ctx: DomainContext): Router {
-  const router = Router();
+/** Chats, their participants, their messages and my read state. */
+export function chatHandlers(ctx: DomainContext) {
+  return {
+    listChats: async ({ actor, query }, res) => {
+      const page = await listChats(ctx, actor, query);
+      res.json({
+        data: page.chats,
+        meta: { next_cursor: page.nextCursor, has_more: page.nextCursor !== null },
+      });
+    },
 
-  router.get('/chats', async (req, res) => {
-    const page = await listChats(ctx, res.locals.actor, parseInput(chatsQuery, req.query));
-    res.json({
-      data: page.chats,
-      meta: { next_cursor: page.nextCursor, has_more: page.nextCursor !== null },
-    });
-  });
+    createChat: async ({ actor, body }, res) => {
+      const result = await createChat(ctx, actor, body);
+      res.status(result.created ? 201 : 200).json({ data: result.chat });
+    },
 
-  router.post('/chats', async (req, res) => {
-    const result = await createChat(ctx, res.locals.actor, parseInput(createChatBody, req.body));
-    res.status(result.created ? 201 : 200).json({ data: result.chat });
-  });
+    getChat: async ({ actor, params }, res) => {
+      res.json({ data: await getChat(ctx, actor, params.id) });
+    },
 
-  router.get('/chats/:id', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    res.json({ data: await getChat(ctx, res.locals.actor, id) });
-  });
+    listParticipants: async ({ actor, params }, res) => {
+      res.json({ data: await listParticipants(ctx, actor, params.id) });
+    },
 
-  router.get('/chats/:id/participants', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    res.json({ data: await listParticipants(ctx, res.locals.actor, id) });
-  });
+    addParticipants: async ({ actor, params, body }, res) => {
+      res.json({ data: await addParticipants(ctx, actor, params.id, body) });
+    },
 
-  router.post('/chats/:id/participants', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    const body = parseInput(addParticipantsBody, req.body);
-    res.json({ data: await addParticipants(ctx, res.locals.actor, id, body) });
-  });
+    removeParticipant: async ({ actor, params }, res) => {
+      await removeParticipant(ctx, actor, params.id, params.userId);
+      res.status(204).end();
+    },
 
-  router.delete('/chats/:id/participants/:userId', async (req, res) => {
-    const { id, userId } = parseInput(participantParams, req.params);
-    await removeParticipant(ctx, res.locals.actor, id, userId);
-    res.status(204).end();
-  });
+    listMessages: async ({ actor, params, query }, res) => {
+      const page = await listMessages(ctx, actor, params.id, query);
+      res.json({ data: page.messages, meta: { has_more: page.hasMore } });
+    },
 
-  router.get('/chats/:id/messages', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    const page = await listMessages(
-      ctx,
-      res.locals.actor,
-      id,
-      parseInput(messagesQuery, req.query),
-    );
-    res.json({ data: page.messages, meta: { has_more: page.hasMore } });
-  });
+    sendMessage: async ({ actor, params, body }, res) => {
+      const result = await sendMessage(ctx, actor, {
+        chatId: params.id,
+        content: body.content,
+        tempId: body.temp_id,
+        replyToId: body.reply_to_id,
+      });
+      res.status(result.created ? 201 : 200).json({ data: result.message });
+    },
 
-  router.post('/chats/:id/messages', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    const body = parseInput(sendMessageBody, req.body);
-    const result = await sendMessage(ctx, res.locals.actor, {
-      chatId: id,
-      content: body.content,
-      tempId: body.temp_id,
-      replyToId: body.reply_to_id,
-    });
-    res.status(result.created ? 201 : 200).json({ data: result.message });
-  });
+    markChatRead: async ({ actor, params, body }, res) => {
+      res.json({ data: await markChatRead(ctx, actor, params.id, body.seq) });
+    },
 
-  router.put('/chats/:id/read', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    const body = parseInput(markChatReadBody, req.body ?? {});
-    res.json({ data: await markChatRead(ctx, res.locals.actor, id, body.seq) });
-  });
+    markMessageRead: async ({ actor, params }, res) => {
+      res.json({ data: await markMessageRead(ctx, actor, params.id) });
+    },
 
-  return router;
+    deleteMessage: async ({ actor, params }, res) => {
+      res.json({ data: await deleteMessage(ctx, actor, params.id) });
+    },
+
+    unreadCounts: async ({ actor }, res) => {
+      res.json({ data: await getUnreadCounts(ctx, actor) });
+    },
+  } satisfies Partial<RestHandlers>;
 }

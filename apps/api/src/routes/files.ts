@@ -1,7 +1,7 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import { pipeline } from 'node:stream/promises';
-import { AppError, chatIdParams, fileIdParams, filesQuery, uploadFields } from '@kelisim/contracts';
+import { AppError, uploadFields } from '@kelisim/contracts';
 import {
   authorizeUpload,
   listFiles,
@@ -15,6 +15,7 @@ import {
   ObjectTooLargeError,
   type Storage,
 } from '@kelisim/storage';
+import type { RestHandlers } from '../http/rest-router.js';
 import { parseInput } from '../http/validate.js';
 
 export interface FileRoutesOptions {
@@ -28,83 +29,83 @@ export interface FileRoutesOptions {
 
 type StoredFile = Express.Multer.File & { storageKey: string };
 
-/** Multipart uploads: field `file` (+ optional `content`, `temp_id`), streamed straight to storage. */
-export function fileRoutes(ctx: DomainContext, options: FileRoutesOptions): Router {
-  const router = Router();
+/** Uploads (multipart, streamed straight to storage), file lists and downloads. */
+export function fileHandlers(ctx: DomainContext, options: FileRoutesOptions | undefined) {
+  if (!options) {
+    const off = { uploadFile: null, listFiles: null, downloadFile: null, fileThumbnail: null };
+    return off satisfies Partial<RestHandlers>;
+  }
   const { storage, maxFileSize } = options;
   const limits = { quotaBytes: options.uploadQuotaBytes ?? 0 };
 
-  router.post('/chats/:id/files', async (req, res) => {
-    const { id: chatId } = parseInput(chatIdParams, req.params);
-    if (!req.is('multipart/form-data')) {
-      throw new AppError('unsupported_media_type', 'Upload the file as multipart/form-data.');
-    }
-    const declaredBytes = Number(req.headers['content-length'] ?? 0) || 0;
-    if (declaredBytes > maxFileSize + 1_048_576) throw tooLarge(maxFileSize);
-    // Rate limit, membership and quota, before multer stores a single byte.
-    await authorizeUpload(ctx, res.locals.actor, chatId, { declaredBytes, limits });
-    const file = await receiveUpload(
-      req,
-      res,
-      storageEngine(storage, chatId, maxFileSize),
-      maxFileSize,
-    );
-    try {
-      const fields = parseInput(uploadFields, req.body ?? {});
-      const upload = {
-        chatId,
-        disk: storage.disk,
-        storageKey: file.storageKey,
-        originalName: file.originalname,
-        size: file.size,
-        caption: fields.content,
-        tempId: fields.temp_id,
-      };
-      const resource = await registerUpload(ctx, res.locals.actor, upload, limits);
-      res.status(202).json({ data: resource });
-    } catch (error) {
-      await storage.delete(file.storageKey).catch(() => undefined);
-      throw error;
-    }
-  });
+  return {
+    uploadFile: async ({ actor, params, req }, res) => {
+      const chatId = params.id;
+      if (!req.is('multipart/form-data')) {
+        throw new AppError('unsupported_media_type', 'Upload the file as multipart/form-data.');
+      }
+      const declaredBytes = Number(req.headers['content-length'] ?? 0) || 0;
+      if (declaredBytes > maxFileSize + 1_048_576) throw tooLarge(maxFileSize);
+      // Rate limit, membership and quota, before multer stores a single byte.
+      await authorizeUpload(ctx, actor, chatId, { declaredBytes, limits });
+      const file = await receiveUpload(
+        req,
+        res,
+        storageEngine(storage, chatId, maxFileSize),
+        maxFileSize,
+      );
+      try {
+        const fields = parseInput(uploadFields, req.body ?? {});
+        const upload = {
+          chatId,
+          disk: storage.disk,
+          storageKey: file.storageKey,
+          originalName: file.originalname,
+          size: file.size,
+          caption: fields.content,
+          tempId: fields.temp_id,
+        };
+        const resource = await registerUpload(ctx, actor, upload, limits);
+        res.status(202).json({ data: resource });
+      } catch (error) {
+        await storage.delete(file.storageKey).catch(() => undefined);
+        throw error;
+      }
+    },
 
-  router.get('/chats/:id/files', async (req, res) => {
-    const { id } = parseInput(chatIdParams, req.params);
-    const page = await listFiles(ctx, res.locals.actor, id, parseInput(filesQuery, req.query));
-    res.json({ data: page.files, meta: { has_more: page.hasMore } });
-  });
+    listFiles: async ({ actor, params, query }, res) => {
+      const page = await listFiles(ctx, actor, params.id, query);
+      res.json({ data: page.files, meta: { has_more: page.hasMore } });
+    },
 
-  router.get('/files/:id/download', async (req, res) => {
-    const { id } = parseInput(fileIdParams, req.params);
-    const file = await prepareDownload(ctx, res.locals.actor, id);
-    const contentType = file.mimeType ?? 'application/octet-stream';
-    const url = await storage.downloadUrl(file.storageKey, {
-      filename: file.originalName,
-      contentType,
-      expiresInSeconds: options.downloadUrlTtlSeconds,
-    });
-    if (url) {
-      res.redirect(302, url);
-      return;
-    }
-    await sendObject(res, storage, file.storageKey, {
-      contentType,
-      disposition: attachmentDisposition(file.originalName),
-      size: file.size === null ? undefined : Number(file.size),
-    });
-  });
+    downloadFile: async ({ actor, params }, res) => {
+      const file = await prepareDownload(ctx, actor, params.id);
+      const contentType = file.mimeType ?? 'application/octet-stream';
+      const url = await storage.downloadUrl(file.storageKey, {
+        filename: file.originalName,
+        contentType,
+        expiresInSeconds: options.downloadUrlTtlSeconds,
+      });
+      if (url) {
+        res.redirect(302, url);
+        return;
+      }
+      await sendObject(res, storage, file.storageKey, {
+        contentType,
+        disposition: attachmentDisposition(file.originalName),
+        size: file.size === null ? undefined : Number(file.size),
+      });
+    },
 
-  router.get('/files/:id/thumbnail', async (req, res) => {
-    const { id } = parseInput(fileIdParams, req.params);
-    const file = await prepareDownload(ctx, res.locals.actor, id);
-    if (!file.thumbnailKey) throw new AppError('not_found', 'This file has no thumbnail.');
-    await sendObject(res, storage, file.thumbnailKey, {
-      contentType: 'image/webp',
-      disposition: 'inline',
-    });
-  });
-
-  return router;
+    fileThumbnail: async ({ actor, params }, res) => {
+      const file = await prepareDownload(ctx, actor, params.id);
+      if (!file.thumbnailKey) throw new AppError('not_found', 'This file has no thumbnail.');
+      await sendObject(res, storage, file.thumbnailKey, {
+        contentType: 'image/webp',
+        disposition: 'inline',
+      });
+    },
+  } satisfies Partial<RestHandlers>;
 }
 
 function tooLarge(maxFileSize: number): AppError {

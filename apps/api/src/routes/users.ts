@@ -1,7 +1,5 @@
-import { Router } from 'express';
 import { mintToken } from '@kelisim/auth';
 import type { DemoConfig, JwtConfig } from '@kelisim/config';
-import { AppError, demoTokenBody, userIdParams, usersQuery } from '@kelisim/contracts';
 import {
   blockUser,
   getUserProfile,
@@ -13,40 +11,36 @@ import {
   type DomainContext,
   type TokenMinter,
 } from '@kelisim/domain';
-import { parseInput } from '../http/validate.js';
+import type { RestHandlers } from '../http/rest-router.js';
 
-/** `GET /me`, `GET /users` and blocks, behind `requireUser`. */
-export function userRoutes(ctx: DomainContext): Router {
-  const router = Router();
+/** The signed-in user, other users and my blocks. */
+export function userHandlers(ctx: DomainContext) {
+  return {
+    me: async ({ actor }, res) => {
+      res.json({ data: await getUserProfile(ctx.db, actor.userId) });
+    },
 
-  router.get('/me', async (_req, res) => {
-    res.json({ data: await getUserProfile(ctx.db, res.locals.actor.userId) });
-  });
+    searchUsers: async ({ query }, res) => {
+      res.json({ data: await searchUsers(ctx, query) });
+    },
 
-  router.get('/users', async (req, res) => {
-    res.json({ data: await searchUsers(ctx, parseInput(usersQuery, req.query)) });
-  });
+    blockUser: async ({ actor, params }, res) => {
+      const result = await blockUser(ctx, actor, params.id);
+      res.status(result.created ? 201 : 200).json({ data: result.block });
+    },
 
-  router.post('/users/:id/block', async (req, res) => {
-    const { id } = parseInput(userIdParams, req.params);
-    const result = await blockUser(ctx, res.locals.actor, id);
-    res.status(result.created ? 201 : 200).json({ data: result.block });
-  });
+    unblockUser: async ({ actor, params }, res) => {
+      await unblockUser(ctx, actor, params.id);
+      res.status(204).end();
+    },
 
-  router.delete('/users/:id/block', async (req, res) => {
-    const { id } = parseInput(userIdParams, req.params);
-    await unblockUser(ctx, res.locals.actor, id);
-    res.status(204).end();
-  });
-
-  router.get('/blocks', async (_req, res) => {
-    res.json({ data: await listBlocks(ctx, res.locals.actor) });
-  });
-
-  return router;
+    listBlocks: async ({ actor }, res) => {
+      res.json({ data: await listBlocks(ctx, actor) });
+    },
+  } satisfies Partial<RestHandlers>;
 }
 
-/** Demo mode's password-less sign-in; without it every `/demo` path is a 404. */
+/** Demo mode's password-less sign-in (`/demo/users`, `/demo/token`); without it both are 404s. */
 export interface DemoOptions {
   mint: TokenMinter;
 }
@@ -57,24 +51,16 @@ export function demoOptions(jwt: JwtConfig, demo: DemoConfig): DemoOptions | und
   return { mint: (userId) => mintToken(jwt, userId, { ttlMinutes: demo.tokenTtlMinutes }) };
 }
 
-/** `GET /demo/users` and `POST /demo/token`: no authentication, mounted before `requireUser`. */
-export function demoRoutes(ctx: DomainContext, demo: DemoOptions | undefined): Router {
-  const router = Router();
-  if (!demo) {
-    router.use('/demo', () => {
-      throw new AppError('not_found', 'Not found.');
-    });
-    return router;
-  }
+/** Demo mode's sign-in, answered without a token; while demo mode is off both are 404s. */
+export function demoHandlers(ctx: DomainContext, demo: DemoOptions | undefined) {
+  if (!demo) return { demoUsers: null, demoToken: null } satisfies Partial<RestHandlers>;
+  return {
+    demoUsers: async (_request, res) => {
+      res.json({ data: await listDemoUsers(ctx.db) });
+    },
 
-  router.get('/demo/users', async (_req, res) => {
-    res.json({ data: await listDemoUsers(ctx.db) });
-  });
-
-  router.post('/demo/token', async (req, res) => {
-    const { user_id } = parseInput(demoTokenBody, req.body ?? {});
-    res.json({ data: await issueDemoToken(ctx.db, demo.mint, user_id) });
-  });
-
-  return router;
+    demoToken: async ({ body }, res) => {
+      res.json({ data: await issueDemoToken(ctx.db, demo.mint, body.user_id) });
+    },
+  } satisfies Partial<RestHandlers>;
 }
