@@ -1,14 +1,19 @@
-import type { ServerEvents } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import { presenceAudience, type EventPublisher, type JobQueue } from '@kelisim/domain';
+import {
+  announceOffline,
+  announceOnline,
+  type EventPublisher,
+  type JobQueue,
+} from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import type { Presence, PresenceChange } from '@kelisim/redis';
+import { createTrackedWork } from './tracked-work.js';
 import type { ChatServer, ChatSocket } from './types.js';
 
 /**
- * Keeps this node's sockets in the cluster-wide presence and tells the user's presence audience
- * (who shares a chat with them, blocks excepted) when they come online (first connection
- * anywhere) or go offline (last one, or their node stopped heartbeating).
+ * Keeps this node's sockets in the cluster-wide presence and announces (domain use cases) when a
+ * user comes online (first connection anywhere) or goes offline (last one, or their node stopped
+ * heartbeating).
  */
 export function trackPresence(
   io: ChatServer,
@@ -19,26 +24,10 @@ export function trackPresence(
   ttlMs: number,
   logger: Logger,
 ) {
-  const pending = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    const guarded = work.catch((error: unknown) =>
-      logger.warn({ err: error }, 'presence update failed'),
-    );
-    pending.add(guarded);
-    void guarded.finally(() => pending.delete(guarded));
-  };
-
-  const announce = async (change: ServerEvents['presence']) => {
-    jobs.notifyLaravel('presence.changed', change);
-    const audience = await presenceAudience(db, change.user_id);
-    if (audience.length > 0) events.publish({ userIds: audience }, 'presence', change);
-  };
-  const announceOffline = (change: PresenceChange) =>
-    announce({
-      user_id: change.userId,
-      status: 'offline',
-      last_seen_at: change.lastSeenAt.toISOString(),
-    });
+  const { track, settled } = createTrackedWork(logger, 'presence update failed');
+  const ports = { db, events, jobs };
+  const wentOffline = (change: PresenceChange) =>
+    announceOffline(ports, change.userId, change.lastSeenAt);
 
   const heartbeat = setInterval(() => {
     const connections = [...io.of('/').sockets.values()].map((socket) => ({
@@ -51,7 +40,7 @@ export function trackPresence(
   const sweep = setInterval(() => {
     track(
       presence.sweep().then(async (changes) => {
-        for (const change of changes) await announceOffline(change);
+        for (const change of changes) await wentOffline(change);
       }),
     );
   }, ttlMs / 3);
@@ -60,7 +49,7 @@ export function trackPresence(
     connected(socket: ChatSocket): void {
       const { userId } = socket.data;
       const connecting = presence.connect(userId, socket.id).then(async (first) => {
-        if (first) await announce({ user_id: userId, status: 'online', last_seen_at: null });
+        if (first) await announceOnline(ports, userId);
       });
       track(connecting);
       socket.on('disconnecting', () => {
@@ -68,7 +57,7 @@ export function trackPresence(
           connecting
             .catch(() => undefined)
             .then(() => presence.disconnect(userId, socket.id))
-            .then((change) => change && announceOffline(change)),
+            .then((change) => change && wentOffline(change)),
         );
       });
     },
@@ -76,8 +65,6 @@ export function trackPresence(
       clearInterval(heartbeat);
       clearInterval(sweep);
     },
-    async settled(): Promise<void> {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
+    settled,
   };
 }

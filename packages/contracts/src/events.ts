@@ -18,6 +18,8 @@ export const sendMessageEvent = z.object({
   reply_to_id: idSchema.nullish(),
 });
 export const typingEvent = z.object({ chat_id: idSchema, is_typing: z.boolean() });
+/** "Is typing" is relayed once per user and chat in this window: clients need not repeat it sooner. */
+export const TYPING_REPEAT_WINDOW_MS = 2_000;
 export const markReadEvent = z.object({ chat_id: idSchema, seq: seqSchema });
 export const syncEvent = z.object({
   chat_id: idSchema,

@@ -1,5 +1,6 @@
 import { AppError, type MessageType } from '@kelisim/contracts';
 import type { ChatFile } from '@kelisim/db';
+import { requireParticipant } from './access.js';
 import { now } from './context.js';
 import type { MessageRow } from './resources.js';
 import type { Tx } from './transactions.js';
@@ -30,15 +31,11 @@ export async function appendMessage(tx: Tx, message: NewMessage): Promise<Messag
     UPDATE chats SET last_seq = last_seq + 1, last_activity_at = ${at}, updated_at = ${at}
     WHERE id = ${message.chatId}`;
   if (bumped === 0) throw new AppError('not_found', 'Chat not found.');
-  // A plain read, so the participant row is not locked ahead of the unread update below.
-  const [chat] = await tx.$queryRaw<{ last_seq: bigint; open_to_sender: bigint }[]>`
-    SELECT last_seq, deleted_at IS NULL AND EXISTS (
-      SELECT 1 FROM participants WHERE chat_id = ${message.chatId} AND user_id = ${message.sender.id}
-    ) AS open_to_sender
-    FROM chats WHERE id = ${message.chatId}`;
-  if (message.senderMustTakePart && !Number(chat!.open_to_sender)) {
-    throw new AppError('not_found', 'Chat not found.');
-  }
+  // Checked under the chat row's lock; a plain read, so the participant row is not locked ahead
+  // of the unread update below.
+  if (message.senderMustTakePart) await requireParticipant(tx, message.chatId, message.sender.id);
+  const [chat] = await tx.$queryRaw<{ last_seq: bigint }[]>`
+    SELECT last_seq FROM chats WHERE id = ${message.chatId}`;
   const fields = {
     chatId: BigInt(message.chatId),
     seq: BigInt(chat!.last_seq),

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, type TestUser } from '@kelisim/testing';
+import { describe, expect, it } from 'vitest';
 import { maySeePresence, presenceAudience } from './presence-audience.js';
-import { createDomainHarness, type DomainHarness } from './test-context.js';
+import { useDomainHarness } from './test-context.js';
 import { blockUser } from './use-cases/block-user.js';
 import { createChat } from './use-cases/create-chat.js';
 
-let h: DomainHarness;
-let users: TestUser[];
-
-beforeAll(async () => {
-  h = await createDomainHarness('presence-audience');
-  users = await createUsers(h.database.db, 5, 'Audience');
-});
-afterAll(() => h.database.drop());
+const h = useDomainHarness('presence-audience', 5, 'Audience');
+const users = h.users;
 
 describe('presence audience', () => {
   it('is everyone sharing a chat, minus blocks in both directions', async () => {

@@ -1,33 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, type TestUser } from '@kelisim/testing';
+import { describe, expect, it } from 'vitest';
 import type { Actor } from './context.js';
-import { createDomainHarness, type DomainHarness } from './test-context.js';
+import { createGroup, useDomainHarness } from './test-context.js';
 import { addParticipants } from './use-cases/add-participants.js';
-import { createChat } from './use-cases/create-chat.js';
 import { deleteMessage } from './use-cases/delete-message.js';
 import { getUnreadCounts } from './use-cases/get-unread-counts.js';
 import { markChatRead } from './use-cases/mark-chat-read.js';
 import { markMessageRead } from './use-cases/mark-message-read.js';
 import { sendMessage } from './use-cases/send-message.js';
 
-let h: DomainHarness;
-let alice: Actor, bob: Actor, carol: Actor, dave: Actor;
-
-beforeAll(async () => {
-  h = await createDomainHarness('read');
-  const users: TestUser[] = await createUsers(h.database.db, 4, 'Reader');
-  const actors = users.map((u): Actor => ({ userId: u.id }));
-  [alice, bob, carol, dave] = [actors[0]!, actors[1]!, actors[2]!, actors[3]!];
-});
-afterAll(() => h.database.drop());
-
-async function groupOf(owner: Actor, ...others: Actor[]): Promise<number> {
-  const { chat } = await createChat(h.ctx, owner, {
-    type: 'group',
-    participant_ids: others.map((a) => a.userId),
-  });
-  return chat.id;
-}
+const h = useDomainHarness('read', 4, 'Reader');
+const [alice, bob, carol, dave] = h.actors as [Actor, Actor, Actor, Actor];
+const groupOf = (owner: Actor, ...others: Actor[]) => createGroup(h.ctx, owner, ...others);
 
 async function send(actor: Actor, chatId: number, count = 1) {
   const sent = [];
@@ -54,6 +37,13 @@ async function storedUnread(actor: Actor, chatId: number): Promise<number> {
   return counts.chats.find((c) => c.chat_id === chatId)?.unread ?? -1;
 }
 
+/** The stored counters of these participants equal a count from the messages themselves. */
+async function expectStoredCountsExact(chatId: number, actors: Actor[]) {
+  for (const actor of actors) {
+    expect(await storedUnread(actor, chatId)).toBe(await exactUnread(actor, chatId));
+  }
+}
+
 describe('unread counts and read cursors', () => {
   it('counts messages from others after my cursor, never my own', async () => {
     const chatId = await groupOf(alice, bob, carol);
@@ -62,9 +52,7 @@ describe('unread counts and read cursors', () => {
     expect(await storedUnread(alice, chatId)).toBe(2);
     expect(await storedUnread(bob, chatId)).toBe(3);
     expect(await storedUnread(carol, chatId)).toBe(5);
-    for (const actor of [alice, bob, carol]) {
-      expect(await storedUnread(actor, chatId)).toBe(await exactUnread(actor, chatId));
-    }
+    await expectStoredCountsExact(chatId, [alice, bob, carol]);
   });
 
   it('marking one message read moves the cursor to its seq and recounts', async () => {
@@ -120,9 +108,7 @@ describe('unread counts and read cursors', () => {
     await deleteMessage(h.ctx, alice, messages[3]!.id); // unread for both
     expect(await storedUnread(bob, chatId)).toBe(2);
     expect(await storedUnread(carol, chatId)).toBe(1);
-    for (const actor of [alice, bob, carol]) {
-      expect(await storedUnread(actor, chatId)).toBe(await exactUnread(actor, chatId));
-    }
+    await expectStoredCountsExact(chatId, [alice, bob, carol]);
   });
 
   it('a participant joining late starts with nothing unread and counts what follows', async () => {

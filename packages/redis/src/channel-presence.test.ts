@@ -1,38 +1,12 @@
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RedisConfig } from '@kelisim/config';
-import { testRedisConfig } from '@kelisim/testing';
+import { describe, expect, it } from 'vitest';
 import {
   createChannelPresence,
   type ChannelConnection,
   type ChannelLeave,
-  type ChannelPresence,
 } from './channel-presence.js';
-import { createRedis } from './connection.js';
+import { sleep, sweepWhileRefreshing, useTestNodes } from './test-nodes.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let config: RedisConfig;
-let connections: Redis[];
-beforeEach(() => {
-  config = testRedisConfig();
-  connections = [];
-});
-afterEach(async () => {
-  const [first] = connections;
-  if (first) {
-    const keys = await first.keys(`${config.keyPrefix}*`);
-    if (keys.length > 0) await first.del(...keys);
-  }
-  await Promise.all(connections.map((redis) => redis.quit()));
-});
-
-/** A gateway node: its own Redis connection, the test's key prefix. */
-function startNode(ttlMs = 30_000): ChannelPresence {
-  const redis = createRedis(config);
-  connections.push(redis);
-  return createChannelPresence(redis, { keyPrefix: config.keyPrefix, ttlMs });
-}
+const { startNode, startNodes } = useTestNodes(createChannelPresence);
 
 const member = (id: number | string, name = `User ${id}`) => ({
   user_id: id,
@@ -95,8 +69,7 @@ describe('join and leave', () => {
   });
 
   it('reports joining and leaving exactly once when two nodes race', async () => {
-    const nodeA = startNode();
-    const nodeB = startNode();
+    const [nodeA, nodeB] = startNodes(2);
     for (let id = 1; id <= 20; id++) {
       const joins = await Promise.all([
         nodeA.join(conn('presence-race', id, `a${id}`)),
@@ -115,13 +88,12 @@ describe('join and leave', () => {
 describe('dead nodes', () => {
   it('lets memberships that are never refreshed expire; concurrent sweeps report each once', async () => {
     const ttlMs = 300;
-    const dead = startNode(ttlMs);
-    const sweepers = [startNode(ttlMs), startNode(ttlMs), startNode(ttlMs)];
+    const [dead, ...sweepers] = startNodes(4, ttlMs);
     for (let id = 1; id <= 5; id++) {
       await dead.join(conn('presence-one', id, `dead${id}`));
       await dead.join(conn('presence-two', id, `dead${id}`));
     }
-    expect(await sweepers[0]!.sweep()).toEqual([]);
+    expect(await sweepers[0].sweep()).toEqual([]);
 
     await sleep(ttlMs * 2);
     const results = await Promise.all(sweepers.map((sweeper) => sweeper.sweep()));
@@ -133,33 +105,24 @@ describe('dead nodes', () => {
       id: swept[0]!.member.user_id,
       name: expect.any(String),
     });
-    expect(await sweepers[0]!.members('presence-one')).toEqual([]);
+    expect(await sweepers[0].members('presence-one')).toEqual([]);
     expect(await sweepers[1]!.sweep()).toEqual([]);
   });
 
   it('never sweeps a member whose connection keeps being refreshed, nor one with another live connection', async () => {
     const ttlMs = 600;
-    const live = startNode(ttlMs);
-    const dead = startNode(ttlMs);
+    const [live, dead] = startNodes(2, ttlMs);
     await live.join(conn('presence-room', 1, 'alive'));
     await dead.join(conn('presence-room', 2, 'dies'));
     await dead.join(conn('presence-room', 3, 'dies-too'));
     await live.join(conn('presence-room', 3, 'survives'));
 
-    const swept: ChannelLeave[] = [];
-    const start = Date.now();
-    let lastHeartbeat = start;
-    while (Date.now() - start < ttlMs * 2.5) {
-      if (Date.now() - lastHeartbeat >= ttlMs / 3) {
-        lastHeartbeat = Date.now();
-        await live.heartbeat([
-          conn('presence-room', 1, 'alive'),
-          conn('presence-room', 3, 'survives'),
-        ]);
-      }
-      swept.push(...(await live.sweep()));
-      await sleep(50);
-    }
+    const swept = await sweepWhileRefreshing(
+      ttlMs,
+      () =>
+        live.heartbeat([conn('presence-room', 1, 'alive'), conn('presence-room', 3, 'survives')]),
+      () => live.sweep(),
+    );
     expect(byId(swept)).toEqual(['presence-room/2']);
     const ids = (await live.members('presence-room')).map((m) => m.user_id).sort();
     expect(ids).toEqual([1, 3]);
@@ -167,8 +130,7 @@ describe('dead nodes', () => {
 
   it('records a swept connection again on its next heartbeat, and reports its member as joining again', async () => {
     const ttlMs = 300;
-    const stalled = startNode(ttlMs);
-    const sweeper = startNode(ttlMs);
+    const [stalled, sweeper] = startNodes(2, ttlMs);
     await stalled.join(conn('presence-room', 1, 'stalled'));
     await stalled.join(conn('presence-room', 2, 'fresh'));
     await sleep(ttlMs * 2);
@@ -185,8 +147,7 @@ describe('dead nodes', () => {
 
   it('keeps a member whose connections expired listed until swept, so joining and leaving alternate', async () => {
     const ttlMs = 300;
-    const dead = startNode(ttlMs);
-    const live = startNode(ttlMs);
+    const [dead, live] = startNodes(2, ttlMs);
     expect(await dead.join(conn('presence-room', 1, 'dead'))).toBe(true);
     await sleep(ttlMs * 2);
     // Not swept yet: the others never heard `leaving`, so this is no new `joining` either.

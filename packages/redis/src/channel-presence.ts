@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { assertTtl, defineScripts, lua, type ScriptArg } from './expiring-connections.js';
 
 export interface ChannelPresenceOptions {
   /** Namespace of the keys, e.g. `kelisim:` → `kelisim:echo-presence:expiries`. */
@@ -59,22 +60,16 @@ export interface ChannelPresence {
 
 /** An abandoned key outlives its last refresh by this many TTLs, then Redis drops it. */
 const KEY_TTLS = 3;
-const SWEEP_BATCH = 500;
 
-// Every script reads the clock of the Redis server, so nodes with skewed clocks agree.
 // Keys: conns = sorted set connectionId → expiry (ms), one per channel and member; members = hash
 // user id → member JSON, one per channel (present means listed here); expiries = sorted set
 // `[channel, userId]` JSON → newest expiry among that member's connections, for the sweep.
-const NOW = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-`;
 
 /**
  * KEYS conns, members, expiries. ARGV connectionId, userId, ttlMs, keyTtlMs, memberJson, entry.
  * 1 when the member was not present before.
  */
-const JOIN = `${NOW}
+const JOIN = `
 local present = redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1
 local expiry = now + tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -87,82 +82,38 @@ if present then return 0 end
 return 1
 `;
 
+/** Lua: removes member ARGV[`userIdArg`] from the hash KEYS[2] and returns its JSON, else nil. */
+const removeMember = (userIdArg: number) => `
+local member = redis.call('HGET', KEYS[2], ARGV[${userIdArg}])
+if not member then return nil end
+redis.call('HDEL', KEYS[2], ARGV[${userIdArg}])
+return member
+`;
+
 /**
  * KEYS conns, members, expiries. ARGV connectionId, userId, entry. The member JSON when this was
  * the member's last live connection (their expired ones go too), else nil.
  */
-const LEAVE = `${NOW}
+const LEAVE = `
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] then
-  redis.call('ZADD', KEYS[3], newest[2], ARGV[3])
-  return nil
-end
+${lua.returnWhileLive('KEYS[3]', 'ARGV[3]')}
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[3])
-local member = redis.call('HGET', KEYS[2], ARGV[2])
-if not member then return nil end
-redis.call('HDEL', KEYS[2], ARGV[2])
-return member
-`;
-
-/** KEYS expiries. ARGV limit. Members whose newest connection has expired. */
-const EXPIRED = `${NOW}
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[1])
-`;
+${removeMember(2)}`;
 
 /**
  * KEYS conns, members, expiries. ARGV userId, entry. The member JSON when this call removed the
  * member; nil when a connection is live again or another caller already removed them.
  */
-const SWEEP_MEMBER = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] then
-  redis.call('ZADD', KEYS[3], newest[2], ARGV[2])
-  return nil
-end
-local score = redis.call('ZSCORE', KEYS[3], ARGV[2])
-if not score or tonumber(score) > now then return nil end
-redis.call('ZREM', KEYS[3], ARGV[2])
-redis.call('DEL', KEYS[1])
-local member = redis.call('HGET', KEYS[2], ARGV[1])
-if not member then return nil end
-redis.call('HDEL', KEYS[2], ARGV[1])
-return member
-`;
+const SWEEP_MEMBER = `
+${lua.claimExpired('KEYS[3]', 'ARGV[2]')}
+${removeMember(1)}`;
 
-type Arg = string | number;
-
-/** The scripts, as ioredis' `defineCommand` adds them to the connection and its pipelines. */
-interface ChannelPresenceCommands<R> {
-  echoPresenceJoin(...args: Arg[]): R;
-  echoPresenceLeave(...args: Arg[]): R;
-  echoPresenceExpired(...args: Arg[]): R;
-  echoPresenceSweepMember(...args: Arg[]): R;
-}
-
-type Pipeline = ChainableCommander & ChannelPresenceCommands<ChainableCommander>;
-
-function defineScripts(redis: Redis): Redis & ChannelPresenceCommands<Promise<unknown>> {
-  const scripts: [keyof ChannelPresenceCommands<unknown>, string, number][] = [
-    ['echoPresenceJoin', JOIN, 3],
-    ['echoPresenceLeave', LEAVE, 3],
-    ['echoPresenceExpired', EXPIRED, 1],
-    ['echoPresenceSweepMember', SWEEP_MEMBER, 3],
-  ];
-  for (const [name, lua, numberOfKeys] of scripts) redis.defineCommand(name, { lua, numberOfKeys });
-  return redis as Redis & ChannelPresenceCommands<Promise<unknown>>;
-}
-
-async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
-  const results = (await pipeline.exec()) ?? [];
-  return results.map(([error, result]) => {
-    if (error) throw error;
-    return result;
-  });
-}
+const SCRIPTS = {
+  echoPresenceJoin: { lua: JOIN, numberOfKeys: 3 },
+  echoPresenceLeave: { lua: LEAVE, numberOfKeys: 3 },
+  echoPresenceSweepMember: { lua: SWEEP_MEMBER, numberOfKeys: 3 },
+};
 
 function parseMember(json: unknown): ChannelMember | null {
   if (typeof json !== 'string') return null;
@@ -183,9 +134,7 @@ export function createChannelPresence(
   options: ChannelPresenceOptions,
 ): ChannelPresence {
   const { ttlMs } = options;
-  if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-    throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
-  }
+  assertTtl(ttlMs);
   const keyTtlMs = KEY_TTLS * ttlMs;
   const prefix = `${options.keyPrefix}echo-presence:`;
   const expiriesKey = `${prefix}expiries`;
@@ -193,9 +142,9 @@ export function createChannelPresence(
   const entryOf = (channel: string, userId: string) => JSON.stringify([channel, userId]);
   const connsKey = (entry: string) => `${prefix}conns:${entry}`;
   const membersKey = (channel: string) => `${prefix}members:${channel}`;
-  const commands = defineScripts(redis);
+  const scripts = defineScripts(redis, SCRIPTS);
 
-  const joinArgs = ({ channel, member, connectionId }: ChannelConnection): Arg[] => {
+  const joinArgs = ({ channel, member, connectionId }: ChannelConnection): ScriptArg[] => {
     const userId = String(member.user_id);
     const entry = entryOf(channel, userId);
     return [
@@ -213,13 +162,14 @@ export function createChannelPresence(
 
   return {
     async join(connection) {
-      return (await commands.echoPresenceJoin(...joinArgs(connection))) === 1;
+      return (await scripts.run('echoPresenceJoin', ...joinArgs(connection))) === 1;
     },
 
     async leave(channel, userId, connectionId) {
       const entry = entryOf(channel, String(userId));
       return parseMember(
-        await commands.echoPresenceLeave(
+        await scripts.run(
+          'echoPresenceLeave',
           connsKey(entry),
           membersKey(channel),
           expiriesKey,
@@ -232,38 +182,25 @@ export function createChannelPresence(
 
     async heartbeat(connections) {
       if (connections.length === 0) return [];
-      const pipeline = redis.pipeline() as Pipeline;
-      for (const connection of connections) pipeline.echoPresenceJoin(...joinArgs(connection));
-      const results = await execPipeline(pipeline);
+      const results = await scripts.runAll('echoPresenceJoin', connections.map(joinArgs));
       return connections.filter((_, i) => results[i] === 1);
     },
 
-    async sweep() {
-      const leaves: ChannelLeave[] = [];
-      for (;;) {
-        const entries = (await commands.echoPresenceExpired(expiriesKey, SWEEP_BATCH)) as string[];
-        if (entries.length === 0) break;
-        const pipeline = redis.pipeline() as Pipeline;
+    sweep: () =>
+      scripts.sweep(expiriesKey, async (entries) => {
         const parsed = entries.map((entry) => JSON.parse(entry) as [string, string]);
-        parsed.forEach(([channel, userId], i) => {
-          const entry = entries[i]!;
-          pipeline.echoPresenceSweepMember(
-            connsKey(entry),
-            membersKey(channel),
-            expiriesKey,
-            userId,
-            entry,
-          );
+        const results = await scripts.runAll(
+          'echoPresenceSweepMember',
+          parsed.map(([channel, userId], i) => {
+            const entry = entries[i]!;
+            return [connsKey(entry), membersKey(channel), expiriesKey, userId, entry];
+          }),
+        );
+        return parsed.flatMap(([channel], i) => {
+          const member = parseMember(results[i]);
+          return member ? [{ channel, member }] : [];
         });
-        const results = await execPipeline(pipeline);
-        results.forEach((result, i) => {
-          const member = parseMember(result);
-          if (member) leaves.push({ channel: parsed[i]![0], member });
-        });
-        if (entries.length < SWEEP_BATCH) break;
-      }
-      return leaves;
-    },
+      }),
 
     async members(channel) {
       const all = await redis.hvals(membersKey(channel));

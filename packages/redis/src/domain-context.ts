@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ChatConfig } from '@kelisim/config';
+import { TYPING_REPEAT_WINDOW_MS } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
 import type { DomainContext, EventPublisher, JobQueue } from '@kelisim/domain';
 import { createRedisRateLimiter } from './rate-limiter.js';
@@ -32,7 +33,7 @@ export function createDomainContext(deps: {
     typingRateLimiter: createRedisRateLimiter(deps.redis, {
       keyPrefix: `${deps.keyPrefix}ratelimit:typing`,
       points: 1,
-      windowSeconds: 2,
+      windowSeconds: TYPING_REPEAT_WINDOW_MS / 1000,
     }),
     chatCreateRateLimiter: createRedisRateLimiter(deps.redis, {
       keyPrefix: `${deps.keyPrefix}ratelimit:chat-create`,

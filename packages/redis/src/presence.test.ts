@@ -1,33 +1,8 @@
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RedisConfig } from '@kelisim/config';
-import { testRedisConfig } from '@kelisim/testing';
-import { createRedis } from './connection.js';
-import { createPresence, type Presence, type PresenceChange } from './presence.js';
+import { describe, expect, it } from 'vitest';
+import { createPresence } from './presence.js';
+import { sleep, sweepWhileRefreshing, useTestNodes } from './test-nodes.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let config: RedisConfig;
-let connections: Redis[];
-beforeEach(() => {
-  config = testRedisConfig();
-  connections = [];
-});
-afterEach(async () => {
-  const [first] = connections;
-  if (first) {
-    const keys = await first.keys(`${config.keyPrefix}*`);
-    if (keys.length > 0) await first.del(...keys);
-  }
-  await Promise.all(connections.map((redis) => redis.quit()));
-});
-
-/** A gateway node: its own Redis connection, the test's key prefix. */
-function startNode(ttlMs = 30_000): Presence {
-  const redis = createRedis(config);
-  connections.push(redis);
-  return createPresence(redis, { keyPrefix: config.keyPrefix, ttlMs });
-}
+const { startNode, startNodes } = useTestNodes(createPresence);
 
 function expectCloseToNow(date: Date | undefined, before: number, after: number) {
   expect(date).toBeInstanceOf(Date);
@@ -98,8 +73,7 @@ describe('connect and disconnect', () => {
 
 describe('several nodes', () => {
   it('keeps a user connected on two nodes online when one node disconnects them', async () => {
-    const nodeA = startNode();
-    const nodeB = startNode();
+    const [nodeA, nodeB] = startNodes(2);
     expect(await nodeA.connect(1, 'on-a')).toBe(true);
     expect(await nodeB.connect(1, 'on-b')).toBe(false);
 
@@ -112,8 +86,7 @@ describe('several nodes', () => {
   });
 
   it('reports a user online exactly once when two nodes connect them at the same time', async () => {
-    const nodeA = startNode();
-    const nodeB = startNode();
+    const [nodeA, nodeB] = startNodes(2);
     for (let userId = 1; userId <= 20; userId++) {
       const firsts = await Promise.all([
         nodeA.connect(userId, `a${userId}`),
@@ -124,8 +97,7 @@ describe('several nodes', () => {
   });
 
   it('reports a user offline exactly once when two nodes disconnect their last connections at the same time', async () => {
-    const nodeA = startNode();
-    const nodeB = startNode();
+    const [nodeA, nodeB] = startNodes(2);
     for (let userId = 1; userId <= 20; userId++) {
       await nodeA.connect(userId, `a${userId}`);
       await nodeB.connect(userId, `b${userId}`);
@@ -141,18 +113,17 @@ describe('several nodes', () => {
 describe('dead nodes', () => {
   it('lets a connection that is never refreshed expire, and sweep reports it exactly once across concurrent sweeps', async () => {
     const ttlMs = 300;
-    const dead = startNode(ttlMs);
-    const sweepers = [startNode(ttlMs), startNode(ttlMs), startNode(ttlMs)];
+    const [dead, ...sweepers] = startNodes(4, ttlMs);
     const before = Date.now();
     for (let userId = 1; userId <= 10; userId++) await dead.connect(userId, `dead${userId}`);
     const after = Date.now();
-    expect(await sweepers[0]!.sweep()).toEqual([]);
+    expect(await sweepers[0].sweep()).toEqual([]);
 
     await sleep(ttlMs * 3);
-    expect(await sweepers[0]!.onlineUsers([1, 2, 3])).toEqual(new Set());
+    expect(await sweepers[0].onlineUsers([1, 2, 3])).toEqual(new Set());
 
     const results = await Promise.all(sweepers.map((sweeper) => sweeper.sweep()));
-    const swept: PresenceChange[] = results.flat();
+    const swept = results.flat();
     expect(swept.map((change) => change.userId).sort((a, b) => a - b)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
     ]);
@@ -166,22 +137,15 @@ describe('dead nodes', () => {
 
   it('never sweeps a connection that keeps being refreshed', async () => {
     const ttlMs = 1_000;
-    const live = startNode(ttlMs);
-    const sweeper = startNode(ttlMs);
+    const [live, sweeper] = startNodes(2, ttlMs);
     await live.connect(1, 'alive');
     await sweeper.connect(2, 'dies');
 
-    const swept: PresenceChange[] = [];
-    const start = Date.now();
-    let lastHeartbeat = start;
-    while (Date.now() - start < ttlMs * 2.5) {
-      if (Date.now() - lastHeartbeat >= ttlMs / 3) {
-        lastHeartbeat = Date.now();
-        await live.heartbeat([{ userId: 1, connectionId: 'alive' }]);
-      }
-      swept.push(...(await sweeper.sweep()));
-      await sleep(50);
-    }
+    const swept = await sweepWhileRefreshing(
+      ttlMs,
+      () => live.heartbeat([{ userId: 1, connectionId: 'alive' }]),
+      () => sweeper.sweep(),
+    );
 
     expect(swept.map((change) => change.userId)).toEqual([2]);
     expect(await sweeper.onlineUsers([1, 2])).toEqual(new Set([1]));
@@ -190,8 +154,7 @@ describe('dead nodes', () => {
 
   it('counts a connection after a dead one expired as the first again', async () => {
     const ttlMs = 300;
-    const dead = startNode(ttlMs);
-    const live = startNode(ttlMs);
+    const [dead, live] = startNodes(2, ttlMs);
     expect(await dead.connect(1, 'dead')).toBe(true);
     await sleep(ttlMs * 3);
 
@@ -220,8 +183,7 @@ describe('dead nodes', () => {
 
   it('reports offline on disconnect of an unknown connection when the user only had expired ones, and sweep then skips them', async () => {
     const ttlMs = 300;
-    const dead = startNode(ttlMs);
-    const live = startNode(ttlMs);
+    const [dead, live] = startNodes(2, ttlMs);
     await dead.connect(1, 'dead');
     await sleep(ttlMs * 3);
 
@@ -259,9 +221,5 @@ describe('heartbeat', () => {
 });
 
 it('rejects a TTL that is not a positive integer of milliseconds', () => {
-  const redis = createRedis(config);
-  connections.push(redis);
-  expect(() => createPresence(redis, { keyPrefix: config.keyPrefix, ttlMs: 0 })).toThrow(
-    RangeError,
-  );
+  expect(() => startNode(0)).toThrow(RangeError);
 });

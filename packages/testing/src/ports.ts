@@ -1,10 +1,16 @@
 import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-
-interface Audience {
-  chatIds?: number[];
-  userIds?: number[];
-}
+// A type-only path import: the domain's tests depend on this package, so a package dependency
+// back on @kelisim/domain would make a cycle.
+import type {
+  Audience,
+  EventPublisher,
+  JobQueue,
+  LaravelEventName,
+  LaravelEvents,
+  RateLimiter,
+  RateLimitResult,
+} from '../../domain/src/ports.js';
 
 export interface RecordedEvent<E extends ServerEventName = ServerEventName> {
   audience: Audience;
@@ -13,7 +19,7 @@ export interface RecordedEvent<E extends ServerEventName = ServerEventName> {
 }
 
 /** An in-memory EventPublisher that remembers what the domain published, in order. */
-export class RecordingPublisher {
+export class RecordingPublisher implements EventPublisher {
   readonly events: RecordedEvent[] = [];
   readonly joins: { userIds: number[]; chatId: number }[] = [];
   readonly leaves: { userIds: number[]; chatId: number }[] = [];
@@ -42,13 +48,10 @@ export class RecordingPublisher {
 }
 
 /** An in-memory fixed-window RateLimiter, for a single process. */
-export function createMemoryRateLimiter(points: number, windowSeconds: number) {
+export function createMemoryRateLimiter(points: number, windowSeconds: number): RateLimiter {
   const windows = new Map<string, { startedAt: number; used: number }>();
   return {
-    consume(
-      key: string,
-      cost = 1,
-    ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+    consume(key: string, cost = 1): Promise<RateLimitResult> {
       const now = Date.now();
       let window = windows.get(key);
       if (!window || now - window.startedAt >= windowSeconds * 1000) {
@@ -100,7 +103,7 @@ export function testDomainContext<T extends { db: Db; events: object; jobs: obje
 }
 
 /** An in-memory JobQueue that remembers what the domain queued. */
-export class RecordingJobQueue {
+export class RecordingJobQueue implements JobQueue {
   readonly files: number[] = [];
   readonly unread: { chatId: number; userIds?: number[] | undefined }[] = [];
   /** `unread_count` pushes queued, by audience. */
@@ -108,7 +111,7 @@ export class RecordingJobQueue {
   /** Files whose stored objects were queued for removal. */
   readonly removedFiles: number[] = [];
   /** Webhooks for Laravel, as `notifyLaravel` was called (whether or not webhooks are on). */
-  readonly webhooks: { event: string; payload: unknown }[] = [];
+  readonly webhooks: { event: LaravelEventName; payload: unknown }[] = [];
 
   processFile(fileId: number): Promise<void> {
     this.files.push(fileId);
@@ -127,7 +130,7 @@ export class RecordingJobQueue {
     this.removedFiles.push(fileId);
   }
 
-  notifyLaravel(event: string, payload: unknown): void {
+  notifyLaravel<E extends LaravelEventName>(event: E, payload: LaravelEvents[E]): void {
     this.webhooks.push({ event, payload });
   }
 

@@ -2,6 +2,7 @@ import type { Server } from 'socket.io';
 import type { Logger } from '@kelisim/logger';
 import type { ChannelConnection, ChannelMember, ChannelPresence } from '@kelisim/redis';
 import type { ChatServer, ChatSocket } from '../types.js';
+import { createTrackedWork } from '../tracked-work.js';
 import { channelOfRoom, roomOf } from './channels.js';
 import { echoServerEvents } from './protocol.js';
 
@@ -26,14 +27,7 @@ export function trackPresenceChannels(
   // Echo's events are not in the chat contract: emit them through an untyped view.
   const server = io as unknown as Server;
   const bySocket = new Map<string, Map<string, Membership>>();
-  const pending = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    const guarded = work.catch((error: unknown) =>
-      logger.warn({ err: error }, 'presence channel update failed'),
-    );
-    pending.add(guarded);
-    void guarded.finally(() => pending.delete(guarded));
-  };
+  const { track, settled } = createTrackedWork(logger, 'presence channel update failed');
 
   const announceJoining = ({ channel, member, connectionId }: ChannelConnection) =>
     server
@@ -107,9 +101,7 @@ export function trackPresenceChannels(
       clearInterval(heartbeat);
       clearInterval(sweep);
     },
-    async settled(): Promise<void> {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
+    settled,
   };
 }
 

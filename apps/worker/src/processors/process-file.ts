@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp, { type Metadata } from 'sharp';
-import { completeFile, failFile, type DomainContext, type FileOutcome } from '@kelisim/domain';
+import {
+  completeFile,
+  failFile,
+  refusalOfFileType,
+  type DomainContext,
+  type FileOutcome,
+} from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { thumbnailKeyOf, type Storage } from '@kelisim/storage';
 
@@ -12,18 +18,6 @@ export interface FileProcessorDeps {
   storage: Storage;
   logger: Logger;
 }
-
-/** Executables are refused outright; everything else is served only as an attachment. */
-const forbiddenTypes = new Set([
-  'application/x-msdownload',
-  'application/vnd.microsoft.portable-executable',
-  'application/x-elf',
-  'application/x-mach-binary',
-  'application/x-executable',
-  'application/x-sharedlib',
-  'application/x-msi',
-  'application/vnd.android.package-archive',
-]);
 
 /** Images we decode for dimensions and a thumbnail (sharp's safe, common formats). */
 const imageTypes = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif']);
@@ -67,15 +61,8 @@ async function inspect(storage: Storage, key: string): Promise<FileOutcome> {
   const { size, sha256, head } = await digest(await storage.get(key));
   const sniffed = await fileTypeFromBuffer(head);
   const mimeType = sniffed?.mime ?? 'application/octet-stream';
-  if (forbiddenTypes.has(mimeType)) {
-    return {
-      status: 'rejected',
-      reason: 'Executable files are not allowed.',
-      mimeType,
-      size,
-      sha256,
-    };
-  }
+  const refusal = refusalOfFileType(mimeType);
+  if (refusal) return { status: 'rejected', reason: refusal, mimeType, size, sha256 };
   if (!imageTypes.has(mimeType)) return { status: 'ready', mimeType, size, sha256 };
   const preview = await thumbnail(storage, key);
   if (!preview) return { status: 'ready', mimeType, size, sha256 };

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, type TestUser } from '@kelisim/testing';
+import { describe, expect, it } from 'vitest';
 import type { Actor } from '../context.js';
-import { createDomainHarness, type DomainHarness } from '../test-context.js';
+import { useDomainHarness } from '../test-context.js';
 import { addParticipants } from './add-participants.js';
 import { createChat } from './create-chat.js';
 import { deleteMessage } from './delete-message.js';
@@ -12,15 +11,9 @@ import { listParticipants } from './list-participants.js';
 import { removeParticipant } from './remove-participant.js';
 import { sendMessage } from './send-message.js';
 
-let h: DomainHarness;
-let users: TestUser[];
+const h = useDomainHarness('chats', 8, 'Member');
+const users = h.users;
 const as = (i: number): Actor => ({ userId: users[i]!.id });
-
-beforeAll(async () => {
-  h = await createDomainHarness('chats');
-  users = await createUsers(h.database.db, 8, 'Member');
-});
-afterAll(() => h.database.drop());
 
 async function group(owner: number, ...others: number[]): Promise<number> {
   const { chat } = await createChat(h.ctx, as(owner), {

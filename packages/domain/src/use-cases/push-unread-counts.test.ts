@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers } from '@kelisim/testing';
+import { describe, expect, it } from 'vitest';
 import type { Actor } from '../context.js';
-import { createDomainHarness, type DomainHarness } from '../test-context.js';
+import { createGroup, useDomainHarness } from '../test-context.js';
 import { addParticipants } from './add-participants.js';
-import { createChat } from './create-chat.js';
 import { deleteMessage } from './delete-message.js';
 import { getUnreadCounts } from './get-unread-counts.js';
 import { markChatRead } from './mark-chat-read.js';
@@ -13,23 +11,9 @@ import { recomputeUnread } from './recompute-unread.js';
 import { removeParticipant } from './remove-participant.js';
 import { sendMessage } from './send-message.js';
 
-let h: DomainHarness;
-let alice: Actor, bob: Actor, carol: Actor;
-
-beforeAll(async () => {
-  h = await createDomainHarness('unread_push');
-  const users = await createUsers(h.database.db, 3, 'Badge');
-  [alice, bob, carol] = users.map((u): Actor => ({ userId: u.id })) as [Actor, Actor, Actor];
-});
-afterAll(() => h.database.drop());
-
-async function group(owner: Actor, ...others: Actor[]): Promise<number> {
-  const { chat } = await createChat(h.ctx, owner, {
-    type: 'group',
-    participant_ids: others.map((a) => a.userId),
-  });
-  return chat.id;
-}
+const h = useDomainHarness('unread_push', 3, 'Badge');
+const [alice, bob, carol] = h.actors as [Actor, Actor, Actor];
+const group = (owner: Actor, ...others: Actor[]) => createGroup(h.ctx, owner, ...others);
 
 describe('unread_count pushes', () => {
   it('are queued for the users whose stored counters each change touches', async () => {

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers } from '@kelisim/testing';
+import { describe, expect, it } from 'vitest';
 import type { Actor } from '../context.js';
-import { createDomainHarness, type DomainHarness } from '../test-context.js';
+import { useDomainHarness } from '../test-context.js';
 import { createChat } from './create-chat.js';
 import { markChatRead } from './mark-chat-read.js';
 import { recomputeUnread } from './recompute-unread.js';
 import { reconcileUnread } from './reconcile-unread.js';
 import { sendMessage } from './send-message.js';
 
-let h: DomainHarness;
-let alice: Actor, bob: Actor, carol: Actor;
-
-beforeAll(async () => {
-  h = await createDomainHarness('recompute');
-  const users = await createUsers(h.database.db, 3, 'Counter');
-  [alice, bob, carol] = users.map((u): Actor => ({ userId: u.id })) as [Actor, Actor, Actor];
-});
-afterAll(() => h.database.drop());
+const h = useDomainHarness('recompute', 3, 'Counter');
+const [alice, bob, carol] = h.actors as [Actor, Actor, Actor];
 
 /** A group of alice, bob and carol where bob has 3 unread and carol 2. */
 async function chatWithHistory(): Promise<number> {

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, type TestUser } from '@kelisim/testing';
-import { createDomainHarness, type DomainHarness } from '../test-context.js';
+import { describe, expect, it } from 'vitest';
+import type { TestUser } from '@kelisim/testing';
+import { useDomainHarness } from '../test-context.js';
 import { createChat } from './create-chat.js';
 import { relayTyping } from './relay-typing.js';
 
-let h: DomainHarness;
-let users: TestUser[];
+const h = useDomainHarness('typing', 3, 'Typist');
+const users = h.users;
 const actor = (u: TestUser) => ({ userId: u.id, user: { id: u.id, name: u.name } });
-
-beforeAll(async () => {
-  h = await createDomainHarness('typing');
-  users = await createUsers(h.database.db, 3, 'Typist');
-});
-afterAll(() => h.database.drop());
 
 describe('relayTyping', () => {
   it('relays the first "is typing", drops repeats within the window, always relays "stopped"', async () => {

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, type TestUser } from '@kelisim/testing';
-import { createDomainHarness, type DomainHarness } from '../test-context.js';
+import { describe, expect, it } from 'vitest';
+import type { TestUser } from '@kelisim/testing';
+import { useDomainHarness } from '../test-context.js';
 import { createChat } from './create-chat.js';
 import { removeParticipant } from './remove-participant.js';
 import { sendMessage } from './send-message.js';
 
-let h: DomainHarness;
-let users: TestUser[];
-
-beforeAll(async () => {
-  h = await createDomainHarness('send');
-  users = await createUsers(h.database.db, 5, 'Sender');
-});
-afterAll(() => h.database.drop());
+const h = useDomainHarness('send', 5, 'Sender');
+const users = h.users;
 
 async function group(members: TestUser[]): Promise<number> {
   const [owner, ...others] = members;

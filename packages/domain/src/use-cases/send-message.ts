@@ -23,7 +23,7 @@ export interface SentMessage {
  * Stores a text message with the chat's next seq. Acknowledged only once committed; a retry with
  * the same temp_id returns the original, never a twin (also when both tries race).
  *
- * The common case costs one transaction: membership is checked by the statement that takes the
+ * The common case costs one transaction: membership is checked under the lock that takes the
  * chat's next seq, and a reused temp_id is found by the unique index, not by a lookup first.
  */
 export async function sendMessage(

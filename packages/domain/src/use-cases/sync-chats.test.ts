@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsers, type TestUser } from '@kelisim/testing';
-import { createDomainHarness, type DomainHarness } from '../test-context.js';
+import { describe, expect, it } from 'vitest';
+import type { TestUser } from '@kelisim/testing';
+import { useDomainHarness } from '../test-context.js';
 import { createChat } from './create-chat.js';
 import { deleteMessage } from './delete-message.js';
 import { removeParticipant } from './remove-participant.js';
 import { sendMessage } from './send-message.js';
-import { syncChats } from './sync-chats.js';
+import { syncChats, type SyncChatsQuery } from './sync-chats.js';
 
-let h: DomainHarness;
-let users: TestUser[];
-
-beforeAll(async () => {
-  h = await createDomainHarness('sync_chats');
-  users = await createUsers(h.database.db, 3, 'Resumer');
-});
-afterAll(() => h.database.drop());
+const h = useDomainHarness('sync_chats', 3, 'Resumer');
+const users = h.users;
 
 async function chatWith(messages: number, participantIds: number[]): Promise<number> {
   const { chat } = await createChat(
@@ -28,6 +22,10 @@ async function chatWith(messages: number, participantIds: number[]): Promise<num
   return chat.id;
 }
 
+/** Syncs the chats of `query` as `user`. */
+const syncAs = (user: TestUser, query: SyncChatsQuery) =>
+  syncChats(h.ctx, { userId: user.id }, query);
+
 describe('syncChats', () => {
   it("answers each chat's messages after its seq, in order, at most limitPerChat, with has_more", async () => {
     const [a, b, c] = [
@@ -35,18 +33,14 @@ describe('syncChats', () => {
       await chatWith(2, [users[1]!.id]),
       await chatWith(0, [users[1]!.id]),
     ];
-    const result = await syncChats(
-      h.ctx,
-      { userId: users[1]!.id },
-      {
-        chats: [
-          { chatId: a, afterSeq: 1 },
-          { chatId: b, afterSeq: 0 },
-          { chatId: c, afterSeq: 0 },
-        ],
-        limitPerChat: 3,
-      },
-    );
+    const result = await syncAs(users[1]!, {
+      chats: [
+        { chatId: a, afterSeq: 1 },
+        { chatId: b, afterSeq: 0 },
+        { chatId: c, afterSeq: 0 },
+      ],
+      limitPerChat: 3,
+    });
     expect(result.notFound).toEqual([]);
     expect(
       result.chats.map((chat) => ({
@@ -66,11 +60,7 @@ describe('syncChats', () => {
     const chatId = await chatWith(3, [users[1]!.id]);
     const [first] = await h.database.db.message.findMany({ where: { chatId, seq: 2 } });
     await deleteMessage(h.ctx, { userId: users[0]!.id }, Number(first!.id));
-    const result = await syncChats(
-      h.ctx,
-      { userId: users[1]!.id },
-      { chats: [{ chatId, afterSeq: 0 }], limitPerChat: 10 },
-    );
+    const result = await syncAs(users[1]!, { chats: [{ chatId, afterSeq: 0 }], limitPerChat: 10 });
     expect(result.chats[0]!.messages.map((m) => [m.seq, m.deleted_at !== null])).toEqual([
       [1, false],
       [2, true],
@@ -83,19 +73,15 @@ describe('syncChats', () => {
     const foreign = await chatWith(2, [users[2]!.id]);
     const left = await chatWith(1, [users[1]!.id]);
     await removeParticipant(h.ctx, { userId: users[1]!.id }, left, users[1]!.id);
-    const result = await syncChats(
-      h.ctx,
-      { userId: users[1]!.id },
-      {
-        chats: [
-          { chatId: foreign, afterSeq: 0 },
-          { chatId: mine, afterSeq: 0 },
-          { chatId: left, afterSeq: 0 },
-          { chatId: 999_999_999, afterSeq: 0 },
-        ],
-        limitPerChat: 10,
-      },
-    );
+    const result = await syncAs(users[1]!, {
+      chats: [
+        { chatId: foreign, afterSeq: 0 },
+        { chatId: mine, afterSeq: 0 },
+        { chatId: left, afterSeq: 0 },
+        { chatId: 999_999_999, afterSeq: 0 },
+      ],
+      limitPerChat: 10,
+    });
     expect(result.chats.map((c) => c.chat_id)).toEqual([mine]);
     expect(result.notFound).toEqual([foreign, left, 999_999_999]);
   });
@@ -111,11 +97,10 @@ describe('syncChats', () => {
       await sendMessage(h.ctx, { userId: users[2]!.id }, { chatId: chat.id, content: `c${i}` });
       chatIds.push(chat.id);
     }
-    const result = await syncChats(
-      h.ctx,
-      { userId: users[2]!.id },
-      { chats: chatIds.map((chatId) => ({ chatId, afterSeq: 0 })), limitPerChat: 100 },
-    );
+    const result = await syncAs(users[2]!, {
+      chats: chatIds.map((chatId) => ({ chatId, afterSeq: 0 })),
+      limitPerChat: 100,
+    });
     expect(result.chats.map((c) => c.messages.map((m) => m.content))).toEqual(
       chatIds.map((_, i) => [`c${i}`]),
     );

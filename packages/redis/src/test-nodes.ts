@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach } from 'vitest';
+import type { RedisConfig } from '@kelisim/config';
+import { testRedisConfig } from '@kelisim/testing';
+import { createRedis } from './connection.js';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Gives each test its own key prefix and gateway nodes on it (`open` over a Redis connection of
+ * their own, as in production); after the test its keys are deleted and the connections closed.
+ */
+export function useTestNodes<Node>(
+  open: (redis: Redis, options: { keyPrefix: string; ttlMs: number }) => Node,
+) {
+  let config: RedisConfig;
+  let connections: Redis[];
+  beforeEach(() => {
+    config = testRedisConfig();
+    connections = [];
+  });
+  afterEach(async () => {
+    const [first] = connections;
+    if (first) {
+      const keys = await first.keys(`${config.keyPrefix}*`);
+      if (keys.length > 0) await first.del(...keys);
+    }
+    await Promise.all(connections.map((redis) => redis.quit()));
+  });
+  const startNode = (ttlMs = 30_000): Node => {
+    const redis = createRedis(config);
+    connections.push(redis);
+    return open(redis, { keyPrefix: config.keyPrefix, ttlMs });
+  };
+  /** At least two nodes sharing one TTL. */
+  const startNodes = (count: number, ttlMs?: number) =>
+    Array.from({ length: count }, () => startNode(ttlMs)) as [Node, Node, ...Node[]];
+  return { startNode, startNodes };
+}
+
+/** Sweeps every 50 ms for 2.5 TTLs while `heartbeat` runs every third of a TTL; what was swept. */
+export async function sweepWhileRefreshing<T>(
+  ttlMs: number,
+  heartbeat: () => Promise<unknown>,
+  sweep: () => Promise<T[]>,
+): Promise<T[]> {
+  const swept: T[] = [];
+  const start = Date.now();
+  let lastHeartbeat = start;
+  while (Date.now() - start < ttlMs * 2.5) {
+    if (Date.now() - lastHeartbeat >= ttlMs / 3) {
+      lastHeartbeat = Date.now();
+      await heartbeat();
+    }
+    swept.push(...(await sweep()));
+    await sleep(50);
+  }
+  return swept;
+}
