@@ -4,7 +4,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Import fences (STYLE.md): packages never reach into apps, domain stays transport-free.
+// Import fences (docs/ARCHITECTURE.md): packages never reach into apps, domain stays transport-free.
 const noAppImports = [
   {
     regex: '^@kelisim/(api|realtime|worker|web)(/|$)',

@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import {
-  chatEnv,
-  databaseEnv,
   demoEnv,
+  type Env,
   envInt,
   jwtEnv,
-  logEnv,
   metricsEnv,
   parseEnvSections,
-  redisEnv,
   storageEnv,
-  type Env,
 } from '@kelisim/config';
-import { webhookEnv } from '@kelisim/jobs';
+import { nodeEnvSections } from '@kelisim/node';
 
 const apiEnv = z
   .object({ PORT: envInt({ min: 0, max: 65535, default: 8080 }) })
@@ -21,16 +17,12 @@ const apiEnv = z
 export function loadApiConfig(env: Env) {
   return parseEnvSections(
     {
+      ...nodeEnvSections,
       api: apiEnv,
-      chat: chatEnv,
-      database: databaseEnv,
       demo: demoEnv,
-      redis: redisEnv,
       jwt: jwtEnv,
-      log: logEnv,
       metrics: metricsEnv,
       storage: storageEnv,
-      webhooks: webhookEnv,
     },
     env,
   );

@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import {
-  chatEnv,
-  databaseEnv,
+  type Env,
   envBoolean,
   envInt,
   envOptionalString,
   envString,
   jwtEnv,
-  logEnv,
   metricsEnv,
   parseEnvSections,
-  redisEnv,
-  type Env,
+  presenceEnv,
 } from '@kelisim/config';
-import { webhookEnv } from '@kelisim/jobs';
+import { nodeEnvSections } from '@kelisim/node';
 
 /** laravel-echo-server listened on 6001; Echo front-ends often still point there. */
 export const realtimeEnv = z
@@ -24,7 +21,6 @@ export const realtimeEnv = z
     CHAT_SOCKET_EVENT_WINDOW: envInt({ min: 1, default: 10 }),
     CHAT_SOCKET_SYNC_LIMIT: envInt({ min: 1, default: 300 }),
     CHAT_MAX_SOCKETS_PER_USER: envInt({ min: 1, default: 20 }),
-    CHAT_PRESENCE_TTL: envInt({ min: 1, max: 3600, default: 30 }),
     CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
     CHAT_AUTH_RECHECK_SECONDS: envInt({ min: 1, max: 3600, default: 15 }),
     CHAT_REAUTH_GRACE_SECONDS: envInt({ min: 0, max: 3600, default: 30 }),
@@ -48,7 +44,6 @@ export const realtimeEnv = z
       windowSeconds: env.CHAT_SOCKET_EVENT_WINDOW,
     },
     maxSocketsPerUser: env.CHAT_MAX_SOCKETS_PER_USER,
-    presenceTtlMs: env.CHAT_PRESENCE_TTL * 1000,
     shutdownTimeoutMs: env.CHAT_SHUTDOWN_TIMEOUT * 1000,
     credentials: {
       recheckIntervalMs: env.CHAT_AUTH_RECHECK_SECONDS * 1000,
@@ -73,8 +68,6 @@ export interface GatewaySettings {
   syncLimit: { points: number; windowSeconds: number };
   /** Sockets one user may hold on this node; more handshakes fail with `too_many_connections`. */
   maxSocketsPerUser: number;
-  /** A connection not heard of for this long (its node died) stops counting as online. */
-  presenceTtlMs: number;
   /** How long a draining node waits for its sockets to move elsewhere before closing. */
   shutdownTimeoutMs: number;
   /** Live connections follow their token's life (see credential-watch.ts). */
@@ -105,14 +98,11 @@ export interface EchoSettings {
 export function loadRealtimeConfig(env: Env) {
   return parseEnvSections(
     {
+      ...nodeEnvSections,
       realtime: realtimeEnv,
-      chat: chatEnv,
-      database: databaseEnv,
-      redis: redisEnv,
+      presence: presenceEnv,
       jwt: jwtEnv,
-      log: logEnv,
       metrics: metricsEnv,
-      webhooks: webhookEnv,
     },
     env,
   );

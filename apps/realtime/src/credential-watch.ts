@@ -1,12 +1,21 @@
 import type { Event } from 'socket.io';
 import type { Authenticate, CredentialCheck } from '@kelisim/auth';
-import { AppError, reauthEvent, type AckError, type AuthRevokedReason } from '@kelisim/contracts';
+import {
+  AppError,
+  reauthEvent,
+  type AckError,
+  type AuthRevokedReason,
+  type ClientToServerEvents,
+} from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
 import { authenticateUser } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import type { CredentialWatchSettings } from './config.js';
 import { ackOf, respond } from './respond.js';
 import type { ChatServer, ChatSocket } from './types.js';
+
+/** The one event a socket whose token expired may still send. */
+export const reauthEventName = 'reauth' satisfies keyof ClientToServerEvents;
 
 /** setTimeout's longest delay (~24.8 days); a token living longer is waited for in steps. */
 const maxTimerMs = 2 ** 31 - 1;
@@ -104,7 +113,7 @@ export function watchCredentials(io: ChatServer, deps: CredentialWatchDeps) {
       };
 
       socket.use(([event, ...args]: Event, next: (error?: Error) => void) => {
-        if (!expired || event === 'reauth') return next();
+        if (!expired || event === reauthEventName) return next();
         const error = {
           code: 'unauthenticated' as const,
           message: 'Token has expired; send reauth with a fresh token.',
@@ -115,7 +124,7 @@ export function watchCredentials(io: ChatServer, deps: CredentialWatchDeps) {
       });
 
       socket.on(
-        'reauth',
+        reauthEventName,
         respond(
           reauthEvent,
           async ({ token }) => {

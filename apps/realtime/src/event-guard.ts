@@ -3,12 +3,23 @@ import type { SocketError } from '@kelisim/contracts';
 import type { RateLimiter, RateLimitResult } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { echoClientEvents } from './echo/index.js';
+import { chatEvents } from './handlers/chat-events.js';
+import { reauthEventName } from './credential-watch.js';
 import { ackOf, type Reply } from './respond.js';
 import type { ChatSocket } from './types.js';
 
-const syncEvents = new Set(['sync', 'sync_chats']);
-const chatEvents = new Set(['send_message', 'typing', 'mark_read', ...syncEvents]);
-const knownEvents = new Set([...chatEvents, 'reauth', ...Object.values(echoClientEvents)]);
+/** Guests (Echo's public channels) may send only the events that are not chat events. */
+const userOnlyEvents = new Set<string>(Object.keys(chatEvents));
+const syncEvents = new Set<string>(
+  Object.entries(chatEvents)
+    .filter(([, event]) => event.budget === 'sync')
+    .map(([name]) => name),
+);
+const knownEvents = new Set<string>([
+  ...userOnlyEvents,
+  reauthEventName,
+  ...Object.values(echoClientEvents),
+]);
 
 /** Refused events beyond this many in a row mean a flooding client: it gets disconnected. */
 const refusalsBeforeDisconnect = 20;
@@ -84,7 +95,7 @@ export function guardEvents(
       return;
     }
     const { guest } = socket.data;
-    if (guest && chatEvents.has(event)) {
+    if (guest && userOnlyEvents.has(event)) {
       refuse(reply, {
         code: 'unauthenticated',
         message: 'Guests can only subscribe to public channels.',

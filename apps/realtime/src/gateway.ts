@@ -1,17 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
-import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import type { Authenticate, CredentialCheck } from '@kelisim/auth';
-import type { Db } from '@kelisim/db';
 import type { DomainContext } from '@kelisim/domain';
-import type { Logger } from '@kelisim/logger';
-import {
-  createIoPublisher,
-  createRedisRateLimiter,
-  type Presence,
-  type SocketAdapter,
-} from '@kelisim/redis';
-import type { GatewaySettings } from './config.js';
+import type { ChatNode, RolePart } from '@kelisim/node';
+import { registerSocketGauge } from '@kelisim/ops';
+import { createIoPublisher, createRedisRateLimiter } from '@kelisim/redis';
+import type { GatewaySettings, RealtimeConfig } from './config.js';
 import { watchCredentials } from './credential-watch.js';
 import { createEcho } from './echo/index.js';
 import { guardEvents } from './event-guard.js';
@@ -22,24 +15,11 @@ import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { trackPresence } from './presence-tracking.js';
 import type { ChatServer } from './types.js';
 
-export interface GatewayDeps {
+export interface GatewayOptions {
   httpServer: HttpServer;
-  db: Db;
-  /** For rate limits and presence (never the adapter's own connections). */
-  redis: Redis;
-  adapter: SocketAdapter['adapter'];
-  presence: Presence;
-  /** jwt-auth JWTs and, when enabled, Sanctum tokens. */
-  verifyToken: Authenticate;
-  /** Re-checks the tokens of live sockets (expiry, blacklist, Sanctum revocation, users). */
-  credentials: CredentialCheck;
-  /** Builds the domain context around the gateway's own publisher. */
-  domain: (events: DomainContext['events']) => DomainContext;
-  logger: Logger;
   settings: GatewaySettings;
   /** Browser origins allowed to open sockets besides the same origin (ChatConfig.socketOrigins). */
   corsOrigins: string[];
-  keyPrefix: string;
   /** Tests only: runs between an Echo subscription's authorisation and its join. */
   beforeChannelJoin?: (channel: string) => Promise<void>;
 }
@@ -60,15 +40,21 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function createGateway(deps: GatewayDeps): Gateway {
-  const { logger, settings } = deps;
+/** The socket.io gateway of a node composed with `sockets: 'adapter'`, token checks and presence. */
+export function createGateway(node: ChatNode, options: GatewayOptions): Gateway {
+  const { adapter, auth, presence: presenceStore, presenceTtlMs } = node;
+  if (!adapter || !auth || !presenceStore || presenceTtlMs === undefined) {
+    throw new Error('A gateway needs a node with the socket adapter, token checks and presence.');
+  }
+  const { logger, db, redis, keyPrefix } = node;
+  const { settings, corsOrigins } = options;
   let draining = false;
   let refusingSockets = false;
-  const io: ChatServer = new Server(deps.httpServer, {
-    adapter: deps.adapter,
+  const io: ChatServer = new Server(options.httpServer, {
+    adapter,
     maxHttpBufferSize: settings.maxFrameBytes,
     cors: (req, callback) => {
-      const allowed = originAllowed(deps.corsOrigins, req.headers);
+      const allowed = originAllowed(corsOrigins, req.headers);
       callback(null, {
         origin: allowed && req.headers.origin ? req.headers.origin : false,
         credentials: true,
@@ -76,57 +62,57 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     allowRequest: (req, callback) => {
       if (refusingSockets) return callback('draining', false);
-      const allowed = originAllowed(deps.corsOrigins, req.headers);
+      const allowed = originAllowed(corsOrigins, req.headers);
       callback(allowed ? null : 'origin not allowed', allowed);
     },
   });
-  const ctx = deps.domain(createIoPublisher(io, logger));
+  const ctx = node.domain(createIoPublisher(io, logger));
   const eventLimits = {
     perSocket: settings.eventLimit,
-    perUser: createRedisRateLimiter(deps.redis, {
-      keyPrefix: `${deps.keyPrefix}ratelimit:user-events`,
+    perUser: createRedisRateLimiter(redis, {
+      keyPrefix: `${keyPrefix}ratelimit:user-events`,
       ...settings.eventLimit,
     }),
     sync: {
       perSocket: settings.syncLimit,
-      perUser: createRedisRateLimiter(deps.redis, {
-        keyPrefix: `${deps.keyPrefix}ratelimit:user-syncs`,
+      perUser: createRedisRateLimiter(redis, {
+        keyPrefix: `${keyPrefix}ratelimit:user-syncs`,
         ...settings.syncLimit,
       }),
     },
   };
   const presence = trackPresence(
     io,
-    deps.presence,
-    deps.db,
+    presenceStore,
+    db,
     ctx.events,
     ctx.jobs,
-    settings.presenceTtlMs,
+    presenceTtlMs,
     logger,
   );
 
   const echo = createEcho({
     io,
     ctx,
-    redis: deps.redis,
-    keyPrefix: deps.keyPrefix,
+    redis: redis,
+    keyPrefix: keyPrefix,
     settings: settings.echo,
-    presenceTtlMs: settings.presenceTtlMs,
+    presenceTtlMs: presenceTtlMs,
     logger,
-    beforeJoin: deps.beforeChannelJoin,
-    originTrusted: (headers) => originTrusted(deps.corsOrigins, headers),
+    beforeJoin: options.beforeChannelJoin,
+    originTrusted: (headers) => originTrusted(corsOrigins, headers),
   });
 
   const credentialWatch = watchCredentials(io, {
-    db: deps.db,
-    verifyToken: deps.verifyToken,
-    credentials: deps.credentials,
+    db: db,
+    verifyToken: auth.verifyToken,
+    credentials: auth.credentials,
     settings: settings.credentials,
     logger,
   });
 
   io.use(
-    authenticateHandshake(deps.db, deps.verifyToken, logger, {
+    authenticateHandshake(db, auth.verifyToken, logger, {
       allowGuests: echo.allowGuests,
       maxSocketsPerUser: settings.maxSocketsPerUser,
     }),
@@ -139,7 +125,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (socket.data.guest) return;
     registerChatEvents(socket, ctx, socketLogger);
     presence.connected(socket);
-    sendPresenceSnapshot(socket, ctx, deps.presence, socketLogger);
+    sendPresenceSnapshot(socket, ctx, presenceStore, socketLogger);
   });
 
   return {
@@ -182,4 +168,27 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
   while (!condition() && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * The gateway role of a composed node on its HTTP server: settings from the node's config, its
+ * socket count in the node's metrics, and its place in the node's shutdown (not ready for
+ * CHAT_DRAIN_DELAY, drain, close).
+ */
+export function createNodeGateway(
+  node: ChatNode,
+  config: Pick<RealtimeConfig, 'chat' | 'realtime'>,
+  httpServer: HttpServer,
+): { gateway: Gateway; part: RolePart } {
+  const gateway = createGateway(node, {
+    httpServer,
+    settings: config.realtime,
+    corsOrigins: config.chat.socketOrigins,
+  });
+  registerSocketGauge(node.metrics, () => gateway.io.of('/').sockets.size);
+  const part: RolePart = {
+    drain: () => gateway.drain({ delayMs: config.chat.drainDelayMs }),
+    close: () => gateway.close(),
+  };
+  return { gateway, part };
 }

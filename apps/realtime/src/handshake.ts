@@ -4,6 +4,7 @@ import { AppError, rooms } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
 import { authenticateUser } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
+import { loggedWireError } from './respond.js';
 import type { ChatSocket } from './types.js';
 
 /**
@@ -80,10 +81,8 @@ function echoAuthorization(auth: object): string | undefined {
   return undefined;
 }
 
-/** The client gets `connect_error` with `message` and `data.code`. */
+/** The client gets `connect_error` with `message` and the error body as `data` (`data.code`). */
 function handshakeError(error: unknown, logger: Logger): ExtendedError {
-  const appError =
-    error instanceof AppError ? error : new AppError('unavailable', 'Try again shortly.');
-  if (!(error instanceof AppError)) logger.error({ err: error }, 'handshake failed');
-  return Object.assign(new Error(appError.message), { data: { code: appError.code } });
+  const { body } = loggedWireError(error, logger, 'handshake failed');
+  return Object.assign(new Error(body.message), { data: body });
 }

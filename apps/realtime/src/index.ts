@@ -4,5 +4,5 @@ export {
   type GatewaySettings,
   type RealtimeConfig,
 } from './config.js';
-export { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
+export { createGateway, createNodeGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export type { ChatServer, ChatSocket, SocketData } from './types.js';

@@ -1,12 +1,6 @@
 import type { z } from 'zod';
-import {
-  AppError,
-  internalErrorBody,
-  toErrorBody,
-  type AckError,
-  type FieldErrors,
-} from '@kelisim/contracts';
-import { isDatabaseUnavailable } from '@kelisim/db';
+import { AppError, type AckError, type FieldErrors } from '@kelisim/contracts';
+import { toWireError, type WireError } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 
 export type Reply = (response: object) => void;
@@ -18,13 +12,15 @@ export function ackOf(args: unknown[]): Reply | undefined {
 }
 
 export function errorAck(error: unknown, logger: Logger): AckError {
-  if (error instanceof AppError) return { ok: false, error: toErrorBody(error) };
-  if (isDatabaseUnavailable(error)) {
-    logger.warn({ err: error }, 'database unavailable');
-    return { ok: false, error: toErrorBody(AppError.unavailable()) };
-  }
-  logger.error({ err: error }, 'socket event failed');
-  return { ok: false, error: internalErrorBody };
+  return { ok: false, error: loggedWireError(error, logger, 'socket event failed').body };
+}
+
+/** The wire form of a failure; outages and bugs are logged (a client's mistake is not). */
+export function loggedWireError(error: unknown, logger: Logger, what: string): WireError {
+  const wire = toWireError(error);
+  if (wire.cause === 'outage') logger.warn({ err: error }, 'database unavailable');
+  if (wire.cause === 'bug') logger.error({ err: error }, what);
+  return wire;
 }
 
 /**

@@ -3,15 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAuthenticator, createCredentialCheck, type CacheReader } from '@kelisim/auth';
-import type { JwtConfig } from '@kelisim/config';
+import type { ChatConfig, JwtConfig } from '@kelisim/config';
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
-import {
-  createDomainContext,
-  createPresence,
-  createRedis,
-  createSocketAdapter,
-} from '@kelisim/redis';
+import { composeNode } from '@kelisim/node';
+import { createRedis } from '@kelisim/redis';
 import {
   createTestDatabase,
   looseMembershipLimits,
@@ -45,64 +41,69 @@ export async function startTestGateway(
     /** The gateway's own connection to the test database (e.g. through a cuttable proxy). */
     connectDb?: (database: TestDatabase) => Promise<Db>;
     beforeChannelJoin?: (channel: string) => Promise<void>;
+    presenceTtlMs?: number;
   } = {},
 ): Promise<GatewayHarness> {
   const database = await createTestDatabase(label);
   const db = options.connectDb ? await options.connectDb(database) : database.db;
   const redisConfig = testRedisConfig();
-  const redis = createRedis(redisConfig);
-  const logger = silentLogger();
-  const socketAdapter = createSocketAdapter(
-    redisConfig,
-    { adapter: 'classic', socketIoKey: `${redisConfig.keyPrefix}socket.io` },
-    logger,
-  );
+  const jwt = options.jwt ?? testJwtConfig;
+  // Laravel's cache (the jwt-auth blacklist) is the test's namespace unless the test brings one.
+  const ownCache = options.laravelCache ? undefined : createRedis(redisConfig);
+  const laravelCache = options.laravelCache ?? ownCache!;
   const settings: GatewaySettings = {
     port: 0,
     maxFrameBytes: 131_072,
     eventLimit: { points: 1_000, windowSeconds: 10 },
     syncLimit: { points: 1_000, windowSeconds: 10 },
     maxSocketsPerUser: 20,
-    presenceTtlMs: 30_000,
     shutdownTimeoutMs: 2_000,
     credentials: { recheckIntervalMs: 15_000, reauthGraceMs: 30_000 },
     ...options.settings,
   };
+  const chat: ChatConfig = {
+    messageMaxLength: options.messageMaxLength ?? 10_000,
+    sendRateLimit: options.sendRateLimit ?? { points: 10_000, windowSeconds: 60 },
+    ...looseMembershipLimits,
+    corsOrigins: ['*'],
+    socketOrigins: options.corsOrigins ?? ['*'],
+    nodeId: undefined,
+    adapter: 'classic',
+    socketIoKey: `${redisConfig.keyPrefix}socket.io`,
+    drainDelayMs: 0,
+  };
+  const node = composeNode(
+    {
+      chat,
+      database: database.config,
+      redis: redisConfig,
+      webhooks: { enabled: false },
+      presence: { ttlMs: options.presenceTtlMs ?? 30_000 },
+    },
+    {
+      service: 'realtime',
+      sockets: 'adapter',
+      logger: silentLogger(),
+      db,
+      jobs: new RecordingJobQueue(),
+      auth: {
+        verifyToken: createAuthenticator(jwt, {
+          laravelCache,
+          sanctumTokens: createSanctumTokenStore(db),
+        }),
+        credentials: createCredentialCheck(jwt, {
+          laravelCache,
+          store: createLiveCredentialStore(db),
+        }),
+      },
+    },
+  );
+  const { redis } = node;
   const httpServer = createServer();
-  const gateway = createGateway({
+  const gateway = createGateway(node, {
     httpServer,
-    db,
-    redis,
-    adapter: socketAdapter.adapter,
-    presence: createPresence(redis, {
-      keyPrefix: redisConfig.keyPrefix,
-      ttlMs: settings.presenceTtlMs,
-    }),
-    verifyToken: createAuthenticator(options.jwt ?? testJwtConfig, {
-      laravelCache: options.laravelCache ?? redis,
-      sanctumTokens: createSanctumTokenStore(db),
-    }),
-    credentials: createCredentialCheck(options.jwt ?? testJwtConfig, {
-      laravelCache: options.laravelCache ?? redis,
-      store: createLiveCredentialStore(db),
-    }),
-    domain: (events) =>
-      createDomainContext({
-        db,
-        redis,
-        events,
-        jobs: new RecordingJobQueue(),
-        chat: {
-          messageMaxLength: options.messageMaxLength ?? 10_000,
-          sendRateLimit: options.sendRateLimit ?? { points: 10_000, windowSeconds: 60 },
-          ...looseMembershipLimits,
-        },
-        keyPrefix: redisConfig.keyPrefix,
-      }),
-    logger,
     settings,
-    corsOrigins: options.corsOrigins ?? ['*'],
-    keyPrefix: redisConfig.keyPrefix,
+    corsOrigins: chat.socketOrigins,
     beforeChannelJoin: options.beforeChannelJoin,
   });
   httpServer.listen(0, '127.0.0.1');
@@ -114,11 +115,10 @@ export async function startTestGateway(
     redis,
     async close() {
       await gateway.close();
-      await socketAdapter.close();
       if (db !== database.db) await db.$disconnect();
       const keys = await redis.keys(`${redisConfig.keyPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
+      await Promise.all([node.close(), ownCache?.quit()]);
       await database.drop();
     },
   };

@@ -3,20 +3,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
-  chatEnv,
-  databaseEnv,
   demoEnv,
+  type Env,
   envInt,
   envOptionalString,
   jwtEnv,
-  logEnv,
   metricsEnv,
   parseEnvSections,
-  redisEnv,
+  presenceEnv,
   storageEnv,
-  type Env,
 } from '@kelisim/config';
-import { webhookEnv } from '@kelisim/jobs';
+import { nodeEnvSections } from '@kelisim/node';
 import { realtimeEnv } from '@kelisim/realtime';
 import { workerEnv } from '@kelisim/worker';
 
@@ -36,18 +33,15 @@ const serverEnv = z
 
 /** Every setting the all-in-one node reads, by section (every role's settings). */
 export const serverEnvSections = {
+  ...nodeEnvSections,
   server: serverEnv,
   realtime: realtimeEnv,
   worker: workerEnv,
-  chat: chatEnv,
-  database: databaseEnv,
+  presence: presenceEnv,
   demo: demoEnv,
-  redis: redisEnv,
   jwt: jwtEnv,
-  log: logEnv,
   metrics: metricsEnv,
   storage: storageEnv,
-  webhooks: webhookEnv,
 };
 
 export function loadServerConfig(env: Env) {

@@ -1,2 +1,2 @@
 export { loadServerConfig, type ServerConfig } from './config.js';
-export { startAllInOne, type AllInOne } from './server.js';
+export { startAllInOne } from './server.js';

@@ -1,15 +1,6 @@
 import { z } from 'zod';
-import {
-  chatEnv,
-  databaseEnv,
-  envInt,
-  logEnv,
-  parseEnvSections,
-  redisEnv,
-  storageEnv,
-  type Env,
-} from '@kelisim/config';
-import { webhookEnv } from '@kelisim/jobs';
+import { type Env, envInt, parseEnvSections, presenceEnv, storageEnv } from '@kelisim/config';
+import { nodeEnvSections } from '@kelisim/node';
 
 export const workerEnv = z
   .object({
@@ -42,15 +33,7 @@ export interface WorkerSettings {
 
 export function loadWorkerConfig(env: Env) {
   return parseEnvSections(
-    {
-      worker: workerEnv,
-      chat: chatEnv,
-      database: databaseEnv,
-      redis: redisEnv,
-      storage: storageEnv,
-      webhooks: webhookEnv,
-      log: logEnv,
-    },
+    { ...nodeEnvSections, worker: workerEnv, presence: presenceEnv, storage: storageEnv },
     env,
   );
 }

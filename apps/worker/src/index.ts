@@ -21,3 +21,4 @@ export {
   type WorkerDeps,
   type Workers,
 } from './worker.js';
+export { startNodeWorkers } from './node-workers.js';

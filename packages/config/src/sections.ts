@@ -258,6 +258,16 @@ export interface LogConfig {
   pretty: boolean;
 }
 
+/** Presence: gateways write it, the worker reads it (who is offline, for webhooks). */
+export const presenceEnv = z
+  .object({ CHAT_PRESENCE_TTL: envInt({ min: 1, max: 3600, default: 30 }) })
+  .transform((env): PresenceConfig => ({ ttlMs: env.CHAT_PRESENCE_TTL * 1000 }));
+
+export interface PresenceConfig {
+  /** A connection not heard of for this long (its node died) stops counting as online. */
+  ttlMs: number;
+}
+
 /**
  * Prometheus /metrics of the API and gateway nodes: on a listener of its own (loopback by
  * default), never on the public port unless METRICS_TOKEN is set, and then only to requests

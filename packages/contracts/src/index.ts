@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './events.js';
+export * from './format.js';
 export * from './primitives.js';
 export * from './resources.js';
 export * from './rest.js';

@@ -68,3 +68,4 @@ export { presenceSnapshot, PRESENCE_SNAPSHOT_MAX } from './use-cases/presence-sn
 export { unblockUser } from './use-cases/unblock-user.js';
 export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';
 export { listFiles, prepareDownload, type FilePage } from './use-cases/list-files.js';
+export { toWireError, type WireError } from './wire-error.js';

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, internalErrorBody, toErrorBody } from '@kelisim/contracts';
-import { isDatabaseUnavailable } from '@kelisim/db';
+import { AppError } from '@kelisim/contracts';
+import { toWireError } from '@kelisim/domain';
 
 /**
  * Maps every failure to the one error shape; unknown errors are logged and never described.
@@ -9,23 +9,17 @@ import { isDatabaseUnavailable } from '@kelisim/db';
 export const errorHandler =
   (onDatabaseUnavailable: () => void = () => {}): ErrorRequestHandler =>
   (error: unknown, req, res, _next) => {
-    if (isDatabaseUnavailable(error)) {
+    const { body, status, cause } = toWireError(asAppError(error) ?? error);
+    if (cause === 'outage') {
       onDatabaseUnavailable();
       req.log.warn({ err: error }, 'database unavailable');
-      res.status(503).json(toErrorBody(AppError.unavailable()));
-      return;
-    }
-    const appError = asAppError(error);
-    if (!appError) {
+    } else if (cause === 'bug') {
       req.log.error({ err: error }, 'request failed');
-      res.status(500).json(internalErrorBody);
-      return;
+    } else {
+      req.log.warn({ code: body.code, status }, body.message);
     }
-    if (appError.details.retryAfterSeconds !== undefined) {
-      res.setHeader('Retry-After', String(appError.details.retryAfterSeconds));
-    }
-    req.log.warn({ code: appError.code, status: appError.status }, appError.message);
-    res.status(appError.status).json(toErrorBody(appError));
+    if (body.retry_after !== undefined) res.setHeader('Retry-After', String(body.retry_after));
+    res.status(status).json(body);
   };
 
 export const notFoundHandler: RequestHandler = () => {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import { pipeline } from 'node:stream/promises';
-import { AppError, uploadFields } from '@kelisim/contracts';
+import { AppError, formatBytes, uploadFields } from '@kelisim/contracts';
 import {
   authorizeUpload,
   listFiles,
@@ -109,7 +109,10 @@ export function fileHandlers(ctx: DomainContext, options: FileRoutesOptions | un
 }
 
 function tooLarge(maxFileSize: number): AppError {
-  return new AppError('payload_too_large', `The file is larger than ${maxFileSize} bytes.`);
+  return new AppError(
+    'payload_too_large',
+    `That file is too large (max ${formatBytes(maxFileSize)}).`,
+  );
 }
 
 /** Writes each incoming file under a key the server generates; the client's name is metadata. */

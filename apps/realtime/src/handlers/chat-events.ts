@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   markReadEvent,
   sendMessageEvent,
@@ -5,6 +6,8 @@ import {
   syncEvent,
   typingEvent,
   type AckError,
+  type ClientToServerEvents,
+  type UserSummary,
 } from '@kelisim/contracts';
 import {
   listMessages,
@@ -12,85 +15,87 @@ import {
   relayTyping,
   sendMessage,
   syncChats,
+  type Actor,
   type DomainContext,
 } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { respond } from '../respond.js';
 import type { ChatSocket } from '../types.js';
 
-/** The seed's frames as socket.io events: parse, call the use case, ack. */
+/** `sync` and `sync_chats` draw on a budget of their own, so a resume is never starved. */
+export type EventBudgetName = 'general' | 'sync';
+
+/** A socket's user, as the handshake loaded it. */
+type SocketActor = Actor & { user: UserSummary };
+
+interface ChatEvent<S extends z.ZodType> {
+  schema: S;
+  budget: EventBudgetName;
+  run(ctx: DomainContext, actor: SocketActor, input: z.output<S>): Promise<object>;
+}
+
+function chatEvent<S extends z.ZodType>(
+  schema: S,
+  budget: EventBudgetName,
+  run: ChatEvent<S>['run'],
+): ChatEvent<S> {
+  return { schema, budget, run };
+}
+
+/**
+ * The seed's frames as socket.io events, one entry each: its contract schema, its budget and its
+ * use case. Registration and the event guard's allow-list both come from this table.
+ */
+export const chatEvents = {
+  send_message: chatEvent(sendMessageEvent, 'general', async (ctx, actor, input) => {
+    const { message } = await sendMessage(ctx, actor, {
+      chatId: input.chat_id,
+      content: input.content,
+      tempId: input.temp_id,
+      replyToId: input.reply_to_id,
+    });
+    return { message };
+  }),
+  typing: chatEvent(typingEvent, 'general', async (ctx, actor, input) => ({
+    relayed: await relayTyping(ctx, actor, input.chat_id, input.is_typing),
+  })),
+  mark_read: chatEvent(markReadEvent, 'general', async (ctx, actor, input) => {
+    const state = await markChatRead(ctx, actor, input.chat_id, input.seq);
+    return { last_read_seq: state.last_read_seq, unread_count: state.unread_count };
+  }),
+  sync: chatEvent(syncEvent, 'sync', async (ctx, actor, input) => {
+    const page = await listMessages(ctx, actor, input.chat_id, {
+      after: input.after_seq,
+      limit: input.limit,
+    });
+    return { messages: page.messages, has_more: page.hasMore };
+  }),
+  sync_chats: chatEvent(syncChatsEvent, 'sync', async (ctx, actor, input) => {
+    const result = await syncChats(ctx, actor, {
+      chats: input.chats.map((c) => ({ chatId: c.chat_id, afterSeq: c.after_seq })),
+      limitPerChat: input.limit_per_chat,
+    });
+    return { chats: result.chats, not_found: result.notFound };
+  }),
+} satisfies Partial<Record<keyof ClientToServerEvents, ChatEvent<z.ZodType>>>;
+
+export type ChatEventName = keyof typeof chatEvents;
+
+/** Parse, call the use case, ack (or emit `error` without an ack). */
 export function registerChatEvents(socket: ChatSocket, ctx: DomainContext, logger: Logger): void {
-  const actor = { userId: socket.data.userId, name: socket.data.user.name, user: socket.data.user };
+  const actor: SocketActor = {
+    userId: socket.data.userId,
+    name: socket.data.user.name,
+    user: socket.data.user,
+  };
   const context = {
     logger,
     emitError: (error: AckError['error']) => socket.emit('error', error),
   };
-
-  socket.on(
-    'send_message',
-    respond(
-      sendMessageEvent,
-      async (input) => {
-        const { message } = await sendMessage(ctx, actor, {
-          chatId: input.chat_id,
-          content: input.content,
-          tempId: input.temp_id,
-          replyToId: input.reply_to_id,
-        });
-        return { message };
-      },
-      context,
-    ),
-  );
-
-  socket.on(
-    'typing',
-    respond(
-      typingEvent,
-      async (input) => ({ relayed: await relayTyping(ctx, actor, input.chat_id, input.is_typing) }),
-      context,
-    ),
-  );
-
-  socket.on(
-    'mark_read',
-    respond(
-      markReadEvent,
-      async (input) => {
-        const state = await markChatRead(ctx, actor, input.chat_id, input.seq);
-        return { last_read_seq: state.last_read_seq, unread_count: state.unread_count };
-      },
-      context,
-    ),
-  );
-
-  socket.on(
-    'sync',
-    respond(
-      syncEvent,
-      async (input) => {
-        const page = await listMessages(ctx, actor, input.chat_id, {
-          after: input.after_seq,
-          limit: input.limit,
-        });
-        return { messages: page.messages, has_more: page.hasMore };
-      },
-      context,
-    ),
-  );
-
-  socket.on(
-    'sync_chats',
-    respond(
-      syncChatsEvent,
-      async (input) => {
-        const result = await syncChats(ctx, actor, {
-          chats: input.chats.map((c) => ({ chatId: c.chat_id, afterSeq: c.after_seq })),
-          limitPerChat: input.limit_per_chat,
-        });
-        return { chats: result.chats, not_found: result.notFound };
-      },
-      context,
-    ),
-  );
+  for (const [name, event] of Object.entries(chatEvents) as [string, ChatEvent<z.ZodType>][]) {
+    socket.on(
+      name as ChatEventName,
+      respond(event.schema, (input) => event.run(ctx, actor, input), context),
+    );
+  }
 }

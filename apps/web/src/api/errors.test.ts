@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, plainMessage } from './errors.js';
+import { formatBytes } from '@kelisim/contracts';
+import { plainMessage } from './errors.js';
 
 describe('plainMessage', () => {
   it('turns the API codes into plain sentences', () => {
@@ -16,10 +17,7 @@ describe('plainMessage', () => {
       "You're not allowed to do that.",
     );
     expect(
-      plainMessage({
-        code: 'payload_too_large',
-        message: 'The file is larger than 10485760 bytes.',
-      }),
+      plainMessage({ code: 'payload_too_large', message: 'That file is too large (max 10 MB).' }),
     ).toBe('That file is too large (max 10 MB).');
     const quota =
       'This upload would exceed your storage quota of 1 GiB (1023.5 MiB used); delete some of your files first.';

@@ -26,7 +26,7 @@ export function plainMessage(details: ErrorDetails): string {
   const { code, message, status } = details;
   switch (code ?? statusCode(status)) {
     case 'rate_limited': {
-      const seconds = details.retryAfterSeconds ?? firstNumber(message);
+      const seconds = details.retryAfterSeconds;
       return seconds === undefined
         ? "You're sending too fast; try again in a few seconds."
         : `You're sending too fast; try again in ${seconds} s.`;
@@ -34,28 +34,28 @@ export function plainMessage(details: ErrorDetails): string {
     case 'forbidden':
     case 'not_found':
       return "You're not allowed to do that.";
-    case 'payload_too_large': {
-      // The storage quota's sentence is written for people already; only the size limit is raw.
-      if (message?.includes('quota')) return message;
-      const bytes = firstNumber(message);
-      return bytes === undefined
-        ? 'That is too large to send.'
-        : `That file is too large (max ${formatBytes(bytes)}).`;
-    }
+    case 'payload_too_large':
+      // The size limit's and the storage quota's sentences are written for people already.
+      return sentenceOr(message, 'That is too large to send.');
     case 'unsupported_media_type':
       return 'That kind of file cannot be sent.';
     case 'unauthenticated':
       return 'Your session has expired. Please sign in again.';
     case 'validation_failed':
     case 'conflict':
-      return message && message.length < 200 ? message : 'That was not accepted.';
+      return sentenceOr(message, 'That was not accepted.');
     case 'unavailable':
       return 'The server is restarting or busy. Try again in a moment.';
     case 'internal':
       return 'Something went wrong on our side. Try again.';
     default:
-      return message && message.length < 200 ? message : 'Something went wrong. Try again.';
+      return sentenceOr(message, 'Something went wrong. Try again.');
   }
+}
+
+/** The server's own sentence where it wrote one for people, else the fallback. */
+function sentenceOr(message: string | undefined, fallback: string): string {
+  return message && message.length < 200 ? message : fallback;
 }
 
 export function errorText(error: unknown): string {
@@ -70,21 +70,6 @@ export function networkError(): ChatError {
 
 export function timeoutError(): ChatError {
   return new ChatError('timeout', 'The server did not answer in time. Try again.');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${round(bytes / (1024 * 1024))} MB`;
-  if (bytes >= 1024) return `${round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
-}
-
-function round(n: number): string {
-  return n >= 10 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
-}
-
-function firstNumber(text: string | undefined): number | undefined {
-  const match = text ? /\d+/.exec(text) : null;
-  return match ? Number(match[0]) : undefined;
 }
 
 function statusCode(status: number | undefined): string | undefined {

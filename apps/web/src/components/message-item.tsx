@@ -1,6 +1,6 @@
 import type { FileResource, MessageResource } from '@kelisim/contracts';
 import { useEffect, useState } from 'react';
-import { formatBytes } from '../api/errors.js';
+import { formatBytes } from '@kelisim/contracts';
 import { useSession } from '../session-context.js';
 import type { PendingItem } from '../state/timeline.js';
 import { clockTime } from './format.js';
