@@ -2,7 +2,7 @@ import type { ExtendedError } from 'socket.io';
 import { bearerToken, type Authenticate } from '@kelisim/auth';
 import { AppError, rooms } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import { authenticateUser } from '@kelisim/domain';
+import { authenticateUser, chatIdsOfUser } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { loggedWireError } from './respond.js';
 import type { ChatSocket } from './types.js';
@@ -41,16 +41,10 @@ export function authenticateHandshake(
       socket.data.userId = userId;
       socket.data.user = user;
       socket.data.credential = credential;
-      const memberships = await db.participant.findMany({
-        where: { userId, chat: { deletedAt: null } },
-        select: { chatId: true },
-      });
+      const chatIds = await chatIdsOfUser(db, userId);
       // Counted again and joined in one tick: concurrent handshakes cannot all slip under the cap.
       refuseBeyondCap();
-      await socket.join([
-        rooms.user(userId),
-        ...memberships.map((m) => rooms.chat(Number(m.chatId))),
-      ]);
+      await socket.join([rooms.user(userId), ...chatIds.map(rooms.chat)]);
       next();
     } catch (error) {
       next(handshakeError(error, logger));

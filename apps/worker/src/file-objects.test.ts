@@ -45,16 +45,25 @@ describe.each([
     return key;
   }
 
-  /** A stored upload, completed as `ready` with a thumbnail: its message and both keys. */
-  async function readyImage() {
+  /**
+   * Stored bytes (and a thumbnail), registered as an upload of `originalName`: a running worker
+   * may take it from there at once, so everything is stored before it is registered.
+   */
+  async function storedUpload(originalName: string, withThumbnail = false) {
     const storageKey = await put(newObjectKey(chatId));
-    const thumbnailKey = await put(thumbnailKeyOf(storageKey));
+    const thumbnailKey = withThumbnail ? await put(thumbnailKeyOf(storageKey)) : undefined;
     const file = await registerUpload(
       h.ctx,
       { userId: owner.id },
-      { chatId, disk, storageKey, originalName: 'a.png', size: 64 },
+      { chatId, disk, storageKey, originalName, size: 64 },
       { quotaBytes: 0 },
     );
+    return { storageKey, thumbnailKey: thumbnailKey!, file };
+  }
+
+  /** A stored upload, completed as `ready` with a thumbnail: its message and both keys. */
+  async function readyImage() {
+    const { storageKey, thumbnailKey, file } = await storedUpload('a.png', true);
     const done = await completeFile(h.ctx, file.id, {
       status: 'ready',
       mimeType: 'image/png',
@@ -106,13 +115,7 @@ describe.each([
       processors: createProcessors({ ctx: h.ctx, storage, logger: silentLogger() }),
     });
     try {
-      const storageKey = await put(newObjectKey(chatId));
-      const file = await registerUpload(
-        h.ctx,
-        { userId: owner.id },
-        { chatId, disk, storageKey, originalName: 'evil.exe', size: 64 },
-        { quotaBytes: 0 },
-      );
+      const { storageKey, file } = await storedUpload('evil.exe');
 
       await completeFile(h.ctx, file.id, { status: 'rejected', reason: 'Executable.' });
 

@@ -1,12 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '@kelisim/config';
 import { createChat, sendMessage } from '@kelisim/domain';
 import type { EnabledWebhookSettings } from '@kelisim/jobs';
-import { createUsers, type TestUser } from '@kelisim/testing';
+import { createUsers, listenOnLoopback, type TestUser } from '@kelisim/testing';
 import { loadWorkerConfig } from './config.js';
 import {
   createWorkerHarness,
@@ -45,17 +43,8 @@ async function startReceiver(
       });
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/kelisim`,
-    received,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  const { baseUrl, close } = await listenOnLoopback(server);
+  return { url: `${baseUrl}/webhooks/kelisim`, received, close };
 }
 
 /** What Laravel does with the headers, written independently of the worker's code. */
@@ -78,6 +67,22 @@ function arrived(receiver: Receiver, count: number): Promise<true> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Queues a presence webhook for `userId` and waits until the receiver holds `count` requests. */
+async function notifyUntilArrived(receiver: Receiver, userId: number, count: number) {
+  h!.jobs.notifyLaravel('presence.changed', {
+    user_id: userId,
+    status: 'online',
+    last_seen_at: null,
+  });
+  await arrived(receiver, count);
+}
+
+/** The job behind the receiver's `index`th request. */
+function jobOfDelivery(receiver: Receiver, index: number) {
+  const deliveryId = receiver.received[index]!.headers['x-kelisim-delivery'] as string;
+  return waitForJob(h!.queues.webhooks, deliveryId);
+}
 
 let h: WorkerHarness | undefined;
 let receiver: Receiver | undefined;
@@ -230,7 +235,7 @@ describe('webhooks to Laravel', () => {
   });
 
   it('fails at once on a redirect or a 4xx a retry cannot change; retries 429 and timeouts', async () => {
-    const { h, receiver } = await setUp(
+    const { receiver } = await setUp(
       'webhook-4xx',
       async (request, index) => {
         if (request.body.includes('"user_id":7')) return 422;
@@ -241,29 +246,17 @@ describe('webhooks to Laravel', () => {
       },
       { timeoutMs: 300 },
     );
-    h.jobs.notifyLaravel('presence.changed', { user_id: 5, status: 'online', last_seen_at: null });
-    await arrived(receiver, 3);
-    const retried = await waitForJob(
-      h.queues.webhooks,
-      receiver.received[0]!.headers['x-kelisim-delivery'] as string,
-    );
+    await notifyUntilArrived(receiver, 5, 3);
+    const retried = await jobOfDelivery(receiver, 0);
     expect([await retried.getState(), retried.attemptsMade]).toEqual(['completed', 3]);
 
-    h.jobs.notifyLaravel('presence.changed', { user_id: 7, status: 'online', last_seen_at: null });
-    await arrived(receiver, 4);
-    const rejected = await waitForJob(
-      h.queues.webhooks,
-      receiver.received[3]!.headers['x-kelisim-delivery'] as string,
-    );
+    await notifyUntilArrived(receiver, 7, 4);
+    const rejected = await jobOfDelivery(receiver, 3);
     expect([await rejected.getState(), rejected.attemptsMade]).toEqual(['failed', 1]);
     expect(rejected.failedReason).toMatch(/answered 422: ok \(not retried/);
 
-    h.jobs.notifyLaravel('presence.changed', { user_id: 8, status: 'online', last_seen_at: null });
-    await arrived(receiver, 5);
-    const redirected = await waitForJob(
-      h.queues.webhooks,
-      receiver.received[4]!.headers['x-kelisim-delivery'] as string,
-    );
+    await notifyUntilArrived(receiver, 8, 5);
+    const redirected = await jobOfDelivery(receiver, 4);
     expect([await redirected.getState(), redirected.attemptsMade]).toEqual(['failed', 1]);
     expect(redirected.failedReason).toMatch(/answered 301, a redirect .* are not followed/);
   });

@@ -4,6 +4,8 @@ export { createLiveCredentialStore } from './live-credentials.js';
 export * from './generated/prisma/client.js';
 export {
   migrate,
+  migrationStatus,
+  type MigrationStatus,
   fileMatchesChecksum,
   migrationChecksum,
   defaultMigrationsDir,

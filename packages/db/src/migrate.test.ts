@@ -72,6 +72,26 @@ function bookkeeping(config: DatabaseConfig): Promise<BookkeepingRow[]> {
   );
 }
 
+/** The table's columns in order, with the information_schema.COLUMNS `fields` asked for. */
+function columnsOf<T>(database: string, table: string, fields: string): Promise<T[]> {
+  return admin.query<T[]>(
+    `SELECT ${fields} FROM information_schema.COLUMNS ` +
+      'WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [database, table],
+  );
+}
+
+/** A scratch database as Laravel creates it, holding one of Laravel's tables (its columns' SQL). */
+async function laravelDatabaseWith(table: string, columns: string): Promise<DatabaseConfig> {
+  const config = scratchDatabase();
+  const charset = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
+  await admin.query(`CREATE DATABASE \`${config.database}\` ${charset}`);
+  await admin.query(
+    `CREATE TABLE \`${config.database}\`.${table} (${columns}) DEFAULT ${charset} ENGINE = InnoDB`,
+  );
+  return config;
+}
+
 async function tableNames(config: DatabaseConfig): Promise<string[]> {
   const rows = await admin.query<{ name: string }[]>(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
@@ -176,12 +196,11 @@ describe('migrate', () => {
     const config = scratchDatabase();
     await migrate(config);
 
-    const columns = await admin.query<Record<string, string | null>[]>(
-      'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, ' +
-        'COLUMN_DEFAULT AS defaultValue, COLUMN_KEY AS `key`, CHARACTER_SET_NAME AS charset ' +
-        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ' +
-        'ORDER BY ORDINAL_POSITION',
-      [config.database, '_prisma_migrations'],
+    const columns = await columnsOf<Record<string, string | null>>(
+      config.database,
+      '_prisma_migrations',
+      'COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, ' +
+        'COLUMN_DEFAULT AS defaultValue, COLUMN_KEY AS `key`, CHARACTER_SET_NAME AS charset',
     );
 
     expect(columns).toEqual([
@@ -331,11 +350,9 @@ describe('migrate', () => {
   });
 
   it('leaves an existing Laravel users table and its rows untouched', async () => {
-    const config = scratchDatabase();
-    await admin.query(
-      `CREATE DATABASE \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
-    await admin.query(`CREATE TABLE \`${config.database}\`.users (
+    const config = await laravelDatabaseWith(
+      'users',
+      `
       id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
       name VARCHAR(255) NOT NULL,
       email VARCHAR(255) NOT NULL UNIQUE,
@@ -345,7 +362,8 @@ describe('migrate', () => {
       remember_token VARCHAR(100) NULL,
       created_at TIMESTAMP NULL,
       updated_at TIMESTAMP NULL
-    ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci ENGINE = InnoDB`);
+    `,
+    );
     await admin.query(
       `INSERT INTO \`${config.database}\`.users (name, email, password, avatar) VALUES (?, ?, ?, ?)`,
       ['Ada', 'ada@example.com', 'hash', 'ada.png'],
@@ -364,11 +382,10 @@ describe('migrate', () => {
     const config = scratchDatabase();
     await migrate(config, { migrationsDir: realMigrationsDir });
 
-    const columns = await admin.query<{ name: string; type: string; nullable: string }[]>(
-      'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable ' +
-        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ' +
-        'ORDER BY ORDINAL_POSITION',
-      [config.database, 'personal_access_tokens'],
+    const columns = await columnsOf<{ name: string; type: string; nullable: string }>(
+      config.database,
+      'personal_access_tokens',
+      'COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable',
     );
     const indexes = await admin.query<{ name: string; columns: string; unique: bigint }[]>(
       'SELECT INDEX_NAME AS name, NOT NON_UNIQUE AS `unique`, ' +
@@ -406,11 +423,9 @@ describe('migrate', () => {
   });
 
   it("leaves a personal_access_tokens table Laravel created (an older Sanctum's) untouched", async () => {
-    const config = scratchDatabase();
-    await admin.query(
-      `CREATE DATABASE \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
-    await admin.query(`CREATE TABLE \`${config.database}\`.personal_access_tokens (
+    const config = await laravelDatabaseWith(
+      'personal_access_tokens',
+      `
       id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
       tokenable_type VARCHAR(255) NOT NULL,
       tokenable_id BIGINT UNSIGNED NOT NULL,
@@ -421,7 +436,8 @@ describe('migrate', () => {
       expires_at TIMESTAMP NULL,
       created_at TIMESTAMP NULL,
       updated_at TIMESTAMP NULL
-    ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci ENGINE = InnoDB`);
+    `,
+    );
     await admin.query(
       `INSERT INTO \`${config.database}\`.personal_access_tokens ` +
         '(tokenable_type, tokenable_id, name, token) VALUES (?, ?, ?, ?)',

@@ -259,6 +259,57 @@ async function createMigrationsTable(connection: Connection): Promise<void> {
 ) DEFAULT CHARACTER SET utf8mb4`);
 }
 
+export interface MigrationStatus {
+  /** The migration folders of this checkout, in order. */
+  files: string[];
+  /** False when the database has no `_prisma_migrations` table: nothing applied yet. */
+  tracked: boolean;
+  /** Started and never finished (nor rolled back): every later run is blocked. */
+  failed: { name: string; logs: string | null }[];
+  pending: string[];
+  /** Applied, but the file changed since (checksum mismatch). */
+  modified: string[];
+  /** Applied, but not in this checkout: a newer version migrated this database. */
+  unknown: string[];
+}
+
+/** What `prisma migrate status` reports: this checkout's migrations against `_prisma_migrations`. */
+export async function migrationStatus(
+  connection: Connection,
+  database: string,
+  migrationsDir: string = defaultMigrationsDir,
+): Promise<MigrationStatus> {
+  const migrations = await readMigrations(migrationsDir);
+  const files = migrations.map((migration) => migration.name);
+  const [table] = await connection.query<unknown[]>(
+    'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, '_prisma_migrations'],
+  );
+  if (!table)
+    return { files, tracked: false, failed: [], pending: files, modified: [], unknown: [] };
+  const live = (await readMigrationRows(connection)).filter((row) => row.rolled_back_at === null);
+  const applied = live.filter((row) => row.finished_at !== null);
+  const appliedNames = new Set(applied.map((row) => row.migration_name));
+  const byName = new Map(migrations.map((migration) => [migration.name, migration]));
+  return {
+    files,
+    tracked: true,
+    failed: live
+      .filter((row) => row.finished_at === null)
+      .map((row) => ({ name: row.migration_name, logs: row.logs })),
+    pending: files.filter((name) => !appliedNames.has(name)),
+    modified: applied
+      .filter((row) => {
+        const migration = byName.get(row.migration_name);
+        return migration !== undefined && !fileMatchesChecksum(migration.sql, row.checksum);
+      })
+      .map((row) => row.migration_name),
+    unknown: applied
+      .filter((row) => !byName.has(row.migration_name))
+      .map((row) => row.migration_name),
+  };
+}
+
 function readMigrationRows(connection: Connection): Promise<MigrationRow[]> {
   return connection.query<MigrationRow[]>(
     'SELECT migration_name, checksum, finished_at, rolled_back_at, logs ' +

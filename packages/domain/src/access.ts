@@ -11,6 +11,15 @@ export function findMembership(db: Db | Tx, chatId: number, userId: number) {
   });
 }
 
+/** The (not deleted) chats the user takes part in: the chat rooms a new connection joins. */
+export async function chatIdsOfUser(db: Db, userId: number): Promise<number[]> {
+  const memberships = await db.participant.findMany({
+    where: { userId, chat: { deletedAt: null } },
+    select: { chatId: true },
+  });
+  return memberships.map((m) => Number(m.chatId));
+}
+
 /** One query: whether the user takes part in the (not deleted) chat; 404 if not. */
 export async function requireParticipant(db: Db | Tx, chatId: number, userId: number) {
   const found = await db.participant.findFirst({

@@ -14,6 +14,7 @@ export { refusalOfFileType } from './refused-files.js';
 export { addParticipants } from './use-cases/add-participants.js';
 export { announceOffline, announceOnline } from './use-cases/announce-presence.js';
 export { authenticateUser } from './use-cases/authenticate-user.js';
+export { chatIdsOfUser } from './access.js';
 export { authorizeChatChannel } from './use-cases/authorize-chat-channel.js';
 export { blockUser, type BlockOutcome } from './use-cases/block-user.js';
 export {

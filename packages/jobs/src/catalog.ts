@@ -28,43 +28,22 @@ export const webhookPayload = z.discriminatedUnion('event', [
 
 export type WebhookPayload = z.output<typeof webhookPayload>;
 
+const id = z.number().int().positive();
+
+function job<Q extends string, P extends z.ZodType>(queue: Q, payload: P) {
+  return { queue, payload };
+}
+
 /** Every job the worker runs: queue, name and the zod schema of its payload. */
 export const jobCatalog = {
-  processFile: {
-    queue: 'files',
-    payload: z.object({ file_id: z.number().int().positive() }),
-  },
-  deleteFileObjects: {
-    queue: 'files',
-    payload: z.object({ file_id: z.number().int().positive() }),
-  },
-  sweepOrphanObjects: {
-    queue: 'files',
-    payload: z.object({}),
-  },
-  recomputeUnread: {
-    queue: 'unread',
-    payload: z.object({
-      chat_id: z.number().int().positive(),
-      user_ids: z.array(z.number().int().positive()).optional(),
-    }),
-  },
-  reconcileUnread: {
-    queue: 'unread',
-    payload: z.object({}),
-  },
-  pushUnreadCounts: {
-    queue: 'unread',
-    payload: z.object({ user_id: z.number().int().positive() }),
-  },
-  pushChatUnreadCounts: {
-    queue: 'unread',
-    payload: z.object({ chat_id: z.number().int().positive() }),
-  },
-  deliverWebhook: {
-    queue: 'webhooks',
-    payload: webhookPayload,
-  },
+  processFile: job('files', z.object({ file_id: id })),
+  deleteFileObjects: job('files', z.object({ file_id: id })),
+  sweepOrphanObjects: job('files', z.object({})),
+  recomputeUnread: job('unread', z.object({ chat_id: id, user_ids: z.array(id).optional() })),
+  reconcileUnread: job('unread', z.object({})),
+  pushUnreadCounts: job('unread', z.object({ user_id: id })),
+  pushChatUnreadCounts: job('unread', z.object({ chat_id: id })),
+  deliverWebhook: job('webhooks', webhookPayload),
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -19,34 +19,38 @@ export function createMetrics(labels: Record<string, string> = {}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
   return {
     registry,
-    httpRequestDuration: new Histogram({
-      name: 'kelisim_http_request_duration_seconds',
-      help: 'HTTP request latency by method, route pattern and status.',
-      labelNames: ['method', 'route', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
-    eventsPublished: new Counter({
-      name: 'kelisim_events_published_total',
-      help: 'Realtime events pushed by this process (new_message counts messages sent).',
-      labelNames: ['event'] as const,
-      registers: [registry],
-    }),
-    fanoutDuration: new Histogram({
-      name: 'kelisim_fanout_duration_seconds',
-      help: 'From a committed change to its push: written to the sockets on this node and published to Redis for the others.',
-      labelNames: ['event'] as const,
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-      registers: [registry],
-    }),
-    dependencyErrors: new Counter({
-      name: 'kelisim_dependency_errors_total',
-      help: 'Connection errors reported by Redis or the database.',
-      labelNames: ['dependency'] as const,
-      registers: [registry],
-    }),
+    httpRequestDuration: histogram(
+      'kelisim_http_request_duration_seconds',
+      'HTTP request latency by method, route pattern and status.',
+      ['method', 'route', 'status'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ),
+    eventsPublished: counter(
+      'kelisim_events_published_total',
+      'Realtime events pushed by this process (new_message counts messages sent).',
+      ['event'],
+    ),
+    fanoutDuration: histogram(
+      'kelisim_fanout_duration_seconds',
+      'From a committed change to its push: written to the sockets on this node and published to Redis for the others.',
+      ['event'],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    ),
+    dependencyErrors: counter(
+      'kelisim_dependency_errors_total',
+      'Connection errors reported by Redis or the database.',
+      ['dependency'],
+    ),
   };
 }
 

@@ -104,6 +104,17 @@ describe.each(drivers)('$disk storage', ({ disk, start }) => {
     await harness.stop();
   });
 
+  /** Stores a small text object; its download URL valid for `expiresInSeconds`. */
+  async function storedTextUrl(chatId: number, text: string, expiresInSeconds: number) {
+    const key = newObjectKey(chatId);
+    await storage.put(key, streamOf(Buffer.from(text)));
+    return storage.downloadUrl(key, {
+      filename: 'a.txt',
+      contentType: 'text/plain',
+      expiresInSeconds,
+    });
+  }
+
   it('reports its disk', () => {
     expect(storage.disk).toBe(disk);
   });
@@ -248,14 +259,7 @@ describe.each(drivers)('$disk storage', ({ disk, start }) => {
 
   if (disk === 'local') {
     it('downloadUrl is undefined: the API streams local files', async () => {
-      const key = newObjectKey(10);
-      await storage.put(key, streamOf(Buffer.from('local')));
-
-      const url = await storage.downloadUrl(key, {
-        filename: 'a.txt',
-        contentType: 'text/plain',
-        expiresInSeconds: 60,
-      });
+      const url = await storedTextUrl(10, 'local', 60);
 
       expect(url).toBeUndefined();
     });
@@ -297,13 +301,7 @@ describe.each(drivers)('$disk storage', ({ disk, start }) => {
     });
 
     it('an expired download URL is refused with 403', async () => {
-      const key = newObjectKey(9);
-      await storage.put(key, streamOf(Buffer.from('soon gone')));
-      const url = await storage.downloadUrl(key, {
-        filename: 'a.txt',
-        contentType: 'text/plain',
-        expiresInSeconds: 1,
-      });
+      const url = await storedTextUrl(9, 'soon gone', 1);
 
       await sleep(2_000);
       const response = await fetch(url ?? 'missing');

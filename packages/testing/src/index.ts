@@ -8,3 +8,4 @@ export * from './cluster.js';
 export * from './s3.js';
 export * from './storage-disks.js';
 export * from './tcp-proxy.js';
+export * from './http-server.js';

@@ -9,8 +9,15 @@ import type { DomainContext } from '@kelisim/domain';
 import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
 import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
+import supertest from 'supertest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   clusterEnv,
+  connectClient,
+  createUsers,
+  tokenFor,
+  type ChatClient,
+  type TestUser,
   RecordingJobQueue,
   createTestDatabase,
   looseMembershipLimits,
@@ -20,6 +27,7 @@ import {
   type GatewayProcess,
   type TestDatabase,
 } from '@kelisim/testing';
+import { connectEcho, type EchoClient } from './echo-helpers.js';
 
 export interface TestCluster {
   database: TestDatabase;
@@ -115,4 +123,71 @@ export async function startCluster(
 
 function portOf(env: Record<string, string>): { port?: number } {
   return env.REDIS_PORT ? { port: Number(env.REDIS_PORT) } : {};
+}
+
+export interface ClusterFixture {
+  /** Started before the tests of the file (or describe block) that called `useCluster`. */
+  readonly cluster: TestCluster;
+  users: TestUser[];
+  /** A socket of `user` on gateway `node`, closed after the tests. */
+  client: (node: number, user: TestUser) => Promise<ChatClient>;
+  /** Closed after the tests, before the cluster stops. */
+  closeLater: <T extends { close(): void }>(closeable: T) => T;
+  /** A laravel-echo client of `user` on the gateway at `url`, disconnected after the tests. */
+  echo: (url: string, user: TestUser) => Promise<EchoClient>;
+  /** The cluster's REST API. */
+  api: () => ReturnType<typeof supertest>;
+  /** A group of `owner` with `members`, created through the REST API; its id. */
+  createGroup: (owner: TestUser, members: TestUser[]) => Promise<number>;
+}
+
+/** The `Authorization` header of a user's token. */
+export const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
+
+/** A cluster with `users.count` users for the tests around the call; stopped after them. */
+export function useCluster(
+  label: string,
+  nodes: number,
+  users: { count: number; name: string },
+  extraEnv: Record<string, string> = {},
+): ClusterFixture {
+  const closeables: { close(): void }[] = [];
+  let started: TestCluster | undefined;
+  const fixture: ClusterFixture = {
+    get cluster() {
+      if (!started) throw new Error('The cluster starts before the tests (beforeAll).');
+      return started;
+    },
+    users: [],
+    client: async (node, user) =>
+      fixture.closeLater(await connectClient(fixture.cluster.gateways[node]!.url, user.id)),
+    closeLater: (closeable) => {
+      closeables.push(closeable);
+      return closeable;
+    },
+    echo: async (url, user) => {
+      const echo = await connectEcho(url, tokenFor(user.id));
+      fixture.closeLater({ close: () => echo.disconnect() });
+      return echo;
+    },
+    api: () => supertest(fixture.cluster.apiUrl),
+    createGroup: async (owner, members) => {
+      const res = await fixture
+        .api()
+        .post('/api/chats')
+        .set(auth(owner))
+        .send({ type: 'group', participant_ids: members.map((m) => m.id) });
+      expect(res.status).toBe(201);
+      return (res.body as { data: { id: number } }).data.id;
+    },
+  };
+  beforeAll(async () => {
+    started = await startCluster(label, nodes, extraEnv);
+    fixture.users = await createUsers(started.database.db, users.count, users.name);
+  });
+  afterAll(async () => {
+    for (const closeable of closeables) closeable.close();
+    await started?.close();
+  });
+  return fixture;
 }

@@ -1,52 +1,16 @@
-import type { ChatClient } from '@kelisim/testing';
-import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageResource } from '@kelisim/contracts';
-import {
-  connectClient,
-  createUsers,
-  record,
-  sleep,
-  tokenFor,
-  waitFor,
-  type TestUser,
-} from '@kelisim/testing';
-import { startCluster, type TestCluster } from './cluster.js';
+import { record, sleep, waitFor, type TestUser } from '@kelisim/testing';
+import { auth, useCluster } from './cluster.js';
 
-let cluster: TestCluster;
-let users: TestUser[];
-const sockets: ChatClient[] = [];
+const fx = useCluster('delivery', 3, { count: 6, name: 'Node' });
+const { client } = fx;
 
-beforeAll(async () => {
-  cluster = await startCluster('delivery', 3);
-  users = await createUsers(cluster.database.db, 6, 'Node');
-});
-afterAll(async () => {
-  for (const socket of sockets) socket.close();
-  await cluster.close();
-});
-
-async function client(node: number, user: TestUser): Promise<ChatClient> {
-  const socket = await connectClient(cluster.gateways[node]!.url, user.id);
-  sockets.push(socket);
-  return socket;
-}
-
-const api = () => supertest(cluster.apiUrl);
-const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
-
-async function createGroup(owner: TestUser, members: TestUser[]): Promise<number> {
-  const res = await api()
-    .post('/api/chats')
-    .set(auth(owner))
-    .send({ type: 'group', participant_ids: members.map((m) => m.id) });
-  expect(res.status).toBe(201);
-  return res.body.data.id as number;
-}
+const { api, createGroup } = fx;
 
 describe('a three-node cluster', () => {
   it('delivers socket and REST sends to participants on every node exactly once, in seq order', async () => {
-    const [a, b, c, outsider] = users as [TestUser, TestUser, TestUser, TestUser];
+    const [a, b, c, outsider] = fx.users as [TestUser, TestUser, TestUser, TestUser];
     const chatId = await createGroup(a, [b, c]);
     const sa = await client(0, a);
     const sb = await client(1, b);
@@ -84,7 +48,7 @@ describe('a three-node cluster', () => {
     }
     expect(acks.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(leaked.flat()).toEqual([]);
-    const metrics = await (await fetch(cluster.gateways[0]!.metricsUrl)).text();
+    const metrics = await (await fetch(fx.cluster.gateways[0]!.metricsUrl)).text();
     expect(metrics).toMatch(/^kelisim_sockets_connected\{service="realtime"\} 2$/m);
     expect(metrics).toMatch(
       /kelisim_events_published_total\{event="new_message",service="realtime"\} 10/,
@@ -92,7 +56,7 @@ describe('a three-node cluster', () => {
   });
 
   it('stops pushing to a participant removed via REST on any node, starts for one added', async () => {
-    const [a, b, , , d] = users as [TestUser, TestUser, TestUser, TestUser, TestUser];
+    const [a, b, , , d] = fx.users as [TestUser, TestUser, TestUser, TestUser, TestUser];
     const chatId = await createGroup(a, [b]);
     const sb = await client(1, b);
     const sd = await client(2, d);
@@ -121,7 +85,7 @@ describe('a three-node cluster', () => {
   });
 
   it('keeps a send idempotent when the same temp_id is retried on another node', async () => {
-    const [a, b] = users as [TestUser, TestUser];
+    const [a, b] = fx.users as [TestUser, TestUser];
     const chatId = await createGroup(a, [b]);
     const onNode0 = await client(0, a);
     const onNode2 = await client(2, a);
@@ -137,11 +101,11 @@ describe('a three-node cluster', () => {
     await expect.poll(() => toB.length).toBe(1);
     await sleep(300);
     expect(toB).toHaveLength(1);
-    expect(await cluster.database.db.message.count({ where: { chatId } })).toBe(1);
+    expect(await fx.cluster.database.db.message.count({ where: { chatId } })).toBe(1);
   });
 
   it('syncs exactly the missed messages after a reconnect to another node', async () => {
-    const [a, b] = users as [TestUser, TestUser];
+    const [a, b] = fx.users as [TestUser, TestUser];
     const chatId = await createGroup(a, [b]);
     for (let i = 1; i <= 5; i++) {
       await api()

@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { connectClient, sleep, type TestUser } from '@kelisim/testing';
+import { auth, useCluster } from './cluster.js';
 import {
-  connectClient,
-  createUsers,
-  sleep,
-  tokenFor,
-  type ChatClient,
-  type TestUser,
-} from '@kelisim/testing';
-import { startCluster, type TestCluster } from './cluster.js';
-import {
-  connectEcho,
   eventually,
   laravelBroadcast,
   nextEcho,
@@ -24,42 +15,25 @@ import {
 const prefix = 'laravel_database_';
 const ttlSeconds = 2;
 const run = randomBytes(4).toString('hex');
-let cluster: TestCluster;
-let users: TestUser[];
-const clients: EchoClient[] = [];
-const sockets: ChatClient[] = [];
+const fx = useCluster(
+  'echo_channels',
+  2,
+  { count: 8, name: 'Channel' },
+  { REDIS_PREFIX: prefix, CHAT_PRESENCE_TTL: String(ttlSeconds) },
+);
 
-beforeAll(async () => {
-  cluster = await startCluster('echo_channels', 2, {
-    REDIS_PREFIX: prefix,
-    CHAT_PRESENCE_TTL: String(ttlSeconds),
-  });
-  users = await createUsers(cluster.database.db, 8, 'Channel');
-});
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  for (const socket of sockets) socket.close();
-  await cluster?.close();
-});
+const echoOn = fx.echo;
 
-async function echoOn(url: string, user: TestUser): Promise<EchoClient> {
-  const echo = await connectEcho(url, tokenFor(user.id));
-  clients.push(echo);
-  return echo;
+/** `user`'s Echo on `url` subscribed to the chat's private channel, as Redis shows it. */
+async function chatChannelOn(url: string, user: TestUser, chatId: number) {
+  const echo = await echoOn(url, user);
+  const channel = echo.private(`chat.${chatId}`);
+  await untilSubscribed(fx.cluster.redis, prefix, channel, `private-chat.${chatId}`);
+  return { echo, channel };
 }
-const node = (index: number) => cluster.gateways[index]!.url;
+const node = (index: number) => fx.cluster.gateways[index]!.url;
 
-const api = () => supertest(cluster.apiUrl);
-const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(user.id)}` });
-
-async function createGroup(owner: TestUser, members: TestUser[]): Promise<number> {
-  const res = await api()
-    .post('/api/chats')
-    .set(auth(owner))
-    .send({ type: 'group', name: `Echo ${run}`, participant_ids: members.map((m) => m.id) });
-  expect(res.status).toBe(201);
-  return res.body.data.id as number;
-}
+const { api, createGroup } = fx;
 
 interface Info {
   id: number;
@@ -91,7 +65,7 @@ const info = (user: TestUser) => ({ id: user.id, name: user.name });
 
 describe('Echo presence channels across nodes', () => {
   it('sends here, then joining on a first tab and leaving only after the last one, whichever node', async () => {
-    const [watcher, user] = users as [TestUser, TestUser];
+    const [watcher, user] = fx.users as [TestUser, TestUser];
     const chatId = await createGroup(watcher, [user]);
     const name = `chat.${chatId}`;
 
@@ -121,9 +95,9 @@ describe('Echo presence channels across nodes', () => {
   });
 
   it("makes a killed node's members leave within the presence TTL, told by a surviving node", async () => {
-    const [, , watcher, user] = users as [TestUser, TestUser, TestUser, TestUser];
+    const [, , watcher, user] = fx.users as [TestUser, TestUser, TestUser, TestUser];
     const chatId = await createGroup(watcher, [user]);
-    const doomed = await cluster.startGateway();
+    const doomed = await fx.cluster.startGateway();
     const onA = watchPresence(await echoOn(node(0), watcher), `chat.${chatId}`);
     await onA.here();
     const victim = watchPresence(await echoOn(doomed.url, user), `chat.${chatId}`);
@@ -141,14 +115,10 @@ describe('Echo presence channels across nodes', () => {
 
 describe('whispers', () => {
   it('relays a client event from node A to the other member on node B, not back to the sender', async () => {
-    const [a, b, , , outsider] = users as [TestUser, TestUser, TestUser, TestUser, TestUser];
+    const [a, b, , , outsider] = fx.users as [TestUser, TestUser, TestUser, TestUser, TestUser];
     const chatId = await createGroup(a, [b]);
-    const echoA = await echoOn(node(0), a);
-    const echoB = await echoOn(node(1), b);
-    const channelA = echoA.private(`chat.${chatId}`);
-    const channelB = echoB.private(`chat.${chatId}`);
-    await untilSubscribed(cluster.redis, prefix, channelA, `private-chat.${chatId}`);
-    await untilSubscribed(cluster.redis, prefix, channelB, `private-chat.${chatId}`);
+    const { channel: channelA } = await chatChannelOn(node(0), a, chatId);
+    const { channel: channelB } = await chatChannelOn(node(1), b, chatId);
     const atA: unknown[] = [];
     const atB: unknown[] = [];
     channelA.listenForWhisper('typing', (data: unknown) => atA.push(data));
@@ -173,14 +143,10 @@ describe('whispers', () => {
 
 describe('chat events on private-chat.<id>', () => {
   it('delivers a message sent through REST to .listen(".new_message") once, and stops after removal', async () => {
-    const [owner, member, other] = users.slice(5) as [TestUser, TestUser, TestUser];
+    const [owner, member, other] = fx.users.slice(5) as [TestUser, TestUser, TestUser];
     const chatId = await createGroup(owner, [member, other]);
-    const echoMember = await echoOn(node(1), member);
-    const echoOther = await echoOn(node(0), other);
-    const memberChannel = echoMember.private(`chat.${chatId}`);
-    const otherChannel = echoOther.private(`chat.${chatId}`);
-    await untilSubscribed(cluster.redis, prefix, memberChannel, `private-chat.${chatId}`);
-    await untilSubscribed(cluster.redis, prefix, otherChannel, `private-chat.${chatId}`);
+    const { channel: memberChannel } = await chatChannelOn(node(1), member, chatId);
+    const { echo: echoOther, channel: otherChannel } = await chatChannelOn(node(0), other, chatId);
     const atMember = recordEcho(memberChannel, '.new_message');
     const atOther = recordEcho(otherChannel, '.new_message');
 
@@ -220,16 +186,16 @@ describe('chat events on private-chat.<id>', () => {
   });
 
   it("delivers chat events a gateway publishes (a socket's send_message and typing) once", async () => {
-    const [owner, member] = users.slice(5) as [TestUser, TestUser];
+    const [owner, member] = fx.users.slice(5) as [TestUser, TestUser];
     const chatId = await createGroup(owner, [member]);
     const echo = await echoOn(node(1), member);
     const channel = echo.private(`chat.${chatId}`);
-    await untilSubscribed(cluster.redis, prefix, channel, `private-chat.${chatId}`);
+    await untilSubscribed(fx.cluster.redis, prefix, channel, `private-chat.${chatId}`);
     const messages = recordEcho(channel, '.new_message');
     const typing = recordEcho(channel, '.typing');
 
     const sender = await connectClient(node(0), owner.id);
-    sockets.push(sender);
+    fx.closeLater(sender);
     const ack = await sender.emitWithAck('send_message', {
       chat_id: chatId,
       content: `via socket ${run}`,
@@ -243,13 +209,13 @@ describe('chat events on private-chat.<id>', () => {
   });
 
   it('serves Laravel broadcasts on the chat channel too, and presence-chat members are {id, name}', async () => {
-    const [owner, member] = users.slice(5) as [TestUser, TestUser];
+    const [owner, member] = fx.users.slice(5) as [TestUser, TestUser];
     const chatId = await createGroup(owner, [member]);
     const echo = await echoOn(node(0), owner);
     const presence = watchPresence(echo, `chat.${chatId}`);
     expect(await presence.here()).toEqual([owner.id]);
     const fromLaravel = nextEcho(presence.channel, 'ChatArchived');
-    await cluster.redis.publish(
+    await fx.cluster.redis.publish(
       `${prefix}presence-chat.${chatId}`,
       laravelBroadcast('App\\Events\\ChatArchived', { chat_id: chatId }),
     );

@@ -1,11 +1,9 @@
 import express from 'express';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import Echo from 'laravel-echo';
 import { io } from 'socket.io-client';
-import { sleep } from '@kelisim/testing';
+import { listenOnLoopback, sleep } from '@kelisim/testing';
 
 export type EchoClient = Echo<'socket.io'>;
 export type EchoChannel = ReturnType<EchoClient['channel']>;
@@ -150,16 +148,8 @@ export async function startFakeLaravel(
     // Laravel returns the broadcaster's JSON string as an HTML response.
     res.status(answer.status).type('text/html').send(answer.body);
   });
-  const server: Server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    authUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/broadcasting/auth`,
-    requests,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  const { baseUrl, close } = await listenOnLoopback(createServer(app));
+  return { authUrl: `${baseUrl}/broadcasting/auth`, requests, close };
 }
 
 /** Waits until `condition` holds (polling), or fails after `timeoutMs`. */

@@ -10,7 +10,7 @@ import {
   type GatewayProcess,
   type TestUser,
 } from '@kelisim/testing';
-import { startCluster, type TestCluster } from './cluster.js';
+import { startCluster, useCluster, type ClusterFixture, type TestCluster } from './cluster.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
 // DESIGN.md §5: after any node crash, Redis restart or deploy, every client ends up holding every
@@ -268,28 +268,29 @@ function duplicates(seqs: number[]): number[] {
   return seqs.filter((seq, i) => seqs.indexOf(seq) !== i);
 }
 
-describe('a node killed with SIGKILL mid-stream', () => {
-  let cluster: TestCluster;
-  let users: TestUser[];
+/** A holder of the chat for each member, member i on node i; closed after the tests. */
+async function holdersOnNodes(
+  fx: ClusterFixture,
+  members: TestUser[],
+  chatId: number,
+): Promise<Holder[]> {
   const holders: Holder[] = [];
+  for (const [node, user] of members.entries()) {
+    const holder = fx.closeLater(new Holder(user, chatId));
+    holders.push(holder);
+    await holder.connect(fx.cluster.gateways[node]!.url);
+  }
+  return holders;
+}
 
-  beforeAll(async () => {
-    cluster = await startCluster('faults-kill', 3);
-    users = await createUsers(cluster.database.db, 4, 'Killed');
-  });
-  afterAll(async () => {
-    for (const holder of holders) holder.close();
-    await cluster?.close();
-  });
+describe('a node killed with SIGKILL mid-stream', () => {
+  const fx = useCluster('faults-kill', 3, { count: 4, name: 'Killed' });
 
   it('leaves every client holding every acknowledged message exactly once', async () => {
-    const [sender, ...members] = users as [TestUser, TestUser, TestUser, TestUser];
+    const { cluster } = fx;
+    const [sender, ...members] = fx.users as [TestUser, TestUser, TestUser, TestUser];
     const chatId = await createGroup(cluster, sender, members);
-    for (const [node, user] of members.entries()) {
-      const holder = new Holder(user, chatId);
-      holders.push(holder);
-      await holder.connect(cluster.gateways[node]!.url);
-    }
+    const holders = await holdersOnNodes(fx, members, chatId);
     const [onNode0, onNode1, onNode2] = holders as [Holder, Holder, Holder];
     const stream = new Sender(cluster, sender, chatId);
 
@@ -390,21 +391,16 @@ describe('Redis restarted mid-stream', () => {
 });
 
 describe('a node drained with SIGTERM mid-stream', () => {
-  let cluster: TestCluster;
-  let users: TestUser[];
-  const holders: Holder[] = [];
-
-  beforeAll(async () => {
-    cluster = await startCluster('faults-drain', 3, { CHAT_SHUTDOWN_TIMEOUT: '5' });
-    users = await createUsers(cluster.database.db, 5, 'Drained');
-  });
-  afterAll(async () => {
-    for (const holder of holders) holder.close();
-    await cluster?.close();
-  });
+  const fx = useCluster(
+    'faults-drain',
+    3,
+    { count: 5, name: 'Drained' },
+    { CHAT_SHUTDOWN_TIMEOUT: '5' },
+  );
 
   it('tells its clients, reports unready, exits cleanly, and every client holds every acknowledged message', async () => {
-    const [sender, frozen, ...members] = users as [
+    const { cluster } = fx;
+    const [sender, frozen, ...members] = fx.users as [
       TestUser,
       TestUser,
       TestUser,
@@ -412,11 +408,7 @@ describe('a node drained with SIGTERM mid-stream', () => {
       TestUser,
     ];
     const chatId = await createGroup(cluster, sender, members);
-    for (const [node, user] of members.entries()) {
-      const holder = new Holder(user, chatId);
-      holders.push(holder);
-      await holder.connect(cluster.gateways[node]!.url);
-    }
+    const holders = await holdersOnNodes(fx, members, chatId);
     const [onNode0, onNode1, onNode2] = holders as [Holder, Holder, Holder];
     const draining = cluster.gateways[0]!;
     const stream = new Sender(cluster, sender, chatId);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChat } from '@kelisim/domain';
 import {
   connectClient,
@@ -13,31 +13,20 @@ import {
   type ChatClient,
   type TestUser,
 } from '@kelisim/testing';
-import { startCluster, type TestCluster } from './cluster.js';
+import { useCluster } from './cluster.js';
 
 const ttlSeconds = 2;
-let cluster: TestCluster;
-let users: TestUser[];
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster('presence', 3, { CHAT_PRESENCE_TTL: String(ttlSeconds) });
-  users = await createUsers(cluster.database.db, 6, 'Presence');
-});
-afterAll(async () => {
-  for (const client of clients) client.close();
-  await cluster.close();
-});
-
-async function client(node: number, user: TestUser): Promise<ChatClient> {
-  const socket = await connectClient(cluster.gateways[node]!.url, user.id);
-  clients.push(socket);
-  return socket;
-}
+const fx = useCluster(
+  'presence',
+  3,
+  { count: 6, name: 'Presence' },
+  { CHAT_PRESENCE_TTL: String(ttlSeconds) },
+);
+const { client } = fx;
 
 async function pair(a: TestUser, b: TestUser): Promise<number> {
   const ctx = testDomainContext({
-    db: cluster.database.db,
+    db: fx.cluster.database.db,
     events: new RecordingPublisher(),
     jobs: new RecordingJobQueue(),
   });
@@ -51,7 +40,7 @@ async function pair(a: TestUser, b: TestUser): Promise<number> {
 
 describe('presence across nodes', () => {
   it('tells a peer on node A when a user comes online on node B, and offline after their last tab closes', async () => {
-    const [peer, user] = users as [TestUser, TestUser];
+    const [peer, user] = fx.users as [TestUser, TestUser];
     await pair(peer, user);
     const watcher = await client(0, peer);
     const events = record(watcher, 'presence');
@@ -82,16 +71,16 @@ describe('presence across nodes', () => {
   });
 
   it("marks a killed node's users offline within a few presence TTLs", async () => {
-    const [, , peer, user] = users as [TestUser, TestUser, TestUser, TestUser];
+    const [, , peer, user] = fx.users as [TestUser, TestUser, TestUser, TestUser];
     await pair(peer, user);
-    const doomed = await cluster.startGateway();
+    const doomed = await fx.cluster.startGateway();
     const watcher = await client(0, peer);
     const online = waitFor(
       watcher,
       'presence',
       (e) => e.user_id === user.id && e.status === 'online',
     );
-    clients.push(await connectClient(doomed.url, user.id));
+    fx.closeLater(await connectClient(doomed.url, user.id));
     await online;
 
     const offline = waitFor(
@@ -110,13 +99,13 @@ describe('presence across nodes', () => {
 
 describe('presence and blocks', () => {
   it('hides presence both ways between a blocker and the blocked user, across nodes', async () => {
-    const [blocker, blocked, peer] = (await createUsers(cluster.database.db, 3, 'Blocking')) as [
+    const [blocker, blocked, peer] = (await createUsers(fx.cluster.database.db, 3, 'Blocking')) as [
       TestUser,
       TestUser,
       TestUser,
     ];
     const rest = (method: string, path: string, actor: TestUser, body?: object) =>
-      fetch(`${cluster.apiUrl}${path}`, {
+      fetch(`${fx.cluster.apiUrl}${path}`, {
         method,
         headers: {
           Authorization: `Bearer ${tokenFor(actor.id)}`,

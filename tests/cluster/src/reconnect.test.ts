@@ -1,9 +1,8 @@
 import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvents } from '@kelisim/contracts';
 import { createChat, sendMessage, type DomainContext } from '@kelisim/domain';
 import {
-  connectClient,
   createUsers,
   RecordingJobQueue,
   RecordingPublisher,
@@ -12,34 +11,21 @@ import {
   type ChatClient,
   type TestUser,
 } from '@kelisim/testing';
-import { startCluster, type TestCluster } from './cluster.js';
+import { useCluster } from './cluster.js';
 
 // Two gateway processes with the default limits (100 events per user per 10 s).
-let cluster: TestCluster;
+const fx = useCluster('reconnect', 2, { count: 6, name: 'Reconnect' });
+const { client } = fx;
 let ctx: DomainContext;
-let users: TestUser[];
-const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  cluster = await startCluster('reconnect', 2);
-  users = await createUsers(cluster.database.db, 6, 'Reconnect');
+beforeAll(() => {
   ctx = testDomainContext({
-    db: cluster.database.db,
+    db: fx.cluster.database.db,
     events: new RecordingPublisher(),
     jobs: new RecordingJobQueue(),
     limits: { messageMaxLength: 1_000, groupMaxMembers: 1_000 },
   });
 });
-afterAll(async () => {
-  for (const client of clients) client.close();
-  await cluster.close();
-});
-
-async function client(node: number, user: TestUser): Promise<ChatClient> {
-  const socket = await connectClient(cluster.gateways[node]!.url, user.id);
-  clients.push(socket);
-  return socket;
-}
 
 async function groupOf(owner: TestUser, others: TestUser[]): Promise<number> {
   const { chat } = await createChat(
@@ -52,7 +38,7 @@ async function groupOf(owner: TestUser, others: TestUser[]): Promise<number> {
 
 describe('resume after an outage, with the default limits', () => {
   it('resumes 150 chats, one sync each or one sync_chats, after the general event budget is spent', async () => {
-    const [me, peer] = users as [TestUser, TestUser];
+    const [me, peer] = fx.users as [TestUser, TestUser];
     const chatIds: number[] = [];
     for (let i = 0; i < 150; i++) {
       const chatId = await groupOf(peer, [me]);
@@ -88,7 +74,7 @@ describe('resume after an outage, with the default limits', () => {
   });
 
   it('refuses a sync_chats of more than 200 chats or with a repeated chat', async () => {
-    const socket = await client(0, users[2]!);
+    const socket = await client(0, fx.users[2]!);
     const tooMany = await socket.emitWithAck('sync_chats', {
       chats: Array.from({ length: 201 }, (_, i) => ({ chat_id: i + 1, after_seq: 0 })),
     });
@@ -106,14 +92,14 @@ describe('resume after an outage, with the default limits', () => {
 describe('presence at connect', () => {
   /** Connects with the listener in place before the handshake, and waits for the snapshot. */
   async function snapshotOn(node: number, user: TestUser) {
-    const socket: ChatClient = io(cluster.gateways[node]!.url, {
+    const socket: ChatClient = io(fx.cluster.gateways[node]!.url, {
       auth: { token: tokenFor(user.id) },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
       autoConnect: false,
     });
-    clients.push(socket);
+    fx.closeLater(socket);
     const snapshot = new Promise<ServerEvents['presence_snapshot']>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no presence_snapshot')), 10_000);
       socket.once('presence_snapshot', (payload) => {
@@ -127,8 +113,8 @@ describe('presence at connect', () => {
   }
 
   it('tells a client connecting on node B who of its chats is online on node A', async () => {
-    const [me, friend, stranger] = users.slice(3) as [TestUser, TestUser, TestUser];
-    const [offlinePeer] = (await createUsers(cluster.database.db, 1, 'Offline')) as [TestUser];
+    const [me, friend, stranger] = fx.users.slice(3) as [TestUser, TestUser, TestUser];
+    const [offlinePeer] = (await createUsers(fx.cluster.database.db, 1, 'Offline')) as [TestUser];
     await groupOf(me, [friend, offlinePeer]);
     await client(0, friend);
     await client(0, stranger);

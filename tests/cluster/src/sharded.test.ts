@@ -1,44 +1,25 @@
 import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectClient,
-  createUsers,
-  record,
-  sleep,
-  tokenFor,
-  type ChatClient,
-  type TestUser,
-} from '@kelisim/testing';
-import { startCluster, type TestCluster } from './cluster.js';
+import { describe, expect, it } from 'vitest';
+import { record, sleep, tokenFor, type TestUser } from '@kelisim/testing';
+import { useCluster } from './cluster.js';
 
 // Redis 7 serves sharded pub/sub (SSUBSCRIBE) on a single node too, so the mode is testable here.
-let cluster: TestCluster;
-let users: TestUser[];
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster('sharded', 2, { CHAT_REDIS_ADAPTER: 'sharded' });
-  users = await createUsers(cluster.database.db, 3, 'Shard');
-});
-afterAll(async () => {
-  for (const client of clients) client.close();
-  await cluster.close();
-});
+const fx = useCluster('sharded', 2, { count: 3, name: 'Shard' }, { CHAT_REDIS_ADAPTER: 'sharded' });
+const { client } = fx;
 
 describe('the sharded Redis adapter', () => {
   it('delivers socket and REST sends across nodes exactly once, and moves sockets on membership changes', async () => {
-    const [a, b, c] = users as [TestUser, TestUser, TestUser];
+    const [a, b, c] = fx.users as [TestUser, TestUser, TestUser];
     const auth = (u: TestUser) => ({ Authorization: `Bearer ${tokenFor(u.id)}` });
-    const api = () => supertest(cluster.apiUrl);
+    const api = () => supertest(fx.cluster.apiUrl);
     const created = await api()
       .post('/api/chats')
       .set(auth(a))
       .send({ type: 'group', participant_ids: [b.id] });
     const chatId = created.body.data.id as number;
-    const sa = await connectClient(cluster.gateways[0]!.url, a.id);
-    const sb = await connectClient(cluster.gateways[1]!.url, b.id);
-    const sc = await connectClient(cluster.gateways[1]!.url, c.id);
-    clients.push(sa, sb, sc);
+    const sa = await client(0, a);
+    const sb = await client(1, b);
+    const sc = await client(1, c);
     const toA = record(sa, 'new_message');
     const toB = record(sb, 'new_message');
     const toC = record(sc, 'new_message');
