@@ -283,20 +283,15 @@ describe('flooding', () => {
       settings: { eventLimit: { points: 5, windowSeconds: 30 } },
     });
     try {
-      const [user] = await createUsers(limited.database.db, 1, 'Tabs');
-      const { chat } = await createChat(
-        limited.gateway.ctx,
-        { userId: user!.id },
-        { type: 'group', participant_ids: [] },
-      );
+      const { user, chatId } = await limited.userWithGroup('Tabs');
       const tabs = [
-        await connectClient(limited.url, user!.id),
-        await connectClient(limited.url, user!.id),
+        await connectClient(limited.url, user.id),
+        await connectClient(limited.url, user.id),
       ];
       const outcomes: boolean[] = [];
       for (let i = 0; i < 8; i++) {
         const ack = await tabs[i % 2]!.emitWithAck('typing', {
-          chat_id: chat.id,
+          chat_id: chatId,
           is_typing: false,
         });
         outcomes.push(ack.ok);

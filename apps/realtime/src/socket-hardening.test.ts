@@ -3,7 +3,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChat } from '@kelisim/domain';
 import {
   connectClient,
   createUsers,
@@ -199,19 +198,14 @@ describe('flooding and connection limits', () => {
       sendRateLimit: { points: 1, windowSeconds: 30 },
     });
     try {
-      const [user] = await createUsers(limited.database.db, 1, 'Limited');
-      const { chat } = await createChat(
-        limited.gateway.ctx,
-        { userId: user!.id },
-        { type: 'group', participant_ids: [] },
-      );
-      const socket = await connectClient(limited.url, user!.id);
-      const send = () => socket.emitWithAck('send_message', { chat_id: chat.id, content: 'x' });
+      const { user, chatId } = await limited.userWithGroup('Limited');
+      const socket = await connectClient(limited.url, user.id);
+      const send = () => socket.emitWithAck('send_message', { chat_id: chatId, content: 'x' });
       expect((await send()).ok).toBe(true);
       const tooManySends = await send();
-      const typing = await socket.emitWithAck('typing', { chat_id: chat.id, is_typing: false });
+      const typing = await socket.emitWithAck('typing', { chat_id: chatId, is_typing: false });
       const tooManyEvents = await socket.emitWithAck('typing', {
-        chat_id: chat.id,
+        chat_id: chatId,
         is_typing: false,
       });
       expect(typing.ok).toBe(true);

@@ -6,10 +6,13 @@ import { createAuthenticator, createCredentialCheck, type CacheReader } from '@k
 import type { ChatConfig, JwtConfig } from '@kelisim/config';
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
+import { createChat } from '@kelisim/domain';
 import { composeNode } from '@kelisim/node';
 import { createRedis } from '@kelisim/redis';
 import {
   createTestDatabase,
+  createUsers,
+  type TestUser,
   looseMembershipLimits,
   testJwtConfig,
   testRedisConfig,
@@ -24,6 +27,8 @@ export interface GatewayHarness {
   gateway: Gateway;
   database: TestDatabase;
   redis: Redis;
+  /** A new user and a group of theirs alone. */
+  userWithGroup(name: string): Promise<{ user: TestUser; chatId: number }>;
   close(): Promise<void>;
 }
 
@@ -113,6 +118,15 @@ export async function startTestGateway(
     gateway,
     database,
     redis,
+    async userWithGroup(name) {
+      const [user] = (await createUsers(database.db, 1, name)) as [TestUser];
+      const { chat } = await createChat(
+        gateway.ctx,
+        { userId: user.id },
+        { type: 'group', participant_ids: [] },
+      );
+      return { user, chatId: chat.id };
+    },
     async close() {
       await gateway.close();
       if (db !== database.db) await db.$disconnect();

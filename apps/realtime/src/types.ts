@@ -1,6 +1,12 @@
 import type { Server, Socket } from 'socket.io';
 import type { Authenticated } from '@kelisim/auth';
-import type { ClientToServerEvents, ServerToClientEvents, UserSummary } from '@kelisim/contracts';
+import type {
+  ClientToServerEvents,
+  EchoClientToServerEvents,
+  EchoServerToClientEvents,
+  ServerToClientEvents,
+  UserSummary,
+} from '@kelisim/contracts';
 
 export interface SocketData {
   /** Unset for guests. */
@@ -13,5 +19,10 @@ export interface SocketData {
   guest?: boolean;
 }
 
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+/** What a client may send: the chat's events and Echo's protocol. */
+type IncomingEvents = ClientToServerEvents & EchoClientToServerEvents;
+/** What the server sends: the chat's events and Echo's answers. */
+type OutgoingEvents = ServerToClientEvents & EchoServerToClientEvents;
+
+export type ChatServer = Server<IncomingEvents, OutgoingEvents, object, SocketData>;
+export type ChatSocket = Socket<IncomingEvents, OutgoingEvents, object, SocketData>;

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './echo.js';
 export * from './events.js';
 export * from './format.js';
 export * from './primitives.js';

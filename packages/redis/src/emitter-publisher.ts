@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { rooms, type ServerEventName, type ServerEvents } from '@kelisim/contracts';
+import { echoChannels, rooms, type ServerEventName, type ServerEvents } from '@kelisim/contracts';
 import type { Audience, EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 
@@ -13,12 +13,6 @@ export function audienceRooms(audience: Audience): string[] {
  * `user:`/`chat:` rooms. A chat's events also go, in Echo's `(event, channel, payload)` form, to
  * the sockets subscribed to its `private-chat.<id>` channel.
  */
-export const echoChannels = {
-  room: (channel: string) => `echo:${channel}`,
-  privateChat: (chatId: number) => `private-chat.${chatId}`,
-  presenceChat: (chatId: number) => `presence-chat.${chatId}`,
-} as const;
-
 /** The Echo rooms a participant who leaves a chat must leave too. */
 export function chatEchoRooms(chatId: number): string[] {
   return [echoChannels.privateChat(chatId), echoChannels.presenceChat(chatId)].map(

@@ -9,12 +9,7 @@ export {
 export { assertRedisReachable, createRedis } from './connection.js';
 export { createDomainContext } from './domain-context.js';
 export { createLaravelAuthenticator } from './laravel-authenticator.js';
-export {
-  audienceRooms,
-  chatEchoRooms,
-  createEmitterPublisher,
-  echoChannels,
-} from './emitter-publisher.js';
+export { audienceRooms, chatEchoRooms, createEmitterPublisher } from './emitter-publisher.js';
 export { createIoPublisher } from './io-publisher.js';
 export {
   createPresence,

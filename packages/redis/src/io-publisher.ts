@@ -1,5 +1,6 @@
 import type { Server } from 'socket.io';
 import {
+  echoChannels,
   rooms,
   type ServerEventName,
   type ServerEvents,
@@ -7,7 +8,7 @@ import {
 } from '@kelisim/contracts';
 import type { Audience, EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { audienceRooms, chatEchoRooms, echoChannels } from './emitter-publisher.js';
+import { audienceRooms, chatEchoRooms } from './emitter-publisher.js';
 
 // Any server whose emitter speaks our server→client events; other type parameters don't matter here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -4,7 +4,7 @@ import type { Logger } from '@kelisim/logger';
 import type { EchoSettings } from '../config.js';
 import type { ChatServer } from '../types.js';
 import { roomOf } from './channels.js';
-import { laravelBroadcast } from './protocol.js';
+import { laravelBroadcast } from '@kelisim/contracts';
 
 /** Laravel's events are small; anything larger is a mistake or an attack, never delivered. */
 export const MAX_BROADCAST_BYTES = 1_048_576;

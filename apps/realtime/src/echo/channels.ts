@@ -1,4 +1,4 @@
-import { echoChannels } from '@kelisim/redis';
+import { chatOfEchoChannel, echoChannels } from '@kelisim/contracts';
 
 export type ChannelKind = 'public' | 'private' | 'presence';
 
@@ -9,8 +9,6 @@ export interface EchoChannel {
   chatId?: number;
 }
 
-const chatChannel = /^(?:private|presence)-chat\.([1-9][0-9]{0,14})$/;
-
 /** Echo's naming: `private-*` and `presence-*` need authorisation, anything else is public. */
 export function parseChannel(name: string): EchoChannel {
   const kind: ChannelKind = name.startsWith('presence-')
@@ -18,8 +16,8 @@ export function parseChannel(name: string): EchoChannel {
     : name.startsWith('private-')
       ? 'private'
       : 'public';
-  const chatId = chatChannel.exec(name)?.[1];
-  return chatId === undefined ? { name, kind } : { name, kind, chatId: Number(chatId) };
+  const chatId = chatOfEchoChannel(name);
+  return chatId === undefined ? { name, kind } : { name, kind, chatId };
 }
 
 export const roomOf = echoChannels.room;

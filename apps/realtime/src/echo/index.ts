@@ -10,7 +10,7 @@ import { ingestBroadcasts } from './broadcasts.js';
 import { trackPresenceChannels } from './presence-channels.js';
 import { registerEchoEvents } from './subscriptions.js';
 
-export { echoClientEvents } from './protocol.js';
+export { echoClientEvents } from '@kelisim/contracts';
 
 export interface EchoDeps {
   io: ChatServer;

@@ -1,10 +1,9 @@
-import type { Server } from 'socket.io';
 import type { Logger } from '@kelisim/logger';
 import type { ChannelConnection, ChannelMember, ChannelPresence } from '@kelisim/redis';
 import type { ChatServer, ChatSocket } from '../types.js';
 import { createTrackedWork } from '../tracked-work.js';
 import { channelOfRoom, roomOf } from './channels.js';
-import { echoServerEvents } from './protocol.js';
+import { echoServerEvents } from '@kelisim/contracts';
 
 interface Membership {
   member: ChannelMember;
@@ -24,21 +23,19 @@ export function trackPresenceChannels(
   ttlMs: number,
   logger: Logger,
 ) {
-  // Echo's events are not in the chat contract: emit them through an untyped view.
-  const server = io as unknown as Server;
   const bySocket = new Map<string, Map<string, Membership>>();
   const { track, settled } = createTrackedWork(logger, 'presence channel update failed');
 
   const announceJoining = ({ channel, member, connectionId }: ChannelConnection) =>
-    server
+    io
       .to(roomOf(channel))
       .except(connectionId)
       .emit(echoServerEvents.presenceJoining, channel, member);
   const announceLeaving = (channel: string, member: ChannelMember) =>
-    server.to(roomOf(channel)).emit(echoServerEvents.presenceLeaving, channel, member);
+    io.to(roomOf(channel)).emit(echoServerEvents.presenceLeaving, channel, member);
   const sendMembers = async (socket: ChatSocket, channel: string) => {
     const members = await presence.members(channel);
-    (socket as unknown as Server).emit(echoServerEvents.presenceSubscribed, channel, members);
+    socket.emit(echoServerEvents.presenceSubscribed, channel, members);
   };
 
   // Every way out of a room ends here: unsubscribe, disconnect, and a participant removed from a

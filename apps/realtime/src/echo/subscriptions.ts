@@ -1,4 +1,3 @@
-import type { Socket } from 'socket.io';
 import type { Logger } from '@kelisim/logger';
 import type { ChatSocket } from '../types.js';
 import type { ChannelAuthorizer } from './authorize.js';
@@ -10,7 +9,7 @@ import {
   echoServerEvents,
   subscribeEvent,
   unsubscribeEvent,
-} from './protocol.js';
+} from '@kelisim/contracts';
 
 /** Channels one socket may hold; an Echo page uses a handful. */
 const MAX_CHANNELS_PER_SOCKET = 100;
@@ -30,14 +29,12 @@ export function registerEchoEvents(
   },
 ): void {
   const { authorize, presence, logger } = deps;
-  // Echo's events are not in the chat contract: listen and emit through an untyped view.
-  const raw = socket as unknown as Socket;
   /** Subscriptions waiting for their authorisation; an unsubscribe cancels them. */
   const pending = new Map<string, symbol>();
-  const invalid = (message: string) => raw.emit('error', { code: 'validation_failed', message });
+  const invalid = (message: string) => socket.emit('error', { code: 'validation_failed', message });
   const refuse = (channel: string, status: number, reason: string) => {
     logger.info({ channel, status, reason }, 'echo subscription refused');
-    raw.emit(echoServerEvents.subscriptionError, channel, status);
+    socket.emit(echoServerEvents.subscriptionError, channel, status);
   };
   /**
    * A participant removed while their authorisation was in flight may not have been in the room
@@ -55,7 +52,7 @@ export function registerEchoEvents(
   const channelCount = () =>
     pending.size + [...socket.rooms].filter((room) => channelOfRoom(room) !== undefined).length;
 
-  raw.on(echoClientEvents.subscribe, (payload: unknown) => {
+  socket.on(echoClientEvents.subscribe, (payload) => {
     const parsed = subscribeEvent.safeParse(payload);
     if (!parsed.success) return invalid('subscribe needs {channel, auth?}.');
     const channel = parseChannel(parsed.data.channel);
@@ -93,25 +90,25 @@ export function registerEchoEvents(
       );
   });
 
-  raw.on(echoClientEvents.unsubscribe, (payload: unknown) => {
+  socket.on(echoClientEvents.unsubscribe, (payload) => {
     const parsed = unsubscribeEvent.safeParse(payload);
     if (!parsed.success) return invalid('unsubscribe needs {channel}.');
     pending.delete(parsed.data.channel);
     void socket.leave(roomOf(parsed.data.channel));
   });
 
-  raw.on(echoClientEvents.clientEvent, (payload: unknown) => {
+  socket.on(echoClientEvents.clientEvent, (payload) => {
     const parsed = clientEvent.safeParse(payload);
     if (!parsed.success) return invalid('client event needs {channel, event: "client-*", data}.');
     const { channel, event, data } = parsed.data;
     const room = roomOf(channel);
     if (parseChannel(channel).kind === 'public' || !socket.rooms.has(room)) {
-      raw.emit('error', {
+      socket.emit('error', {
         code: 'forbidden',
         message: 'Whisper on a private or presence channel you are subscribed to.',
       });
       return;
     }
-    raw.to(room).emit(event, channel, data);
+    socket.to(room).emit(event as `client-${string}`, channel, data);
   });
 }

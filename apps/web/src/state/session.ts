@@ -1,5 +1,8 @@
 import type {
   Ack,
+  EchoClientToServerEvents,
+  EchoMember,
+  EchoServerToClientEvents,
   ChatResource,
   ClientToServerEvents,
   FileResource,
@@ -11,6 +14,7 @@ import type {
   UserListItem,
   UserProfile,
 } from '@kelisim/contracts';
+import { echoChannels, TYPING_REPEAT_WINDOW_MS } from '@kelisim/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { ChatError, errorText, plainMessage, timeoutError } from '../api/errors.js';
 import { Http } from '../api/http.js';
@@ -28,12 +32,14 @@ import {
   type Timeline,
 } from './timeline.js';
 
-type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type ChatSocket = Socket<
+  ServerToClientEvents & EchoServerToClientEvents,
+  ClientToServerEvents & EchoClientToServerEvents
+>;
 
 const ackTimeoutMs = 10_000;
 const typingShownMs = 6_000;
 const typingIdleMs = 3_000;
-const typingRepeatMs = 2_000;
 /** Echo presence channels a socket may hold (the gateway allows 100). */
 const maxPresenceChannels = 50;
 const maxSyncRounds = 1_000;
@@ -43,10 +49,7 @@ const syncChatsMax = 200;
 const maxChatPages = 10;
 
 /** Laravel Echo's wire events, which the gateway also speaks (presence channel snapshots). */
-interface EchoMember {
-  user_id: string | number;
-}
-const presenceChannel = (chatId: number) => `presence-chat.${chatId}`;
+const presenceChannel = echoChannels.presenceChat;
 
 /**
  * The signed-in user's connection to the cluster: REST for pages and uploads, socket.io for
@@ -322,7 +325,7 @@ export class ChatSession {
     const now = Date.now();
     const sent = this.typingSent.get(chatId);
     if (sent?.stop !== undefined) window.clearTimeout(sent.stop);
-    const repeat = !sent || now - sent.at >= typingRepeatMs;
+    const repeat = !sent || now - sent.at >= TYPING_REPEAT_WINDOW_MS;
     if (repeat && this.socket.connected)
       this.socket.emit('typing', { chat_id: chatId, is_typing: true });
     this.typingSent.set(chatId, {
@@ -483,15 +486,12 @@ export class ChatSession {
       if (isEvent(payload) && payload.code !== 'unavailable') this.notify(plainMessage(payload));
     });
 
-    const echo = socket as unknown as Socket;
     const setOnline = (member: EchoMember, status: 'online' | 'offline') =>
       this.stores.presence.set((all) => ({ ...all, [Number(member.user_id)]: status }));
-    echo.on('presence:subscribed', (_channel: string, members: EchoMember[]) => {
+    socket.on('presence:subscribed', (_channel, members) => {
       for (const member of members) setOnline(member, 'online');
     });
-    echo.on('presence:joining', (_channel: string, member: EchoMember) =>
-      setOnline(member, 'online'),
-    );
+    socket.on('presence:joining', (_channel, member) => setOnline(member, 'online'));
   }
 
   /**
@@ -710,7 +710,7 @@ export class ChatSession {
     for (const chat of chats) {
       if (this.subscribed.has(chat.id)) continue;
       this.subscribed.add(chat.id);
-      (this.socket as unknown as Socket).emit('subscribe', { channel: presenceChannel(chat.id) });
+      this.socket.emit('subscribe', { channel: presenceChannel(chat.id) });
     }
   }
 

@@ -56,3 +56,30 @@ export const laravelBroadcast = z.object({
   /** The `X-Socket-ID` of the request (`toOthers()`): that socket is left out. */
   socket: z.string().max(128).nullish(),
 });
+
+/** A presence channel's member, as Echo's `here`, `joining` and `leaving` hand it over. */
+export interface EchoMember {
+  /** Laravel's `channel_data.user_id`; members are keyed by its string form. */
+  user_id: string | number;
+  user_info: unknown;
+}
+
+/** Echo's client → server events, beside the chat's own. */
+export interface EchoClientToServerEvents {
+  subscribe: (payload: z.input<typeof subscribeEvent>) => void;
+  unsubscribe: (payload: z.input<typeof unsubscribeEvent>) => void;
+  'client event': (payload: z.input<typeof clientEvent>) => void;
+}
+
+/**
+ * laravel-echo-server's answers, beside the chat's own events. Laravel's broadcasts arrive under
+ * their own (dynamic) names, `(channel, data)`, and are not listed here.
+ */
+export interface EchoServerToClientEvents {
+  subscription_error: (channel: string, status: number) => void;
+  'presence:subscribed': (channel: string, members: EchoMember[]) => void;
+  'presence:joining': (channel: string, member: EchoMember) => void;
+  'presence:leaving': (channel: string, member: EchoMember) => void;
+  /** Whispers, under the name their sender chose (`client-typing`, …). */
+  [whisper: `client-${string}`]: (channel: string, data: unknown) => void;
+}
