@@ -4,9 +4,12 @@ import type { Tx } from './transactions.js';
 
 export type Membership = NonNullable<Awaited<ReturnType<typeof findMembership>>>;
 
+/** A user's part in chats that are not deleted: the one membership rule every check shares. */
+const liveChat = { chat: { deletedAt: null } } as const;
+
 export function findMembership(db: Db | Tx, chatId: number, userId: number) {
   return db.participant.findFirst({
-    where: { chatId, userId, chat: { deletedAt: null } },
+    where: { chatId, userId, ...liveChat },
     include: { chat: true },
   });
 }
@@ -14,7 +17,7 @@ export function findMembership(db: Db | Tx, chatId: number, userId: number) {
 /** The (not deleted) chats the user takes part in: the chat rooms a new connection joins. */
 export async function chatIdsOfUser(db: Db, userId: number): Promise<number[]> {
   const memberships = await db.participant.findMany({
-    where: { userId, chat: { deletedAt: null } },
+    where: { userId, ...liveChat },
     select: { chatId: true },
   });
   return memberships.map((m) => Number(m.chatId));
@@ -23,7 +26,7 @@ export async function chatIdsOfUser(db: Db, userId: number): Promise<number[]> {
 /** One query: whether the user takes part in the (not deleted) chat; 404 if not. */
 export async function requireParticipant(db: Db | Tx, chatId: number, userId: number) {
   const found = await db.participant.findFirst({
-    where: { chatId, userId, chat: { deletedAt: null } },
+    where: { chatId, userId, ...liveChat },
     select: { id: true },
   });
   if (!found) throw new AppError('not_found', 'Chat not found.');
