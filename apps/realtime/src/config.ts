@@ -24,6 +24,7 @@ export const realtimeEnv = z
     CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
     CHAT_AUTH_RECHECK_SECONDS: envInt({ min: 1, max: 3600, default: 15 }),
     CHAT_REAUTH_GRACE_SECONDS: envInt({ min: 0, max: 3600, default: 30 }),
+    CHAT_WS_PING_INTERVAL: envInt({ min: 1, max: 3600, default: 25 }),
     // Laravel Echo (laravel-echo-server's roles). `packages/config` reads an empty value as unset,
     // so an empty REDIS_PREFIX (or none) means "no prefix", Laravel's `'prefix' => ''`.
     REDIS_PREFIX: envOptionalString(),
@@ -45,6 +46,7 @@ export const realtimeEnv = z
     },
     maxSocketsPerUser: env.CHAT_MAX_SOCKETS_PER_USER,
     shutdownTimeoutMs: env.CHAT_SHUTDOWN_TIMEOUT * 1000,
+    plainPingIntervalMs: env.CHAT_WS_PING_INTERVAL * 1000,
     credentials: {
       recheckIntervalMs: env.CHAT_AUTH_RECHECK_SECONDS * 1000,
       reauthGraceMs: env.CHAT_REAUTH_GRACE_SECONDS * 1000,
@@ -70,6 +72,11 @@ export interface GatewaySettings {
   maxSocketsPerUser: number;
   /** How long a draining node waits for its sockets to move elsewhere before closing. */
   shutdownTimeoutMs: number;
+  /**
+   * `/ws` keepalive: the server pings every interval and drops a connection that has not answered
+   * (a pong or any frame) since the previous ping.
+   */
+  plainPingIntervalMs: number;
   /** Live connections follow their token's life (see credential-watch.ts). */
   credentials: CredentialWatchSettings;
   /** Laravel Echo; without it no broadcasts are ingested, guests and Laravel auth are off. */

@@ -5,7 +5,7 @@ import type { Logger } from '@kelisim/logger';
 import { echoClientEvents } from './echo/index.js';
 import { chatEvents } from './handlers/chat-events.js';
 import { reauthEventName } from './credential-watch.js';
-import { ackOf, type Reply } from './respond.js';
+import { ackOf, namingTheSend, type Reply } from './respond.js';
 import type { ChatSocket } from './types.js';
 
 /** Guests (Echo's public channels) may send only the events that are not chat events. */
@@ -20,6 +20,12 @@ const knownEvents = new Set<string>([
   reauthEventName,
   ...Object.values(echoClientEvents),
 ]);
+
+/**
+ * What a `/ws` frame becomes when it is not a JSON object whose `type` is a client event: refused
+ * like any unknown event.
+ */
+export const unknownFrameEvent = 'unknown_frame';
 
 /** Refused events beyond this many in a row mean a flooding client: it gets disconnected. */
 const refusalsBeforeDisconnect = 20;
@@ -68,7 +74,8 @@ export function guardEvents(
   let refusalsInARow = 0;
   const general = { socket: socketWindow(limits.perSocket), user: limits.perUser };
   const sync = { socket: socketWindow(limits.sync.perSocket), user: limits.sync.perUser };
-  const refuse = (reply: Reply | undefined, error: SocketError) => {
+  const refuse = (reply: Reply | undefined, refusal: SocketError, payload: unknown) => {
+    const error = namingTheSend(refusal, payload);
     if (reply) reply({ ok: false, error });
     else socket.emit('error', error);
     if (++refusalsInARow >= refusalsBeforeDisconnect) {
@@ -79,31 +86,39 @@ export function guardEvents(
       socket.disconnect(true);
     }
   };
-  const refuseFlood = (reply: Reply | undefined, retryAfterSeconds: number) =>
-    refuse(reply, {
-      code: 'rate_limited',
-      message: 'Too many events; slow down.',
-      retry_after: retryAfterSeconds,
-    });
+  const refuseFlood = (reply: Reply | undefined, retryAfterSeconds: number, payload: unknown) =>
+    refuse(
+      reply,
+      {
+        code: 'rate_limited',
+        message: 'Too many events; slow down.',
+        retry_after: retryAfterSeconds,
+      },
+      payload,
+    );
   return ([event, ...args]: Event, next: (error?: Error) => void) => {
     const reply = ackOf(args);
     const budget = syncEvents.has(event) ? sync : general;
     const socketLimit = budget.socket();
     if (!knownEvents.has(event)) {
-      const message = `Unknown event "${String(event).slice(0, 64)}".`;
-      refuse(reply, { code: 'validation_failed', message });
+      const message =
+        event === unknownFrameEvent
+          ? `Each frame is a JSON object whose "type" is one of: ${[...userOnlyEvents, reauthEventName].join(', ')}.`
+          : `Unknown event "${String(event).slice(0, 64)}".`;
+      refuse(reply, { code: 'validation_failed', message }, args[0]);
       return;
     }
     const { guest } = socket.data;
     if (guest && userOnlyEvents.has(event)) {
-      refuse(reply, {
-        code: 'unauthenticated',
-        message: 'Guests can only subscribe to public channels.',
-      });
+      refuse(
+        reply,
+        { code: 'unauthenticated', message: 'Guests can only subscribe to public channels.' },
+        args[0],
+      );
       return;
     }
     if (!socketLimit.allowed) {
-      refuseFlood(reply, socketLimit.retryAfterSeconds);
+      refuseFlood(reply, socketLimit.retryAfterSeconds, args[0]);
       return;
     }
     if (guest) {
@@ -114,7 +129,7 @@ export function guardEvents(
     budget.user.consume(String(socket.data.userId)).then(
       (userLimit) => {
         if (!userLimit.allowed) {
-          refuseFlood(reply, userLimit.retryAfterSeconds);
+          refuseFlood(reply, userLimit.retryAfterSeconds, args[0]);
           return;
         }
         refusalsInARow = 0;

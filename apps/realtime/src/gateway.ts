@@ -1,4 +1,5 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import type { DomainContext } from '@kelisim/domain';
 import type { ChatNode, RolePart } from '@kelisim/node';
@@ -9,8 +10,9 @@ import { watchCredentials } from './credential-watch.js';
 import { createEcho } from './echo/index.js';
 import { guardEvents } from './event-guard.js';
 import { registerChatEvents } from './handlers/chat-events.js';
-import { authenticateHandshake } from './handshake.js';
+import { authenticateHandshake, authenticateToken } from './handshake.js';
 import { originAllowed, originTrusted } from './origins.js';
+import { createPlainWebSocketServer } from './plain-websocket.js';
 import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { trackPresence } from './presence-tracking.js';
 import type { ChatServer } from './types.js';
@@ -34,7 +36,7 @@ export interface Gateway {
   /**
    * Reports not-ready, keeps serving for `delayMs` (so a load balancer polling readiness stops
    * routing here), then stops accepting sockets and moves the connected ones elsewhere (they
-   * reconnect).
+   * reconnect; `/ws` connections are closed with 1012).
    */
   drain(options?: { delayMs?: number }): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +55,8 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
   const io: ChatServer = new Server(options.httpServer, {
     adapter,
     maxHttpBufferSize: settings.maxFrameBytes,
+    // Upgrades outside socket.io's path are answered by the plain WebSocket server below.
+    destroyUpgrade: false,
     cors: (req, callback) => {
       const allowed = originAllowed(corsOrigins, req.headers);
       callback(null, {
@@ -111,6 +115,21 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     logger,
   });
 
+  const plain = createPlainWebSocketServer({
+    io,
+    maxFrameBytes: settings.maxFrameBytes,
+    pingIntervalMs: settings.plainPingIntervalMs,
+    authenticate: (token) => authenticateToken(db, auth.verifyToken, token),
+    originAllowed: (headers) => originAllowed(corsOrigins, headers),
+    refusing: () => refusingSockets,
+    logger,
+  });
+  const ioPath = `${io.path()}/`;
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!(req.url ?? '').startsWith(ioPath)) plain.handleUpgrade(req, socket, head);
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
   io.use(
     authenticateHandshake(db, auth.verifyToken, logger, {
       allowGuests: echo.allowGuests,
@@ -154,6 +173,8 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
       await Promise.all([presence.settled(), echo.settled()]);
     },
     async close() {
+      options.httpServer.off('upgrade', onUpgrade);
+      plain.close();
       presence.stop();
       echo.stop();
       credentialWatch.stop();

@@ -1,6 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import type { ExtendedError } from 'socket.io';
-import { bearerToken, type Authenticate } from '@kelisim/auth';
-import { AppError, rooms } from '@kelisim/contracts';
+import { bearerToken, type Authenticate, type Authenticated } from '@kelisim/auth';
+import { AppError, rooms, type UserSummary } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
 import { authenticateUser, chatIdsOfUser } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -14,6 +15,30 @@ import type { ChatSocket } from './types.js';
  * a guest (no rooms); wrong credentials are refused all the same. A user already holding
  * `maxSocketsPerUser` sockets on this node is refused with `too_many_connections`.
  */
+/** A connection's user, its credential checked and its account live. */
+export interface AuthenticatedUser {
+  credential: Authenticated;
+  user: UserSummary;
+}
+
+/** Checks a token (signature, expiry, blacklist or Sanctum) and loads its user. */
+export async function authenticateToken(
+  db: Db,
+  verifyToken: Authenticate,
+  token: string | undefined,
+): Promise<AuthenticatedUser> {
+  if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
+  const credential = await verifyToken(token);
+  const user = await authenticateUser(db, credential.userId);
+  return { credential, user };
+}
+
+/**
+ * Connections authenticated before socket.io saw them (`/ws`, checked at the HTTP upgrade), by
+ * their request: a client cannot put anything here.
+ */
+export const authenticatedAtUpgrade = new WeakMap<IncomingMessage, AuthenticatedUser>();
+
 export function authenticateHandshake(
   db: Db,
   verifyToken: Authenticate,
@@ -22,13 +47,13 @@ export function authenticateHandshake(
 ) {
   const authenticate = async (socket: ChatSocket, next: (error?: ExtendedError) => void) => {
     try {
-      const token = handshakeToken(socket);
-      if (token === undefined && options.allowGuests) {
+      const upgraded = authenticatedAtUpgrade.get(socket.request);
+      const token = upgraded ? undefined : handshakeToken(socket);
+      if (!upgraded && token === undefined && options.allowGuests) {
         socket.data.guest = true;
         return next();
       }
-      if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
-      const credential = await verifyToken(token);
+      const { credential, user } = upgraded ?? (await authenticateToken(db, verifyToken, token));
       const { userId } = credential;
       const refuseBeyondCap = () => {
         const held = socket.nsp.adapter.rooms.get(rooms.user(userId))?.size ?? 0;
@@ -37,7 +62,6 @@ export function authenticateHandshake(
         }
       };
       refuseBeyondCap();
-      const user = await authenticateUser(db, userId);
       socket.data.userId = userId;
       socket.data.user = user;
       socket.data.credential = credential;

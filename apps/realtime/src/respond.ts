@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError, type AckError, type FieldErrors } from '@kelisim/contracts';
+import { AppError, type AckError, type FieldErrors, type SocketError } from '@kelisim/contracts';
 import { toWireError, type WireError } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 
@@ -41,6 +41,7 @@ export function respond<S extends z.ZodType, R extends object>(
       reply?.({ ok: true, ...result });
     } catch (error) {
       const failure = errorAck(error, context.logger);
+      failure.error = namingTheSend(failure.error, args[0]);
       if (reply) reply(failure);
       else context.emitError(failure.error);
     }
@@ -53,4 +54,11 @@ function fieldErrors(error: z.ZodError): FieldErrors {
     (errors[issue.path.join('.') || 'payload'] ??= []).push(issue.message);
   }
   return errors;
+}
+
+/** A refusal of an event whose payload carries a `temp_id` names it, so the client knows which send. */
+export function namingTheSend(error: SocketError, payload: unknown): SocketError {
+  if (typeof payload !== 'object' || payload === null) return error;
+  const tempId = (payload as { temp_id?: unknown }).temp_id;
+  return typeof tempId === 'string' ? { ...error, temp_id: tempId } : error;
 }

@@ -63,6 +63,7 @@ export async function startTestGateway(
     syncLimit: { points: 1_000, windowSeconds: 10 },
     maxSocketsPerUser: 20,
     shutdownTimeoutMs: 2_000,
+    plainPingIntervalMs: 25_000,
     credentials: { recheckIntervalMs: 15_000, reauthGraceMs: 30_000 },
     ...options.settings,
   };

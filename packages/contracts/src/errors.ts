@@ -69,8 +69,11 @@ export function toErrorBody(error: AppError): ErrorBody {
   };
 }
 
-/** Socket acks, `error` events and frames carry the same error as HTTP bodies. */
-export type SocketError = ErrorBody;
+/**
+ * Socket acks, `error` events and frames carry the same error as HTTP bodies, plus the `temp_id`
+ * of the `send_message` that failed (so a client without acks knows which send it was).
+ */
+export type SocketError = ErrorBody & { temp_id?: string };
 
 function retryAfterOf(error: AppError): { retry_after?: number } {
   const seconds = error.details.retryAfterSeconds;

@@ -9,3 +9,4 @@ export * from './rest-routes.js';
 export * from './rooms.js';
 export * from './users.js';
 export * from './openapi.js';
+export * from './plain-frames.js';

@@ -9,3 +9,4 @@ export * from './s3.js';
 export * from './storage-disks.js';
 export * from './tcp-proxy.js';
 export * from './http-server.js';
+export * from './plain-client.js';

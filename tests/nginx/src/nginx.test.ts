@@ -14,6 +14,8 @@ import { createDomainContext, createSocketPublisher } from '@kelisim/redis';
 import { createLocalStorage } from '@kelisim/storage';
 import {
   connectClient,
+  connectPlainClient,
+  plainUpgradeRefusal,
   createUsers,
   looseMembershipLimits,
   RecordingJobQueue,
@@ -89,7 +91,7 @@ describe('nginx (the shipped template) in front of the cluster', () => {
   let scratch: string;
   let webRoot: string;
   let users: TestUser[];
-  const sockets: ChatClient[] = [];
+  const sockets: { close(): void }[] = [];
   /** Every JWT sent through nginx, none of which may reach its access log. */
   const tokensSent = new Set<string>();
 
@@ -228,6 +230,41 @@ describe('nginx (the shipped template) in front of the cluster', () => {
     expect(polls.length).toBeGreaterThanOrEqual(3);
     expect(new Set(polls.map((entry) => entry.upstream)).size).toBe(1);
     for (const poll of polls) expect(poll.uri).toContain('token=[redacted]');
+  });
+
+  it("serves the Go clients' plain WebSocket at /ws on every node, token kept out of the log", async () => {
+    const [ada, bob] = users as [TestUser, TestUser];
+    const chatId = await createGroup(ada, [bob]);
+    // Least connections: the two land on different nodes.
+    const plainAda = await connectPlainClient(nginx.url, token(ada));
+    const plainBob = await connectPlainClient(nginx.url, token(bob));
+    sockets.push(plainAda, plainBob);
+    plainAda.send({
+      type: 'send_message',
+      chat_id: chatId,
+      content: 'hello from a Go client',
+      message_type: 'text',
+      temp_id: 'go-1',
+    });
+    for (const client of [plainAda, plainBob]) {
+      expect(await client.frame('new_message')).toMatchObject({
+        message: { chat_id: chatId, temp_id: 'go-1', sender: { id: ada.id } },
+      });
+    }
+    expect(await plainUpgradeRefusal(nginx.url, 'not-a-jwt')).toMatchObject({
+      status: 401,
+      body: { code: 'unauthenticated' },
+    });
+    plainAda.close();
+    plainBob.close();
+    const plainEntries = async () =>
+      (await nginx.accessLog()).filter((entry) => entry.uri.startsWith('/ws?'));
+    await expect
+      .poll(async () => (await plainEntries()).filter((e) => e.status === 101).length)
+      .toBe(2);
+    const entries = await plainEntries();
+    expect(new Set(entries.filter((e) => e.status === 101).map((e) => e.upstream)).size).toBe(2);
+    for (const entry of entries) expect(entry.uri).toBe('/ws?token=[redacted]');
   });
 
   it('passes uploads up to MAX_FILE_SIZE to the API and answers larger bodies with 413 itself', async () => {
