@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// `pnpm start [-- --migrate]`: set up what is missing, optionally apply pending migrations,
-// then run the service in the foreground.
+// `npm start [-- -migrate]`: set up what is missing, then run the all-in-one server in the
+// foreground; `-migrate` (the Go service's flag, also `--migrate`) or MIGRATE_ON_START=true makes
+// the server apply pending migrations first (apps/server/src/main.ts, the `pnpm migrate` code).
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const unknown = args.filter((a) => a !== '--migrate');
-if (unknown.length > 0) {
-  console.error(`Unknown argument: ${unknown[0]}\nUsage: pnpm start [-- --migrate]`);
-  process.exit(1);
+// pnpm (unlike npm) passes the `--` of `pnpm start -- -migrate` through.
+const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
+// Checked before the setup, so that a mistyped flag is refused at once (exit 2, like Go's flag).
+const unknown = args.find((a) => a !== '-migrate' && a !== '--migrate');
+if (unknown !== undefined) {
+  console.error(
+    `Unknown argument ${JSON.stringify(unknown)}: npm start accepts only -migrate (or --migrate), which applies pending migrations before the server starts.`,
+  );
+  process.exit(2);
 }
-const migrate =
-  args.includes('--migrate') || /^(1|true|yes|on)$/i.test(process.env.MIGRATE_ON_START ?? '');
+const migrate = args.length > 0 || /^(1|true|yes|on)$/i.test(process.env.MIGRATE_ON_START ?? '');
 
 // `.env` (or a relative ENV_FILE) is read from where the command was run, also by the children.
 const env = { ...process.env, INIT_CWD: process.env.INIT_CWD ?? process.cwd() };
@@ -24,11 +28,10 @@ function run(command, commandArgs) {
 }
 
 run(process.execPath, [join(root, 'scripts', 'setup.mjs')]);
-// Silent pnpm: a failed migration prints its own one-line reason, nothing from pnpm around it.
-if (migrate) run('pnpm', ['--filter', '@kelisim/db', '--reporter=silent', 'run', 'migrate']);
 // Node runs the service directly (no pnpm/tsx wrapper re-raising signals), so SIGTERM sent to
 // this script (docker stop, kill) drains it and the exit code is the service's own.
-const service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+const serverArgs = ['--import', 'tsx', 'src/main.ts', ...(migrate ? ['-migrate'] : [])];
+const service = spawn(process.execPath, serverArgs, {
   cwd: join(root, 'apps', 'server'),
   env,
   stdio: 'inherit',

@@ -25,6 +25,22 @@ function runBench(
   );
 }
 
+/** A db and a fanout step for each of `kinds` (by `field`), every message delivered once to 10. */
+function expectChatSteps(
+  steps: Record<string, unknown>[],
+  field: 'system' | 'transport',
+  kinds: string[],
+) {
+  expect(steps.map((s) => `${String(s[field])}/${String(s.path)}`).sort()).toEqual(
+    kinds.flatMap((kind) => [`${kind}/db`, `${kind}/fanout`]),
+  );
+  for (const step of steps) {
+    expect(step).toMatchObject({ loss: 0, duplicates: 0, ack_errors: 0, disconnects: 0 });
+    expect(step.deliveries).toBe(Number(step.sent) * 10);
+    expect(step.delivery_ms).toMatchObject({ n: step.deliveries });
+  }
+}
+
 describe('pnpm bench --smoke', () => {
   // Tiny sizes for a second or two each: the harness end to end, no timing thresholds.
   it('runs chat, fanout and connections against our nodes and the baseline, losing nothing', async () => {
@@ -41,18 +57,7 @@ describe('pnpm bench --smoke', () => {
     const summary = (scenario: string) =>
       results.find((r) => r.scenario === scenario && r.kind === 'summary');
 
-    const chatSteps = steps('chat');
-    expect(chatSteps.map((s) => `${String(s.system)}/${String(s.path)}`).sort()).toEqual([
-      'baseline/db',
-      'baseline/fanout',
-      'kelisim/db',
-      'kelisim/fanout',
-    ]);
-    for (const step of chatSteps) {
-      expect(step).toMatchObject({ loss: 0, duplicates: 0, ack_errors: 0, disconnects: 0 });
-      expect(step.deliveries).toBe(Number(step.sent) * 10);
-      expect(step.delivery_ms).toMatchObject({ n: step.deliveries });
-    }
+    expectChatSteps(steps('chat'), 'system', ['baseline', 'kelisim']);
     expect(summary('chat')).toMatchObject({ users: 20, chat_size: 10, fanout_rate: 50 });
 
     const fanoutSteps = steps('fanout');
@@ -70,6 +75,18 @@ describe('pnpm bench --smoke', () => {
     }
     expect(summary('connections')).toMatchObject({ connections: 40, held: true });
   }, 180_000);
+
+  it("runs plain-ws: the Go clients' /ws beside socket.io on our nodes, losing nothing", async () => {
+    const { code, lines, stderr } = await runBench(['plain-ws', '--smoke']);
+    expect(code, stderr).toBe(0);
+    const results = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const steps = results.filter((r) => r.kind === 'step');
+    expectChatSteps(steps, 'transport', ['plain', 'socket.io']);
+    expect(results.find((r) => r.kind === 'summary')).toMatchObject({
+      cpu_ratio: expect.any(Number),
+      pass: true,
+    });
+  }, 120_000);
 
   it('measures the realtime role alone with BENCH_ROLE=realtime, and refuses an unknown role', async () => {
     const { code, lines, stderr } = await runBench(['fanout', 'connections', '--smoke'], {

@@ -16,6 +16,7 @@ import { errorHandler, notFoundHandler } from './http/errors.js';
 import { requestLog } from './http/request-log.js';
 import { restRouter, type RestHandlers } from './http/rest-router.js';
 import { chatHandlers } from './routes/chats.js';
+import { fileLinkRoutes } from './routes/file-links.js';
 import { fileHandlers, type FileRoutesOptions } from './routes/files.js';
 import { demoHandlers, userHandlers, type DemoOptions } from './routes/users.js';
 
@@ -50,6 +51,10 @@ export function createApp(deps: ApiDeps): express.Express {
   }
   app.use(healthRoutes(deps.healthChecks, deps.isDraining ?? (() => false)));
 
+  // Signed file links (`url`, `thumbnail_url`): outside /api, no token (routes/file-links.ts).
+  const linkedFiles = deps.files?.links && { ...deps.files, links: deps.files.links };
+  if (linkedFiles) app.use(fileLinkRoutes(deps.domain, linkedFiles));
+
   const origins = deps.corsOrigins ?? ['*'];
   app.use('/api', cors({ origin: origins.includes('*') ? true : origins, maxAge: 600 }));
   const openApi = createOpenApiDocument();
@@ -62,7 +67,13 @@ export function createApp(deps: ApiDeps): express.Express {
     ...fileHandlers(deps.domain, deps.files),
     ...demoHandlers(deps.domain, deps.demo),
   };
-  app.use('/api', requireJsonBody, express.json({ limit: '1mb' }));
+  app.use(
+    '/api',
+    requireJsonBody,
+    express.json({ limit: bodyLimit }),
+    // Gin's binding also took forms; the router turns them into the JSON shape (form-body.ts).
+    express.urlencoded({ extended: false, limit: bodyLimit }),
+  );
   app.use('/api', restRouter(handlers, 'public'));
   app.use('/api', requireUser(deps.domain.db, deps.verifyToken));
   app.use('/api', restRouter(handlers, 'authenticated'));
@@ -72,11 +83,20 @@ export function createApp(deps: ApiDeps): express.Express {
   return app;
 }
 
-/** A body that is not JSON gets 415 rather than being silently ignored. */
+const bodyLimit = '1mb';
+
+/**
+ * A body that is not JSON (or a form, or an upload) gets 415 rather than being silently ignored.
+ */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody =
     Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
-  if (hasBody && !req.is('application/json') && !req.is('multipart/form-data')) {
+  if (
+    hasBody &&
+    !req.is('application/json') &&
+    !req.is('application/x-www-form-urlencoded') &&
+    !req.is('multipart/form-data')
+  ) {
     throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }
   next();

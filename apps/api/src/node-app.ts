@@ -27,6 +27,7 @@ export function createNodeApp(
     healthChecks: node.healthChecks,
     domain,
     files: {
+      links: node.fileLinks,
       storage: createStorage(config.storage),
       maxFileSize: config.storage.maxFileSize,
       uploadQuotaBytes: config.storage.uploadQuotaBytes,

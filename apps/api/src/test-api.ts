@@ -18,7 +18,7 @@ import {
   type TestDatabase,
   type TestUser,
 } from '@kelisim/testing';
-import type { Storage } from '@kelisim/storage';
+import type { SignedFileLinks, Storage } from '@kelisim/storage';
 import { expect } from 'vitest';
 import { createApp } from './app.js';
 
@@ -57,6 +57,8 @@ export async function createApiHarness(
     storage?: Storage;
     maxFileSize?: number;
     uploadQuotaBytes?: number;
+    /** Signs file resources' links and serves them (as `createNodeApp` does with the settings). */
+    fileLinks?: SignedFileLinks;
     /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
     jwt?: JwtConfig;
     laravelCache?: CacheReader;
@@ -100,6 +102,7 @@ export async function createApiHarness(
       messageMaxLength: options.messageMaxLength ?? 10_000,
       groupMaxMembers: options.groupMaxMembers ?? 1_000,
     },
+    fileLinks: options.fileLinks,
   };
   const app = createApp({
     files: options.storage && {
@@ -107,6 +110,7 @@ export async function createApiHarness(
       maxFileSize: options.maxFileSize ?? 1_048_576,
       uploadQuotaBytes: options.uploadQuotaBytes,
       downloadUrlTtlSeconds: 60,
+      links: options.fileLinks,
     },
     logger: silentLogger(),
     verifyToken: createAuthenticator(options.jwt ?? testJwtConfig, {

@@ -6,10 +6,14 @@ import {
   jwtEnv,
   parseEnv,
   redisEnv,
+  fileLinksEnv,
+  storageEnv,
   type DatabaseConfig,
   type Env,
   type JwtConfig,
   type RedisConfig,
+  type FileLinksConfig,
+  type StorageConfig,
 } from '@kelisim/config';
 
 export interface BroadcastConfig {
@@ -39,6 +43,8 @@ export interface DoctorConfig {
   database: Section<DatabaseConfig>;
   redis: Section<RedisConfig>;
   jwt: Section<JwtConfig>;
+  storage: Section<StorageConfig>;
+  fileLinks: Section<FileLinksConfig | undefined>;
   broadcast: BroadcastConfig;
 }
 
@@ -47,6 +53,8 @@ export function loadDoctorConfig(env: Env): DoctorConfig {
     database: section(databaseEnv, env),
     redis: section(redisEnv, env),
     jwt: section(jwtEnv, env),
+    storage: section(storageEnv, env),
+    fileLinks: section(fileLinksEnv, env),
     broadcast: broadcastEnv.parse(env),
   };
 }

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +13,11 @@ import { createRedis } from '@kelisim/redis';
 import {
   createTestDatabase,
   createUser,
+  startServerNode,
   testJwtConfig,
   testRedisConfig,
   testServerConfig,
+  type GatewayProcess,
   type TestDatabase,
   type TestUser,
 } from '@kelisim/testing';
@@ -27,6 +32,8 @@ const checks = [
   'Redis',
   'Laravel broadcasts',
   'Token',
+  'Storage',
+  'File links',
 ] as const;
 type Check = (typeof checks)[number];
 
@@ -101,6 +108,13 @@ async function closedPort(): Promise<number> {
 
 let database: TestDatabase;
 let user: TestUser;
+/** An all-in-one node serving file links, signed with `secret`. */
+let node: GatewayProcess;
+let storagePath: string;
+const storageEnv = () => ({
+  STORAGE_PATH: storagePath,
+  STORAGE_BASE_URL: `${node.url}/storage/chat-files`,
+});
 const prefix = `doctor_${randomBytes(4).toString('hex')}_database_`;
 let stopBroadcasting: () => Promise<void>;
 
@@ -108,10 +122,22 @@ beforeAll(async () => {
   database = await createTestDatabase('doctor');
   user = await createUser(database.db, 'Doctor Who');
   stopBroadcasting = broadcastAsLaravel(prefix);
+  storagePath = await mkdtemp(join(tmpdir(), 'kelisim-doctor-'));
+  await writeFile(join(storagePath, 'not-a-directory'), '');
+  node = await startServerNode({
+    ...databaseEnv(database),
+    ...redisEnv,
+    CHAT_REDIS_KEY_PREFIX: `${prefix}node:`,
+    JWT_SECRET: secret,
+    STORAGE_PATH: storagePath,
+  });
 });
 afterAll(async () => {
+  node?.kill();
+  await node?.exited;
   await stopBroadcasting();
   await database.drop();
+  await rm(storagePath, { recursive: true, force: true });
 });
 
 describe('pnpm run doctor', () => {
@@ -123,6 +149,7 @@ describe('pnpm run doctor', () => {
         JWT_SECRET: secret,
         JWT_USER_MODEL: userModel,
         REDIS_PREFIX: prefix,
+        ...storageEnv(),
       },
       ['--token', laravelToken(user.id), '--listen', '2'],
     );
@@ -133,13 +160,23 @@ describe('pnpm run doctor', () => {
     expect(run.lines.Migrations).toMatch(/all \d+ applied/);
     expect(run.lines['Laravel broadcasts']).toContain(`under prefix "${prefix}" (REDIS_PREFIX)`);
     expect(run.lines.Token).toContain(`user ${user.id} (Doctor Who) exists`);
-    expect(run.stdout).toContain('All 6 checks passed.');
+    expect(run.lines.Storage).toContain(`STORAGE_PATH ${storagePath} is writable`);
+    expect(run.lines['File links']).toContain(
+      `${node.url}/storage/chat-files reaches a node that accepts links signed here`,
+    );
+    expect(run.stdout).toContain('All 8 checks passed.');
     expect(run.code).toBe(0);
   });
 
   it('warns without --token that a minted token only proves self-consistency, still exit 0', async () => {
     const run = await runDoctor(
-      { ...databaseEnv(database), ...redisEnv, JWT_SECRET: secret, REDIS_PREFIX: prefix },
+      {
+        ...databaseEnv(database),
+        ...redisEnv,
+        JWT_SECRET: secret,
+        REDIS_PREFIX: prefix,
+        ...storageEnv(),
+      },
       ['--listen', '1'],
     );
     expect(run.lines.Token).toMatch(/^⚠ Token: a token minted with HS256 and JWT_SECRET verifies/);
@@ -155,6 +192,9 @@ describe('pnpm run doctor', () => {
         REDIS_HOST: '127.0.0.1',
         REDIS_PORT: String(await closedPort()),
         JWT_SECRET: 'not-the-secret-laravel-uses',
+        // Under a file: no directory can be made there.
+        STORAGE_PATH: join(storagePath, 'not-a-directory', 'uploads'),
+        STORAGE_BASE_URL: storageEnv().STORAGE_BASE_URL,
       },
       ['--token', laravelToken(user.id), '--listen', '1'],
     );
@@ -168,7 +208,33 @@ describe('pnpm run doctor', () => {
     expect(run.lines.Token).toMatch(
       /^✖ Token: the signature does not verify with JWT_SECRET .* — copy JWT_SECRET from Laravel's \.env/,
     );
-    expect(run.stdout).toMatch(/3 checks failed .*: fix the ✖ lines/);
+    expect(run.lines.Storage).toMatch(
+      /^✖ Storage: cannot write to STORAGE_PATH .*not-a-directory.*ENOTDIR/,
+    );
+    expect(run.lines['File links']).toMatch(
+      /^✖ File links: the node at STORAGE_BASE_URL .* refuses links signed with this installation's key — give every node/,
+    );
+    expect(run.stdout).toMatch(/5 checks failed .*: fix the ✖ lines/);
+    expect(run.code).toBe(1);
+  });
+
+  it('fails File links when nothing answers at STORAGE_BASE_URL', async () => {
+    const base = `http://127.0.0.1:${await closedPort()}/storage/chat-files`;
+    const run = await runDoctor(
+      {
+        ...databaseEnv(database),
+        ...redisEnv,
+        JWT_SECRET: secret,
+        STORAGE_PATH: storagePath,
+        STORAGE_BASE_URL: base,
+      },
+      ['--listen', '1'],
+    );
+    expect(run.lines['File links']).toMatch(
+      new RegExp(
+        `^✖ File links: nothing answers at STORAGE_BASE_URL ${base}: .* — set STORAGE_BASE_URL`,
+      ),
+    );
     expect(run.code).toBe(1);
   });
 
@@ -195,7 +261,13 @@ describe('pnpm run doctor', () => {
       );
 
       const run = await runDoctor(
-        { ...databaseEnv(broken), ...redisEnv, JWT_SECRET: secret, REDIS_PREFIX: prefix },
+        {
+          ...databaseEnv(broken),
+          ...redisEnv,
+          JWT_SECRET: secret,
+          REDIS_PREFIX: prefix,
+          ...storageEnv(),
+        },
         ['--listen', '1'],
       );
       expect(run.lines.Collation).toMatch(

@@ -5,6 +5,7 @@ import { probeDatabase } from './checks/database.js';
 import { checkMigrations } from './checks/migrations.js';
 import { judgeBroadcasts, listen } from './checks/broadcasts.js';
 import { probeRedis } from './checks/redis.js';
+import { checkFileLinks, checkStoragePath } from './checks/storage.js';
 import { checkToken, type UserLookup } from './checks/token.js';
 import type { DoctorConfig, Section } from './config.js';
 import { fail, skip, type CheckResult } from './report.js';
@@ -25,15 +26,16 @@ export async function runDoctor(
   config: DoctorConfig,
   options: DoctorOptions,
 ): Promise<CheckResult[]> {
-  const [database, redis] = await Promise.all([
+  const [database, redis, storage] = await Promise.all([
     examineDatabase(config.database, options.migrationsDir),
     examineRedis(config, options.listenSeconds),
+    examineStorage(config),
   ]);
   try {
     const token = config.jwt.ok
       ? await checkToken(config.jwt.value, options.token, database.findUser)
       : configFailure('Token', config.jwt);
-    return [...database.results, ...redis, token];
+    return [...database.results, ...redis, token, ...storage];
   } finally {
     await database.connection?.end().catch(() => database.connection?.destroy());
   }
@@ -99,6 +101,18 @@ async function examineRedis(config: DoctorConfig, listenSeconds: number): Promis
   } finally {
     probe.redis.disconnect();
   }
+}
+
+async function examineStorage(config: DoctorConfig): Promise<CheckResult[]> {
+  const { storage, fileLinks } = config;
+  return Promise.all([
+    storage.ok
+      ? checkStoragePath(storage.value).catch((error: unknown) => unexpected('Storage', error))
+      : configFailure('Storage', storage),
+    fileLinks.ok
+      ? checkFileLinks(fileLinks.value).catch((error: unknown) => unexpected('File links', error))
+      : configFailure('File links', fileLinks),
+  ]);
 }
 
 function configFailure(name: string, section: { ok: false; problems: string[] }): CheckResult {

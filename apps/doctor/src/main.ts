@@ -22,6 +22,9 @@ Checks this installation against its Laravel app, with the settings of the other
                default 5) against REDIS_PREFIX
   Token        --token: a token Laravel issued verifies here (secret, algorithm, prv, expiry) and
                its user exists; without it a token minted here is verified (self-consistency only)
+  Storage      STORAGE_PATH is writable (local disk), or the S3 bucket in use
+  File links   STORAGE_BASE_URL reaches a node that accepts file links signed with this
+               installation's key (CHAT_URL_SIGNING_KEY or JWT_SECRET)
 
 ✔ passed  ⚠ works, but see the note  ✖ failed: do what the line says  – not checked
 Exits 1 when any check failed, else 0.`;

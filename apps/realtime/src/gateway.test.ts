@@ -212,8 +212,12 @@ describe('bad input', () => {
   it('reports a failed send without an ack as an error event, and stores a valid one anyway', async () => {
     const socket = await client(users[0]!);
     const error = waitFor(socket, 'error');
-    (socket.emit as (e: string, p: unknown) => void)('send_message', { chat_id: chatId });
-    expect(await error).toMatchObject({ code: 'validation_failed' });
+    (socket.emit as (e: string, p: unknown) => void)('send_message', {
+      chat_id: chatId,
+      temp_id: 'lost-1',
+    });
+    // The error names the send it refuses, for clients that send without acks.
+    expect(await error).toMatchObject({ code: 'validation_failed', temp_id: 'lost-1' });
     const before = await h.database.db.message.count({ where: { chatId } });
     (socket.emit as (e: string, p: unknown) => void)('send_message', {
       chat_id: chatId,

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '@kelisim/auth';
 import { plainCloseCodes } from '@kelisim/contracts';
-import { addParticipants, createChat, removeParticipant } from '@kelisim/domain';
+import { addParticipants, completeFile, createChat, removeParticipant } from '@kelisim/domain';
 import {
   connectClient,
   connectPlainClient,
@@ -19,7 +19,7 @@ import {
   type ChatClient,
   type PlainClient,
 } from '@kelisim/testing';
-import { startTestGateway, type GatewayHarness } from './test-gateway.js';
+import { startTestGateway, testFileLinkBase, type GatewayHarness } from './test-gateway.js';
 
 const { keyPrefix } = testRedisConfig();
 const jwt = laravelAuthConfig(keyPrefix);
@@ -236,6 +236,41 @@ describe("the seed's frames", () => {
     expect(
       await b.request({ type: 'sync_chats', chats: [{ chat_id: chatId, after_seq: 2 }] }),
     ).toMatchObject({ type: 'ack', chats: [{ chat_id: chatId, messages: [{ seq: 3 }] }] });
+  });
+
+  it('resumes file messages with their signed links, as REST lists them', async () => {
+    const { owner, chatId } = await pair('Files');
+    const file = await h.database.db.chatFile.create({
+      data: {
+        chatId: BigInt(chatId),
+        uploaderId: BigInt(owner.id),
+        disk: 'local',
+        storageKey: `chats/${chatId}/photo-${owner.id}`,
+        originalName: 'photo.png',
+      },
+    });
+    await completeFile(h.gateway.ctx, Number(file.id), {
+      status: 'ready',
+      mimeType: 'image/png',
+      size: 3,
+      sha256: 'a'.repeat(64),
+      thumbnailKey: `chats/${chatId}/photo-${owner.id}.thumb`,
+    });
+    const client = await plain(owner.id);
+    const sync = await client.request({ type: 'sync', chat_id: chatId, after_seq: 0 });
+    const signed = (path: string) =>
+      new RegExp(`^${testFileLinkBase}/${file.id}/${path}\\?expires=\\d+&signature=[0-9a-f]{64}$`);
+    expect(sync).toMatchObject({
+      type: 'ack',
+      messages: [
+        {
+          file: {
+            url: expect.stringMatching(signed('photo.png')),
+            thumbnail_url: expect.stringMatching(signed('thumbnail')),
+          },
+        },
+      ],
+    });
   });
 
   it('follows membership: a chat created or joined later reaches it, a removed one no longer', async () => {

@@ -51,8 +51,9 @@ export interface PlainWebSocketServer {
  * The seed's plain WebSocket at `/ws`: each connection is a socket.io socket under a JSON
  * framing, so it takes part in everything a socket.io socket does (the handshake's rooms, the
  * event table and its guard, presence, credential checks, fan-out from every node through the
- * adapter, drain). The token is checked at the HTTP upgrade: a refused client gets a JSON error
- * with 401 (403 for a foreign origin, 503 while draining) and never a WebSocket.
+ * adapter, drain). The whole handshake runs at the HTTP upgrade: a refused client gets the JSON
+ * error body with its status (401, 403 for a foreign origin, 429 over the connection cap, 503
+ * while draining or in an outage) and never a WebSocket.
  */
 export function createPlainWebSocketServer(options: PlainWebSocketOptions): PlainWebSocketServer {
   const { io, logger } = options;
@@ -122,7 +123,7 @@ const notHere: ErrorBody = {
   message: `No WebSocket at this path: ${PLAIN_WS_PATH} (plain) or /socket.io/ (socket.io).`,
 };
 
-export function pathOf(req: IncomingMessage): string {
+function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);

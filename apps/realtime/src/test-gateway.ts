@@ -22,6 +22,9 @@ import {
 import type { GatewaySettings } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 
+/** Where the harness's file links point. */
+export const testFileLinkBase = 'http://localhost:8080/storage/chat-files';
+
 export interface GatewayHarness {
   url: string;
   gateway: Gateway;
@@ -85,6 +88,7 @@ export async function startTestGateway(
       redis: redisConfig,
       webhooks: { enabled: false },
       presence: { ttlMs: options.presenceTtlMs ?? 30_000 },
+      fileLinks: { baseUrl: testFileLinkBase, ttlSeconds: 3_600, secret: jwt.secret },
     },
     {
       service: 'realtime',

@@ -1,7 +1,19 @@
 import { dotEnvPath, generateMissingJwtSecret, type Env } from '@kelisim/config';
+import { runMigrateCommand } from '@kelisim/db';
 import { runNode } from '@kelisim/node';
+import { parseServerArgs, usageExitCode } from './command-line.js';
 import { loadServerConfig } from './config.js';
 import { startAllInOne } from './server.js';
+
+const args = parseServerArgs(process.argv.slice(2));
+if ('error' in args) {
+  process.stderr.write(`${args.error}\n`);
+  process.exit(usageExitCode);
+}
+if (args.migrate) {
+  const code = await runMigrateCommand();
+  if (code !== 0) process.exit(code);
+}
 
 let generatedSecretIn: string | undefined;
 

@@ -3,6 +3,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { Histogram } from '../report.js';
 import { LeanSocket } from './lean.js';
+import { PlainSocket } from './plain.js';
 import {
   now,
   stampContent,
@@ -104,14 +105,19 @@ function openClient(spec: ClientSpec, localAddress: string | undefined): Promise
     });
   }
   let connected = false;
-  const socket = new LeanSocket(spec.url, spec.auth, (name, args) => onEvent(client, name, args), {
+  const socketOptions = {
     localAddress,
     onClose: () => {
       if (connected) onDisconnect();
     },
-  });
-  client.emit = (name, ...args) => socket.emit(name, ...args);
-  client.emitWithAck = (name, payload, onAck) => socket.emitWithAck(name, payload, onAck);
+  };
+  const deliver = (name: string, args: unknown[]) => onEvent(client, name, args);
+  const socket =
+    spec.transport === 'plain'
+      ? new PlainSocket(spec.url, String(spec.auth?.token), deliver, socketOptions)
+      : new LeanSocket(spec.url, spec.auth, deliver, socketOptions);
+  client.emit = (name, payload) => socket.emit(name, payload as object);
+  client.emitWithAck = (name, payload, onAck) => socket.emitWithAck(name, payload as object, onAck);
   client.close = () => socket.close();
   return socket.connected.then(() => {
     connected = true;

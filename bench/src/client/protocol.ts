@@ -9,6 +9,8 @@ export interface ClientSpec {
   subscribe?: string[];
   /** Use the real socket.io-client for this one (a sample that checks the lean client). */
   real?: boolean;
+  /** `plain`: the Go service's WebSocket at `/ws` with `auth.token`, instead of socket.io. */
+  transport?: 'socket.io' | 'plain';
 }
 
 /** What a sender emits: `send_message {chat_id, content, temp_id}` from local client `client`. */

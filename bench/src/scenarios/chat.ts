@@ -29,8 +29,12 @@ const P99_LIMIT_MS = 100;
 /** The targets' fixed rates: p99 at 500 sends/s, acks at 1 000/s. */
 const ACK_RATE = 1_000;
 
-interface ChatTarget {
+export interface ChatTarget {
+  /** The scenario its results are reported under. */
+  scenario: string;
   system: 'kelisim' | 'baseline';
+  /** How the clients connect, when not all by socket.io (the `plain-ws` scenario). */
+  transport?: 'socket.io' | 'plain';
   nodes: BenchNode[];
   specs: ClientSpec[];
   chats: { id: number; memberIds: number[] }[];
@@ -40,7 +44,7 @@ interface ChatTarget {
   stop(): Promise<void>;
 }
 
-interface Sizes {
+export interface Sizes {
   users: number;
   chatSize: number;
   rates: number[];
@@ -77,7 +81,7 @@ function sizes(smoke: boolean): Sizes {
   };
 }
 
-function slotsOf(chats: ChatTarget['chats'], indexOf: Map<number, number>): SendSlot[] {
+export function slotsOf(chats: ChatTarget['chats'], indexOf: Map<number, number>): SendSlot[] {
   // Round-robin over chats first, so consecutive sends go to different chats.
   const slots: SendSlot[] = [];
   const chatSize = chats[0]?.memberIds.length ?? 0;
@@ -94,6 +98,7 @@ async function startOurs(size: Sizes): Promise<ChatTarget> {
     const { userIds, chats } = await sut.seed({ users: size.users, chatSize: size.chatSize });
     const indexOf = new Map(userIds.map((id, index) => [id, index]));
     return {
+      scenario: 'chat',
       system: 'kelisim',
       nodes: sut.nodes,
       specs: userIds.map((userId, index) => ({
@@ -122,6 +127,7 @@ async function startReference(size: Sizes): Promise<ChatTarget> {
   const chatOf = new Map(chats.flatMap((chat) => chat.memberIds.map((id) => [id, chat.id])));
   const indexOf = new Map(userIds.map((id, index) => [id, index]));
   return {
+    scenario: 'chat',
     system: 'baseline',
     nodes: baseline.nodes,
     specs: userIds.map((userId, index) => ({
@@ -137,7 +143,7 @@ async function startReference(size: Sizes): Promise<ChatTarget> {
 }
 
 /** A `new_message` as our server pushes it, with the stamp (or `probe`) as its content. */
-function pushedMessage(chatId: number, seq: number, content: string) {
+export function pushedMessage(chatId: number, seq: number, content: string) {
   return {
     message: {
       id: seq,
@@ -155,7 +161,7 @@ function pushedMessage(chatId: number, seq: number, content: string) {
   };
 }
 
-interface StepResult {
+export interface StepResult {
   pass: boolean;
   rate: number;
   deliveriesPerS: number;
@@ -164,7 +170,7 @@ interface StepResult {
   cpuUsPerDelivery: number;
 }
 
-async function step(
+export async function step(
   target: ChatTarget,
   pool: AgentPool,
   size: Sizes,
@@ -216,9 +222,10 @@ async function step(
     cpuUsPerDelivery: stats.deliveries > 0 ? round((cpu / stats.deliveries) * 1e6, 2) : 0,
   };
   if (report) {
-    printResult('chat', {
+    printResult(target.scenario, {
       kind: 'step',
       system: target.system,
+      ...(target.transport ? { transport: target.transport } : {}),
       path,
       nodes: target.nodes.length,
       users: size.users,
@@ -252,30 +259,36 @@ interface TargetResults {
   steps: StepResult[];
 }
 
+/** Connects the target's clients, then pushes probes until every one is in its chat room. */
+export async function connectAndProbe(target: ChatTarget, pool: AgentPool) {
+  progress(
+    `${target.scenario}: connecting ${target.specs.length} ${target.transport ?? ''} clients to ${target.system}`,
+  );
+  const connected = await pool.connect(target.specs, 50);
+  if (connected.failed > 0) {
+    throw new Error(`${connected.failed} clients failed to connect: ${connected.firstError}`);
+  }
+  await pool.reset();
+  let probe = 0;
+  const allProbed = await waitUntil(
+    async () => {
+      for (const chat of target.chats) {
+        target.emitter
+          .to(`chat:${chat.id}`)
+          .emit('new_message', pushedMessage(chat.id, ++probe, 'probe'));
+      }
+      return (await pool.stats()).probed >= target.specs.length;
+    },
+    20_000,
+    250,
+  );
+  if (!allProbed) throw new Error('not every client received the probe within 20 s');
+}
+
 async function exercise(target: ChatTarget, size: Sizes): Promise<TargetResults> {
   const pool = AgentPool.start(size.agents);
   try {
-    progress(`chat: connecting ${target.specs.length} clients to ${target.system}`);
-    const connected = await pool.connect(target.specs, 50);
-    if (connected.failed > 0) {
-      throw new Error(`${connected.failed} clients failed to connect: ${connected.firstError}`);
-    }
-    // Every client in its chat room before measuring: push probes until all have seen one.
-    await pool.reset();
-    let probe = 0;
-    const allProbed = await waitUntil(
-      async () => {
-        for (const chat of target.chats) {
-          target.emitter
-            .to(`chat:${chat.id}`)
-            .emit('new_message', pushedMessage(chat.id, ++probe, 'probe'));
-        }
-        return (await pool.stats()).probed >= target.specs.length;
-      },
-      20_000,
-      250,
-    );
-    if (!allProbed) throw new Error('not every client received the probe within 20 s');
+    await connectAndProbe(target, pool);
 
     await step(target, pool, size, 'fanout', size.fanoutRate, size.warmupMs, false);
     const fanout = await step(target, pool, size, 'fanout', size.fanoutRate, size.durationMs, true);

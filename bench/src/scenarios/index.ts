@@ -3,6 +3,7 @@ import * as chat from './chat.js';
 import * as connections from './connections.js';
 import * as dbInsert from './db-insert.js';
 import * as fanout from './fanout.js';
+import * as plainWs from './plain-ws.js';
 import * as reconnect from './reconnect.js';
 import * as rest from './rest.js';
 
@@ -14,4 +15,5 @@ export const scenarios: Record<string, Scenario> = {
   'db-insert': dbInsert,
   rest,
   reconnect,
+  'plain-ws': plainWs,
 };

@@ -225,8 +225,9 @@ function topErrors(lines: string[]): string[] {
 
 function isErrorLine(line: string): boolean {
   try {
-    const entry = JSON.parse(line) as { level?: number };
-    return (entry.level ?? 0) >= 40; // warn (e.g. "database unavailable" → 503) and above
+    const { level } = JSON.parse(line) as { level?: string };
+    // warn (e.g. "database unavailable" → 503) and above
+    return level === 'warn' || level === 'error' || level === 'fatal';
   } catch {
     return /error/i.test(line);
   }

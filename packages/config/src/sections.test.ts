@@ -18,7 +18,7 @@ describe('configuration from the environment', () => {
       db: 0,
       password: undefined,
     });
-    expect(parseEnv(logEnv, {})).toEqual({ level: 'info', pretty: false });
+    expect(parseEnv(logEnv, {})).toEqual({ level: 'info', pretty: false, levelFormat: 'label' });
   });
 
   it("reads Laravel's .env values: empty, null and (null) mean unset, empty means ''", () => {
@@ -48,12 +48,23 @@ describe('configuration from the environment', () => {
   });
 
   it('maps GIN_MODE to a log level and honours LOG_LEVEL and explicit booleans', () => {
-    expect(parseEnv(logEnv, { GIN_MODE: 'debug' })).toEqual({ level: 'debug', pretty: true });
+    expect(parseEnv(logEnv, { GIN_MODE: 'debug' })).toEqual({
+      level: 'debug',
+      pretty: true,
+      levelFormat: 'label',
+    });
     expect(parseEnv(logEnv, { GIN_MODE: 'debug', LOG_PRETTY: 'false' })).toEqual({
       level: 'debug',
       pretty: false,
+      levelFormat: 'label',
     });
     expect(parseEnv(logEnv, { GIN_MODE: 'test', LOG_LEVEL: 'error' }).level).toBe('error');
+  });
+
+  it('writes level names unless LOG_LEVEL_FORMAT=number, and refuses other formats', () => {
+    expect(parseEnv(logEnv, {}).levelFormat).toBe('label');
+    expect(parseEnv(logEnv, { LOG_LEVEL_FORMAT: 'number' }).levelFormat).toBe('number');
+    expect(() => parseEnv(logEnv, { LOG_LEVEL_FORMAT: 'numeric' })).toThrow(/LOG_LEVEL_FORMAT/);
   });
 
   it('parses the shared chat settings', () => {

@@ -239,7 +239,10 @@ function readKey(value: string): string {
 
 const levelForGinMode = { debug: 'debug', release: 'info', test: 'warn' } as const;
 
-/** GIN_MODE (the seed's name) picks the log level; LOG_LEVEL overrides it. */
+/**
+ * GIN_MODE (the seed's name) picks the log level; LOG_LEVEL overrides it. Lines carry the level's
+ * name (`"level":"info"`) unless LOG_LEVEL_FORMAT=number asks for pino's numbers (30).
+ */
 export const logEnv = z
   .object({
     GIN_MODE: envEnum(['debug', 'release', 'test'], 'release'),
@@ -247,15 +250,19 @@ export const logEnv = z
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     ),
     LOG_PRETTY: envBoolean(),
+    LOG_LEVEL_FORMAT: envEnum(['label', 'number'], 'label'),
   })
   .transform((env): LogConfig => ({
     level: env.LOG_LEVEL ?? levelForGinMode[env.GIN_MODE],
     pretty: env.LOG_PRETTY ?? env.GIN_MODE === 'debug',
+    levelFormat: env.LOG_LEVEL_FORMAT,
   }));
 
 export interface LogConfig {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   pretty: boolean;
+  /** `label` (the default when absent): `"level":"info"`; `number`: pino's `"level":30`. */
+  levelFormat?: 'label' | 'number';
 }
 
 /** Presence: gateways write it, the worker reads it (who is offline, for webhooks). */
@@ -382,12 +389,40 @@ function originOf(url: string): string[] {
   return URL.canParse(url) ? [new URL(url).origin] : [];
 }
 
-/** File storage: Laravel's FILESYSTEM_DISK and AWS_* names, the Go service's STORAGE_* and MAX_FILE_SIZE. */
+/** The Go service's STORAGE_BASE_URL, where its file URLs pointed. */
+export const defaultStorageBaseUrl = 'http://localhost:8080/storage/chat-files';
+
+/**
+ * Signed file links (`url`, `thumbnail_url` of file resources, served under STORAGE_BASE_URL's
+ * path): signed with CHAT_URL_SIGNING_KEY, or else with a key derived from JWT_SECRET; with
+ * neither (RS or ES tokens), files carry no links. Every role signs (resources are built on all).
+ */
+export const fileLinksEnv = z
+  .object({
+    STORAGE_BASE_URL: envString(defaultStorageBaseUrl).pipe(
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    ),
+    CHAT_FILE_URL_TTL: envInt({ min: 60, max: 604_800, default: 3_600 }),
+    CHAT_URL_SIGNING_KEY: envOptionalString().pipe(
+      z.string().min(32, 'must be at least 32 characters').optional(),
+    ),
+    JWT_SECRET: envOptionalString(),
+  })
+  .transform((env): FileLinksConfig | undefined => {
+    const secret = env.CHAT_URL_SIGNING_KEY ?? env.JWT_SECRET;
+    if (!secret) return undefined;
+    return {
+      baseUrl: env.STORAGE_BASE_URL.replace(/\/+$/, ''),
+      ttlSeconds: env.CHAT_FILE_URL_TTL,
+      secret,
+    };
+  });
+
+/** File storage: Laravel's FILESYSTEM_DISK and AWS_* names, the Go service's STORAGE_PATH and MAX_FILE_SIZE. */
 export const storageEnv = z
   .object({
     FILESYSTEM_DISK: envEnum(['local', 's3'], 'local'),
     STORAGE_PATH: envString('./storage/chat-files'),
-    STORAGE_BASE_URL: envOptionalString(),
     MAX_FILE_SIZE: envInt({ min: 1, default: 10_485_760 }),
     CHAT_UPLOAD_QUOTA_BYTES: envInt({ min: 0, default: 1_073_741_824 }),
     AWS_ACCESS_KEY_ID: envOptionalString(),
@@ -412,7 +447,7 @@ export const storageEnv = z
       maxFileSize: env.MAX_FILE_SIZE,
       uploadQuotaBytes: env.CHAT_UPLOAD_QUOTA_BYTES,
       downloadUrlTtlSeconds: env.CHAT_DOWNLOAD_URL_TTL,
-      local: { root: env.STORAGE_PATH, baseUrl: env.STORAGE_BASE_URL },
+      local: { root: env.STORAGE_PATH },
       s3: {
         bucket: env.AWS_BUCKET ?? '',
         region: env.AWS_DEFAULT_REGION,
@@ -433,7 +468,7 @@ export interface StorageConfig {
   uploadQuotaBytes: number;
   /** Lifetime of presigned S3 download URLs. */
   downloadUrlTtlSeconds: number;
-  local: { root: string; baseUrl?: string | undefined };
+  local: { root: string };
   s3: {
     bucket: string;
     region: string;
@@ -446,6 +481,15 @@ export interface StorageConfig {
     accessKeyId?: string | undefined;
     secretAccessKey?: string | undefined;
   };
+}
+
+export interface FileLinksConfig {
+  /** STORAGE_BASE_URL without a trailing slash; the nodes serve its path. */
+  baseUrl: string;
+  /** How long a link works after it is handed out (CHAT_FILE_URL_TTL). */
+  ttlSeconds: number;
+  /** What the signing key is derived from: CHAT_URL_SIGNING_KEY, or else JWT_SECRET. */
+  secret: string;
 }
 
 /** Lifetime of the tokens `POST /api/demo/token` hands out. */

@@ -21,7 +21,12 @@ export const fileResourceSchema = z.object({
   status_reason: z.string().nullable(),
   /** Authenticated download (attachment), relative to the API's origin. */
   download_url: z.string(),
-  /** A small WebP preview for images, relative to the API's origin. */
+  /**
+   * The bytes without a token (plain downloads, `<img src>`): an expiring signed link under
+   * STORAGE_BASE_URL, `<base>/<id>/<name>?expires=…&signature=…`. null until the file is ready.
+   */
+  url: z.string().nullable(),
+  /** Its small WebP preview for images, the same kind of link (`<base>/<id>/thumbnail?…`); else null. */
   thumbnail_url: z.string().nullable(),
   created_at: z.string(),
 });

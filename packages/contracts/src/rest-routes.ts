@@ -194,7 +194,7 @@ export const restRoutes = {
   markMessageRead: {
     method: 'put',
     path: '/messages/:id/status',
-    summary: 'Mark a message read (advances my read cursor)',
+    summary: 'Mark a message read (advances my read cursor); the body is optional',
     params: messageIdParams,
     body: messageStatusBody,
     responses: { '200': reply('My read state', readState), ...chatScoped },

@@ -26,7 +26,8 @@ export const sendMessageBody = z.object({
   reply_to_id: idSchema.nullish(),
 });
 
-export const messageStatusBody = z.object({ status: z.literal('read') });
+/** The seed's `PUT /messages/:id/status` takes no body: no body, or no status, means read. */
+export const messageStatusBody = z.object({ status: z.literal('read').default('read') });
 
 export const markChatReadBody = z.object({ seq: seqSchema.optional() }).default({});
 

@@ -9,12 +9,14 @@ export {
   fileMatchesChecksum,
   migrationChecksum,
   defaultMigrationsDir,
+  ForeignTablesError,
   MigrationBlockedError,
   MigrationFailedError,
   type MigrateResult,
   type MigrateOptions,
   type MigrationProgress,
 } from './migrate.js';
+export { runMigrateCommand } from './cli/migrate-command.js';
 export { isDatabaseUnavailable } from './errors.js';
 export {
   assertDatabaseReachable,

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseEnv, parseEnv, type DatabaseConfig } from '@kelisim/config';
 import { silentLogger, type Logger } from '@kelisim/logger';
 import {
+  ForeignTablesError,
   defaultMigrationsDir,
   migrate,
   migrationChecksum,
@@ -376,6 +377,39 @@ describe('migrate', () => {
     );
     expect(users).toEqual([{ name: 'Ada', avatar: 'ada.png' }]);
     expect(await tableNames(config)).toEqual(expect.arrayContaining(chatTables));
+  });
+
+  it("stops before changing anything when the Go service's chat tables are there", async () => {
+    const config = await laravelDatabaseWith(
+      'chats',
+      'id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, type VARCHAR(20), name VARCHAR(255)',
+    );
+    await admin.query(
+      `CREATE TABLE \`${config.database}\`.messages (id BIGINT PRIMARY KEY, chat_id BIGINT, content TEXT)`,
+    );
+    await admin.query(
+      `INSERT INTO \`${config.database}\`.chats (type, name) VALUES ('group', 'Old')`,
+    );
+    const before = (await tableNames(config)).sort();
+
+    const refused = migrate(config, { migrationsDir: realMigrationsDir });
+    await expect(refused).rejects.toBeInstanceOf(ForeignTablesError);
+    await expect(refused).rejects.toThrow(/holds chats, messages, .*docs\/MIGRATING\.md/);
+
+    // Not even _prisma_migrations was created, and the old rows are as they were.
+    expect((await tableNames(config)).sort()).toEqual(before);
+    const chats = await admin.query<{ name: string }[]>(
+      `SELECT name FROM \`${config.database}\`.chats`,
+    );
+    expect(chats).toEqual([{ name: 'Old' }]);
+
+    // Renamed out of the way, the same database migrates.
+    await admin.query(
+      `RENAME TABLE \`${config.database}\`.chats TO \`${config.database}\`.go_chats, ` +
+        `\`${config.database}\`.messages TO \`${config.database}\`.go_messages`,
+    );
+    await migrate(config, { migrationsDir: realMigrationsDir });
+    expect(await tableNames(config)).toEqual(expect.arrayContaining([...chatTables, 'go_chats']));
   });
 
   it("creates personal_access_tokens in the shape of Sanctum's migration", async () => {

@@ -58,6 +58,22 @@ export class MigrationBlockedError extends Error {
   }
 }
 
+/**
+ * Pending migrations would create tables that already exist and that our migrations did not
+ * create (e.g. the Go service's `chats` and `messages`): nothing is changed.
+ */
+export class ForeignTablesError extends Error {
+  constructor(readonly tables: string[]) {
+    super(
+      `The database already holds ${tables.join(', ')}, which Kelisim Chat's migrations would ` +
+        `create but did not (the Go service's tables, perhaps). Nothing was changed. Rename them ` +
+        `(e.g. RENAME TABLE chats TO go_chats), migrate, then copy their data as ` +
+        `docs/MIGRATING.md describes; or point DB_DATABASE at another database.`,
+    );
+    this.name = 'ForeignTablesError';
+  }
+}
+
 export class MigrationFailedError extends Error {
   constructor(
     readonly migrationName: string,
@@ -223,13 +239,19 @@ async function applyPendingMigrations(
   logger: Logger,
   onProgress: MigrateOptions['onProgress'],
 ): Promise<MigrateResult> {
-  await createMigrationsTable(connection);
-  const rows = await readMigrationRows(connection);
+  const rows = (await tableExists(connection, '_prisma_migrations'))
+    ? await readMigrationRows(connection)
+    : [];
   assertNoFailedMigration(rows);
   const appliedRows = rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null);
   warnAboutDrift(migrations, appliedRows, logger);
 
   const appliedNames = new Set(appliedRows.map((row) => row.migration_name));
+  await refuseForeignTables(
+    connection,
+    migrations.filter((migration) => !appliedNames.has(migration.name)),
+  );
+  await createMigrationsTable(connection);
   const result: MigrateResult = { applied: [], alreadyApplied: [] };
   for (const migration of migrations) {
     if (appliedNames.has(migration.name)) {
@@ -243,6 +265,31 @@ async function applyPendingMigrations(
     result.applied.push(migration.name);
   }
   return result;
+}
+
+async function tableExists(connection: Connection, table: string): Promise<boolean> {
+  const [row] = await connection.query<unknown[]>(
+    'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  );
+  return row !== undefined;
+}
+
+/** The tables a migration creates unconditionally (`CREATE TABLE` without `IF NOT EXISTS`). */
+function tablesCreatedBy(migration: MigrationFile): string[] {
+  const sql = migration.sql.toString('utf8');
+  return [...sql.matchAll(/CREATE\s+TABLE\s+(?!IF\s+NOT\s+EXISTS)`?(\w+)`?/gi)].map((m) => m[1]!);
+}
+
+async function refuseForeignTables(connection: Connection, pending: MigrationFile[]) {
+  const created = [...new Set(pending.flatMap(tablesCreatedBy))];
+  if (created.length === 0) return;
+  const existing = await connection.query<{ name: string }[]>(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES ' +
+      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?) ORDER BY TABLE_NAME',
+    [created],
+  );
+  if (existing.length > 0) throw new ForeignTablesError(existing.map((row) => row.name));
 }
 
 /** Prisma's own DDL for MySQL, column for column. */

@@ -1,5 +1,6 @@
 import type { ChatResource, UserSummary } from '@kelisim/contracts';
 import { Prisma, type Chat, type Db, type Participant } from '@kelisim/db';
+import type { DomainContext } from './context.js';
 import { messageInclude, toChatResource, type MessageRow } from './resources.js';
 
 /** How many participants a chat resource lists (the count covers all of them). */
@@ -11,10 +12,11 @@ export type ViewerMembership = Pick<Participant, 'role' | 'lastReadSeq' | 'unrea
 
 /** Chat resources for one viewer each, loaded with a fixed number of queries whatever the page size. */
 export async function loadChatResources(
-  db: Db,
+  ctx: Pick<DomainContext, 'db' | 'fileLinks'>,
   memberships: ViewerMembership[],
 ): Promise<ChatResource[]> {
   if (memberships.length === 0) return [];
+  const { db } = ctx;
   const chats = uniqueChats(memberships);
   const [lastMessages, counts, summaries] = await Promise.all([
     loadLastMessages(db, chats),
@@ -22,13 +24,16 @@ export async function loadChatResources(
     loadParticipantSummaries(db, chats),
   ]);
   return memberships.map((m) =>
-    toChatResource({
-      chat: m.chat,
-      me: m,
-      lastMessage: lastMessages.get(m.chat.id) ?? null,
-      participantsCount: counts.get(m.chat.id) ?? 0,
-      participants: summaries.get(m.chat.id) ?? [],
-    }),
+    toChatResource(
+      {
+        chat: m.chat,
+        me: m,
+        lastMessage: lastMessages.get(m.chat.id) ?? null,
+        participantsCount: counts.get(m.chat.id) ?? 0,
+        participants: summaries.get(m.chat.id) ?? [],
+      },
+      ctx.fileLinks,
+    ),
   );
 }
 
@@ -80,13 +85,13 @@ async function loadParticipantSummaries(
 
 /** One chat as `userId` sees it (they must be a participant). */
 export async function loadChatResourceFor(
-  db: Db,
+  ctx: Pick<DomainContext, 'db' | 'fileLinks'>,
   chat: Chat,
   userId: number,
 ): Promise<ChatResource> {
-  const me = await db.participant.findUniqueOrThrow({
+  const me = await ctx.db.participant.findUniqueOrThrow({
     where: { chatId_userId: { chatId: chat.id, userId } },
   });
-  const [resource] = await loadChatResources(db, [{ ...me, chat }]);
+  const [resource] = await loadChatResources(ctx, [{ ...me, chat }]);
   return resource!;
 }

@@ -1,5 +1,5 @@
 import type { Db } from '@kelisim/db';
-import type { EventPublisher, JobQueue, RateLimiter } from './ports.js';
+import type { EventPublisher, FileLinks, JobQueue, RateLimiter } from './ports.js';
 
 export interface DomainLimits {
   /** Longest accepted message body, in Unicode code points. */
@@ -23,6 +23,11 @@ export interface DomainContext {
   /** Messages deleted, per user. */
   messageDeleteRateLimiter: RateLimiter;
   limits: DomainLimits;
+  /**
+   * Signs the `url` and `thumbnail_url` of file resources; unset (a node without a signing key,
+   * or that was not given one), both are null.
+   */
+  fileLinks?: FileLinks | undefined;
 }
 
 /** The authenticated user a use case acts for. */

@@ -2,6 +2,7 @@ export type { Actor, DomainContext, DomainLimits } from './context.js';
 export type {
   Audience,
   EventPublisher,
+  FileLinks,
   JobQueue,
   LaravelEventName,
   LaravelEvents,
@@ -68,5 +69,10 @@ export { syncChats, type SyncChatsQuery, type SyncChatsResult } from './use-case
 export { presenceSnapshot, PRESENCE_SNAPSHOT_MAX } from './use-cases/presence-snapshot.js';
 export { unblockUser } from './use-cases/unblock-user.js';
 export { sendMessage, type SendMessageInput, type SentMessage } from './use-cases/send-message.js';
-export { listFiles, prepareDownload, type FilePage } from './use-cases/list-files.js';
+export {
+  downloadableFile,
+  listFiles,
+  prepareDownload,
+  type FilePage,
+} from './use-cases/list-files.js';
 export { toWireError, type WireError } from './wire-error.js';

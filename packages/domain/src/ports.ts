@@ -64,6 +64,15 @@ export interface LaravelEvents {
 
 export type LaravelEventName = keyof LaravelEvents;
 
+/**
+ * Expiring links to a file's bytes that work without a token (`<img src>`, plain downloads),
+ * signed by packages/storage; the nodes serve them under STORAGE_BASE_URL's path.
+ */
+export interface FileLinks {
+  file(file: { id: number; name: string }): string;
+  thumbnail(fileId: number): string;
+}
+
 /** Who is connected right now, on any node. */
 export interface PresenceReader {
   onlineUsers(userIds: number[]): Promise<Set<number>>;

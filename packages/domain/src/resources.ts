@@ -8,6 +8,7 @@ import type {
   UserSummary,
 } from '@kelisim/contracts';
 import type { Chat, ChatFile, Participant, Prisma, UserBlock } from '@kelisim/db';
+import type { FileLinks } from './ports.js';
 
 export const messageInclude = {
   sender: { select: { id: true, name: true } },
@@ -33,9 +34,12 @@ export function toBlockResource(
   return { user: toUserSummary(blocked), created_at: iso(block.createdAt ?? new Date(0)) };
 }
 
-export function toFileResource(file: ChatFile): FileResource {
+/** A file as its chat's members see it; `links` signs `url` and `thumbnail_url` once it is ready. */
+export function toFileResource(file: ChatFile, links: FileLinks | undefined): FileResource {
+  const id = Number(file.id);
+  const linked = file.status === 'ready' && file.deletedAt === null ? links : undefined;
   return {
-    id: Number(file.id),
+    id,
     chat_id: Number(file.chatId),
     uploader_id: Number(file.uploaderId),
     name: file.originalName,
@@ -47,12 +51,13 @@ export function toFileResource(file: ChatFile): FileResource {
     status: file.status,
     status_reason: file.statusReason,
     download_url: `/api/files/${file.id}/download`,
-    thumbnail_url: file.thumbnailKey ? `/api/files/${file.id}/thumbnail` : null,
+    url: linked ? linked.file({ id, name: file.originalName }) : null,
+    thumbnail_url: linked && file.thumbnailKey ? linked.thumbnail(id) : null,
     created_at: iso(file.createdAt ?? new Date(0)),
   };
 }
 
-export function toMessageResource(row: MessageRow): MessageResource {
+export function toMessageResource(row: MessageRow, links: FileLinks | undefined): MessageResource {
   const deleted = row.deletedAt !== null;
   return {
     id: Number(row.id),
@@ -63,7 +68,7 @@ export function toMessageResource(row: MessageRow): MessageResource {
     content: deleted ? null : row.content,
     temp_id: row.clientId,
     reply_to_id: row.replyToId === null ? null : Number(row.replyToId),
-    file: deleted || !row.file ? null : toFileResource(row.file),
+    file: deleted || !row.file ? null : toFileResource(row.file, links),
     created_at: iso(row.createdAt ?? new Date(0)),
     deleted_at: iso(row.deletedAt),
   };
@@ -90,7 +95,7 @@ export interface ChatView {
   participants: UserSummary[];
 }
 
-export function toChatResource(view: ChatView): ChatResource {
+export function toChatResource(view: ChatView, links: FileLinks | undefined): ChatResource {
   const { chat, me } = view;
   return {
     id: Number(chat.id),
@@ -98,7 +103,7 @@ export function toChatResource(view: ChatView): ChatResource {
     name: chat.name,
     created_by: chat.createdBy === null ? null : Number(chat.createdBy),
     last_seq: Number(chat.lastSeq),
-    last_message: view.lastMessage ? toMessageResource(view.lastMessage) : null,
+    last_message: view.lastMessage ? toMessageResource(view.lastMessage, links) : null,
     last_activity_at: iso(chat.lastActivityAt),
     unread_count: me.unreadCount,
     my_role: me.role,

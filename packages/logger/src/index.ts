@@ -18,7 +18,10 @@ export const redactedPaths = [
   '*.content',
 ];
 
-/** JSON lines on stdout (pretty when configured), or to `destination` (tests read their logs). */
+/**
+ * JSON lines on stdout (pretty when configured), or to `destination` (tests read their logs).
+ * `level` is the level's name (`"info"`), or pino's number (30) with `levelFormat: 'number'`.
+ */
 export function createLogger(
   config: LogConfig,
   bindings: Record<string, unknown> = {},
@@ -30,9 +33,17 @@ export function createLogger(
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  if (config.levelFormat !== 'number') {
+    options.formatters = { level: (label) => ({ level: label }) };
+  }
   if (destination) return pino(options, destination);
   if (config.pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    // pino-pretty prints names itself and reads the numbers pino writes.
+    const { formatters: _numbersForPretty, ...prettyOptions } = options;
+    return pino({
+      ...prettyOptions,
+      transport: { target: 'pino-pretty', options: { colorize: true } },
+    });
   }
   return pino(options);
 }

@@ -5,10 +5,12 @@ import type { Authenticate, CredentialCheck } from '@kelisim/auth';
 import {
   chatEnv,
   databaseEnv,
+  fileLinksEnv,
   logEnv,
   redisEnv,
   type ChatConfig,
   type DatabaseConfig,
+  type FileLinksConfig,
   type JwtConfig,
   type MetricsConfig,
   type PresenceConfig,
@@ -43,6 +45,7 @@ import {
   type Presence,
   type SocketAdapter,
 } from '@kelisim/redis';
+import { createFileLinks, type SignedFileLinks } from '@kelisim/storage/file-links';
 
 /** The settings every role reads; each app's loader adds its own sections to these. */
 export const nodeEnvSections = {
@@ -51,6 +54,7 @@ export const nodeEnvSections = {
   redis: redisEnv,
   log: logEnv,
   webhooks: webhookEnv,
+  fileLinks: fileLinksEnv,
 };
 
 export interface NodeConfig {
@@ -63,6 +67,8 @@ export interface NodeConfig {
   /** Roles that read or write presence. */
   presence?: PresenceConfig;
   metrics?: MetricsConfig;
+  /** Signed file links; undefined when there is no key to sign with (files carry none). */
+  fileLinks?: FileLinksConfig | undefined;
 }
 
 /**
@@ -89,6 +95,8 @@ export interface ChatNode {
   /** Presence, on nodes whose config has `presence`. */
   presence?: Presence;
   presenceTtlMs?: number;
+  /** Signs (and checks) file links, where the config has a key; every domain it builds signs. */
+  fileLinks?: SignedFileLinks;
   /**
    * The domain as every use case on this node sees it: pushes through `events` (the gateway's
    * own publisher) or, without it, through the node's socket publisher; counted in metrics.
@@ -139,6 +147,10 @@ export function composeNode(
       : undefined;
   const keyPrefix = config.redis.keyPrefix;
   const presenceTtlMs = config.presence?.ttlMs;
+  const fileLinks = config.fileLinks && createFileLinks(config.fileLinks);
+  if ('fileLinks' in config && !fileLinks) {
+    logger.warn('file links off: set CHAT_URL_SIGNING_KEY (or JWT_SECRET) to sign them');
+  }
   let metricsServer: { close(): Promise<void> } | undefined;
   let draining = false;
 
@@ -158,6 +170,7 @@ export function composeNode(
         ? undefined
         : createPresence(redis, { keyPrefix, ttlMs: presenceTtlMs }),
     presenceTtlMs,
+    fileLinks,
     domain(events) {
       const publisher = events ?? socketPublisher?.publisher;
       if (!publisher)
@@ -169,6 +182,7 @@ export function composeNode(
         jobs: options.jobs ?? jobQueues,
         chat: config.chat,
         keyPrefix,
+        fileLinks,
       });
     },
     async startMetrics() {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ChatConfig } from '@kelisim/config';
 import { TYPING_REPEAT_WINDOW_MS } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import type { DomainContext, EventPublisher, JobQueue } from '@kelisim/domain';
+import type { DomainContext, EventPublisher, FileLinks, JobQueue } from '@kelisim/domain';
 import { createRedisRateLimiter } from './rate-limiter.js';
 
 /** The domain's dependencies as every process composes them. */
@@ -21,9 +21,12 @@ export function createDomainContext(deps: {
     | 'deleteRateLimit'
   >;
   keyPrefix: string;
+  /** Signs file resources' `url` and `thumbnail_url`; without it both are null. */
+  fileLinks?: FileLinks | undefined;
 }): DomainContext {
   return {
     db: deps.db,
+    fileLinks: deps.fileLinks,
     events: deps.events,
     jobs: deps.jobs,
     sendRateLimiter: createRedisRateLimiter(deps.redis, {

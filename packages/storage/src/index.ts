@@ -4,6 +4,14 @@ import { createS3Storage } from './s3.js';
 import type { Storage } from './storage.js';
 
 export { attachmentDisposition } from './attachment-disposition.js';
+export {
+  createFileLinks,
+  fileLinkKey,
+  linkExpiry,
+  type FileLinkCheck,
+  type FileLinkKind,
+  type SignedFileLinks,
+} from './file-links.js';
 export { newObjectKey, thumbnailKeyOf } from './keys.js';
 export { createLocalStorage } from './local.js';
 export { createS3Storage } from './s3.js';

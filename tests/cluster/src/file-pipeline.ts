@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
 import type { DomainContext } from '@kelisim/domain';
+import { createFileLinks } from '@kelisim/storage/file-links';
 import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
 import { createRedis } from '@kelisim/redis';
@@ -52,20 +53,33 @@ export interface FilePipeline {
 }
 
 /** The real API and BullMQ queues over a database of its own; the worker starts on request. */
+/** Where the pipeline's file links point (its API serves them under this path). */
+export const fileLinkBase = 'http://localhost:8080/storage/chat-files';
+
 export async function createFilePipeline(label: string, storage: Storage): Promise<FilePipeline> {
   const redisConfig = testRedisConfig();
   const database = await createTestDatabase(label);
   const redis = createRedis(redisConfig);
   const jobs = createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger);
   const publisher = new RecordingPublisher();
-  const ctx: DomainContext = testDomainContext({ db: database.db, events: publisher, jobs });
+  const links = createFileLinks({
+    baseUrl: fileLinkBase,
+    ttlSeconds: 3_600,
+    secret: 'x'.repeat(32),
+  });
+  const ctx: DomainContext = testDomainContext({
+    db: database.db,
+    events: publisher,
+    jobs,
+    fileLinks: links,
+  });
   const http = supertest(
     createApp({
       logger,
       verifyToken: createAuthenticator(testJwtConfig),
       healthChecks: {},
       domain: ctx,
-      files: { storage, maxFileSize: 5_000_000, downloadUrlTtlSeconds: 60 },
+      files: { storage, maxFileSize: 5_000_000, downloadUrlTtlSeconds: 60, links },
     }),
   );
   let workers: Workers | undefined;

@@ -3,7 +3,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileResource } from '@kelisim/contracts';
 import { createUsers, type TestUser } from '@kelisim/testing';
-import { auth, createFilePipeline, storageDrivers, type FilePipeline } from './file-pipeline.js';
+import {
+  auth,
+  createFilePipeline,
+  fileLinkBase,
+  storageDrivers,
+  type FilePipeline,
+} from './file-pipeline.js';
 
 // The whole file pipeline as deployed: REST upload → BullMQ → worker → storage → message.
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -90,7 +96,11 @@ describe.each(storageDrivers('files-e2e'))('uploads on %s storage', (disk, makeS
       height: 480,
       size: png.length,
       sha256: sha256(png),
-      thumbnail_url: `/api/files/${queued.id}/thumbnail`,
+      thumbnail_url: expect.stringMatching(
+        new RegExp(
+          `^${fileLinkBase}/${queued.id}/thumbnail\\?expires=\\d+&signature=[0-9a-f]{64}$`,
+        ),
+      ),
     });
     const message = await p.database.db.message.findFirstOrThrow({ where: { fileId: queued.id } });
     expect(message).toMatchObject({ type: 'image', senderId: BigInt(owner.id) });

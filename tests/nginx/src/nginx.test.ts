@@ -145,6 +145,19 @@ describe('nginx (the shipped template) in front of the cluster', () => {
     return socket;
   }
 
+  /**
+   * The access log's entries under `prefix`, once `websockets` upgraded ones are in it (a
+   * websocket's line is written when it closes).
+   */
+  async function entriesOnceClosed(prefix: string, websockets: number) {
+    const entries = async () =>
+      (await nginx.accessLog()).filter((entry) => entry.uri.startsWith(prefix));
+    await expect
+      .poll(async () => (await entries()).filter((e) => e.status === 101).length)
+      .toBe(websockets);
+    return entries();
+  }
+
   beforeAll(async () => {
     const nginxBinary = requireNginx();
     cluster = await startCluster('nginx', 2);
@@ -212,13 +225,7 @@ describe('nginx (the shipped template) in front of the cluster', () => {
     expect(pollBob.io.engine.transport.name).toBe('polling');
 
     for (const socket of clients) socket.close();
-    // A websocket's access log line is written when it closes.
-    const socketEntries = async () =>
-      (await nginx.accessLog()).filter((entry) => entry.uri.startsWith('/socket.io/'));
-    await expect
-      .poll(async () => (await socketEntries()).filter((e) => e.status === 101).length)
-      .toBe(2);
-    const entries = await socketEntries();
+    const entries = await entriesOnceClosed('/socket.io/', 2);
     const websockets = entries.filter((entry) => entry.uri.includes('transport=websocket'));
     const polls = entries.filter((entry) => entry.uri.includes('transport=polling'));
     const gatewayAddresses = cluster.gateways.map((gateway) => `127.0.0.1:${gateway.port}`);
@@ -257,12 +264,7 @@ describe('nginx (the shipped template) in front of the cluster', () => {
     });
     plainAda.close();
     plainBob.close();
-    const plainEntries = async () =>
-      (await nginx.accessLog()).filter((entry) => entry.uri.startsWith('/ws?'));
-    await expect
-      .poll(async () => (await plainEntries()).filter((e) => e.status === 101).length)
-      .toBe(2);
-    const entries = await plainEntries();
+    const entries = await entriesOnceClosed('/ws?', 2);
     expect(new Set(entries.filter((e) => e.status === 101).map((e) => e.upstream)).size).toBe(2);
     for (const entry of entries) expect(entry.uri).toBe('/ws?token=[redacted]');
   });

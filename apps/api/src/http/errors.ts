@@ -33,6 +33,9 @@ function asAppError(error: unknown): AppError | undefined {
   if (type === 'entity.too.large') {
     return new AppError('payload_too_large', 'The request body is too large.');
   }
+  if (type === 'parameters.too.many') {
+    return new AppError('payload_too_large', 'The form has too many fields.');
+  }
   if (type === 'entity.parse.failed') {
     return AppError.validation({ body: ['The request body is not valid JSON.'] });
   }

@@ -9,6 +9,7 @@ import {
   type RestSuccessBody,
 } from '@kelisim/contracts';
 import type { Actor } from '@kelisim/domain';
+import { formToJsonShape } from './form-body.js';
 import { parseInput } from './validate.js';
 
 type Parsed<R, Part extends 'params' | 'query' | 'body'> = R extends {
@@ -53,7 +54,7 @@ export function restRouter(handlers: RestHandlers, access: 'public' | 'authentic
       const request = {
         params: route.params && parseInput(route.params, req.params),
         query: route.query && parseInput(route.query, req.query),
-        body: route.body && parseInput(route.body, req.body ?? {}),
+        body: route.body && parseInput(route.body, bodyOf(req, route.body)),
         actor: res.locals.actor,
         req,
       };
@@ -61,4 +62,13 @@ export function restRouter(handlers: RestHandlers, access: 'public' | 'authentic
     });
   }
   return router;
+}
+
+/** The parsed body in its JSON shape; no body at all is `{}` (every field absent). */
+function bodyOf(req: Request, schema: z.ZodType): unknown {
+  if (req.body === undefined || req.body === null) return {};
+  if (req.is('application/x-www-form-urlencoded')) {
+    return formToJsonShape(schema, req.body as Record<string, string | string[]>);
+  }
+  return req.body;
 }

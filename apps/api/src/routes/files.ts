@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { ChatFile } from '@kelisim/db';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import { pipeline } from 'node:stream/promises';
 import { AppError, formatBytes, uploadFields } from '@kelisim/contracts';
@@ -13,6 +14,7 @@ import {
   attachmentDisposition,
   newObjectKey,
   ObjectTooLargeError,
+  type SignedFileLinks,
   type Storage,
 } from '@kelisim/storage';
 import type { RestHandlers } from '../http/rest-router.js';
@@ -25,6 +27,8 @@ export interface FileRoutesOptions {
   /** Most bytes one user's live files may hold (CHAT_UPLOAD_QUOTA_BYTES); 0 or unset: no quota. */
   uploadQuotaBytes?: number;
   downloadUrlTtlSeconds: number;
+  /** Signs file links and checks them at `GET <STORAGE_BASE_URL's path>/…`; unset: no links. */
+  links?: SignedFileLinks | undefined;
 }
 
 type StoredFile = Express.Multer.File & { storageKey: string };
@@ -79,31 +83,11 @@ export function fileHandlers(ctx: DomainContext, options: FileRoutesOptions | un
     },
 
     downloadFile: async ({ actor, params }, res) => {
-      const file = await prepareDownload(ctx, actor, params.id);
-      const contentType = file.mimeType ?? 'application/octet-stream';
-      const url = await storage.downloadUrl(file.storageKey, {
-        filename: file.originalName,
-        contentType,
-        expiresInSeconds: options.downloadUrlTtlSeconds,
-      });
-      if (url) {
-        res.redirect(302, url);
-        return;
-      }
-      await sendObject(res, storage, file.storageKey, {
-        contentType,
-        disposition: attachmentDisposition(file.originalName),
-        size: file.size === null ? undefined : Number(file.size),
-      });
+      await sendFile(res, options, await prepareDownload(ctx, actor, params.id));
     },
 
     fileThumbnail: async ({ actor, params }, res) => {
-      const file = await prepareDownload(ctx, actor, params.id);
-      if (!file.thumbnailKey) throw new AppError('not_found', 'This file has no thumbnail.');
-      await sendObject(res, storage, file.thumbnailKey, {
-        contentType: 'image/webp',
-        disposition: 'inline',
-      });
+      await sendThumbnail(res, storage, await prepareDownload(ctx, actor, params.id));
     },
   } satisfies Partial<RestHandlers>;
 }
@@ -176,7 +160,44 @@ function uploadLimitMessage(code: MulterError['code']): string {
   }
 }
 
-/** Streams a stored object as a download that browsers never render or sniff. */
+/** A file's bytes as an attachment: a redirect to S3's presigned URL, or streamed from disk. */
+export async function sendFile(
+  res: Response,
+  options: Pick<FileRoutesOptions, 'storage' | 'downloadUrlTtlSeconds'>,
+  file: ChatFile,
+): Promise<void> {
+  const { storage } = options;
+  const contentType = file.mimeType ?? 'application/octet-stream';
+  const url = await storage.downloadUrl(file.storageKey, {
+    filename: file.originalName,
+    contentType,
+    expiresInSeconds: options.downloadUrlTtlSeconds,
+  });
+  if (url) {
+    res.redirect(302, url);
+    return;
+  }
+  await sendObject(res, storage, file.storageKey, {
+    contentType,
+    disposition: attachmentDisposition(file.originalName),
+    size: file.size === null ? undefined : Number(file.size),
+  });
+}
+
+/** An image's WebP preview, streamed inline (for `<img src>`); 404 when it has none. */
+export async function sendThumbnail(
+  res: Response,
+  storage: Storage,
+  file: ChatFile,
+): Promise<void> {
+  if (!file.thumbnailKey) throw new AppError('not_found', 'This file has no thumbnail.');
+  await sendObject(res, storage, file.thumbnailKey, {
+    contentType: 'image/webp',
+    disposition: 'inline',
+  });
+}
+
+/** Streams a stored object as a download that browsers never render or sniff; HEAD: headers only. */
 async function sendObject(
   res: Response,
   storage: Storage,
@@ -190,5 +211,10 @@ async function sendObject(
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cache-Control', 'private, max-age=300');
   if (headers.size !== undefined) res.setHeader('Content-Length', String(headers.size));
+  if (res.req.method === 'HEAD') {
+    body.destroy();
+    res.end();
+    return;
+  }
   await pipeline(body, res);
 }

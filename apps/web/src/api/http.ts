@@ -23,9 +23,9 @@ export class Http {
     return answer?.data as T;
   }
 
-  /** A protected file (download, thumbnail) as a blob. */
-  async blob(path: string): Promise<Blob> {
-    const response = await this.fetch('GET', path);
+  /** A file (download, thumbnail) as a blob: with the token, or through a signed link without. */
+  async blob(path: string, withToken = true): Promise<Blob> {
+    const response = await this.fetch('GET', path, undefined, withToken);
     return response.blob();
   }
 
@@ -58,14 +58,19 @@ export class Http {
     return (await response.json()) as T;
   }
 
-  private async fetch(method: string, path: string, body?: unknown): Promise<Response> {
+  private async fetch(
+    method: string,
+    path: string,
+    body?: unknown,
+    withToken = true,
+  ): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(path, {
         method,
         headers: {
           Accept: 'application/json',
-          Authorization: `Bearer ${this.token}`,
+          ...(withToken ? { Authorization: `Bearer ${this.token}` } : {}),
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,6 +1,7 @@
 import type { FileResource, MessageResource } from '@kelisim/contracts';
 import { useEffect, useState } from 'react';
 import { formatBytes } from '@kelisim/contracts';
+import { fileSources } from '../api/file-links.js';
 import { useSession } from '../session-context.js';
 import type { PendingItem } from '../state/timeline.js';
 import { clockTime } from './format.js';
@@ -75,17 +76,15 @@ function Attachment({ file, image }: { file: FileResource; image: boolean }) {
   const session = useSession();
   return (
     <div className="attachment">
-      {image && file.thumbnail_url && (
-        <Thumbnail path={file.thumbnail_url} alt={file.name} file={file} />
-      )}
+      {image && <Thumbnail alt={file.name} file={file} />}
       <a
         className="download"
         data-testid="download"
-        href={file.download_url}
+        href={fileSources(file).download.path}
         download={file.name}
         onClick={(event) => {
           event.preventDefault();
-          void session.download(file.download_url, file.name);
+          void session.download(file);
         }}
       >
         {image ? <DownloadIcon /> : <FileIcon />} {file.name}
@@ -95,19 +94,23 @@ function Attachment({ file, image }: { file: FileResource; image: boolean }) {
   );
 }
 
-function Thumbnail({ path, alt, file }: { path: string; alt: string; file: FileResource }) {
+/** Loaded straight from its signed link; without one, fetched with the token into a blob URL. */
+function Thumbnail({ alt, file }: { alt: string; file: FileResource }) {
   const session = useSession();
-  const [src, setSrc] = useState<string | null>(null);
+  const { path, withToken } = fileSources(file).thumbnail;
+  const [blob, setBlob] = useState<string | null>(null);
   useEffect(() => {
+    if (!withToken) return;
     let live = true;
     session.blobUrl(path).then(
-      (url) => live && setSrc(url),
+      (url) => live && setBlob(url),
       () => undefined,
     );
     return () => {
       live = false;
     };
-  }, [session, path]);
+  }, [session, path, withToken]);
+  const src = withToken ? blob : path;
   const ratio = file.width && file.height ? `${file.width} / ${file.height}` : '4 / 3';
   return src ? (
     <img

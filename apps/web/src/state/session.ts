@@ -17,6 +17,7 @@ import type {
 import { echoChannels, TYPING_REPEAT_WINDOW_MS } from '@kelisim/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { ChatError, errorText, plainMessage, timeoutError } from '../api/errors.js';
+import { fileSources } from '../api/file-links.js';
 import { Http } from '../api/http.js';
 import { createStores, type Stores } from './stores.js';
 import { demoToken, renewExpiredSession, sessionEndedText } from './token-life.js';
@@ -342,7 +343,7 @@ export class ChatSession {
     if (this.socket.connected) this.socket.emit('typing', { chat_id: chatId, is_typing: false });
   }
 
-  /** A protected file (thumbnail) as an object URL, fetched once per session. */
+  /** A thumbnail behind the token (no signed link) as an object URL, fetched once per session. */
   blobUrl(path: string): Promise<string> {
     let url = this.blobs.get(path);
     if (!url) {
@@ -353,10 +354,15 @@ export class ChatSession {
     return url;
   }
 
-  /** Downloads need the Bearer header, so the file is fetched and saved from a blob URL. */
-  async download(path: string, name: string): Promise<void> {
+  /**
+   * Saves a file: fetched through its signed link (no token), or with the token when it has none,
+   * then saved from a blob URL. A fetch, not a navigation, so the page's own routes never answer it.
+   */
+  async download(file: FileResource): Promise<void> {
+    const { path, withToken } = fileSources(file).download;
+    const name = file.name;
     try {
-      const url = URL.createObjectURL(await this.http.blob(path));
+      const url = URL.createObjectURL(await this.http.blob(path, withToken));
       const link = document.createElement('a');
       link.href = url;
       link.download = name;

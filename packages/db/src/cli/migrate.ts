@@ -1,22 +1,5 @@
-import {
-  ConfigError,
-  databaseEnv,
-  loadDotEnv,
-  logEnv,
-  parseEnv,
-  type DatabaseConfig,
-  type LogConfig,
-} from '@kelisim/config';
-import { createLogger } from '@kelisim/logger';
-import {
-  defaultMigrationsDir,
-  migrate,
-  MigrationBlockedError,
-  MigrationFailedError,
-  type MigrateResult,
-  type MigrationProgress,
-} from '../migrate.js';
-import { describeDatabaseConnectionError } from '../reachable.js';
+import { runMigrateCommand } from './migrate-command.js';
+import { defaultMigrationsDir } from '../migrate.js';
 
 const usage = `Usage: pnpm migrate [--help]
 
@@ -37,69 +20,7 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`Unknown argument: ${args[0]}\n\n${usage}`);
     return 1;
   }
-  let database: DatabaseConfig | undefined;
-  const progress = new ProgressPrinter();
-  try {
-    loadDotEnv();
-    database = parseEnv(databaseEnv, process.env);
-    const logger = createLogger(cliLogConfig(parseEnv(logEnv, process.env)));
-    console.log(`Migrating database ${database.database} on ${database.host}:${database.port}`);
-    const result = await migrate(database, { logger, onProgress: (p) => progress.print(p) });
-    console.log(summarize(result));
-    return 0;
-  } catch (error) {
-    progress.interrupt();
-    console.error(describeFailure(error, database));
-    return 1;
-  }
-}
-
-/** The progress lines already say what info-level logs would; keep stdout readable. */
-function cliLogConfig(config: LogConfig): LogConfig {
-  return config.level === 'info' ? { ...config, level: 'warn' } : config;
-}
-
-class ProgressPrinter {
-  private lineOpen = false;
-
-  print(progress: MigrationProgress): void {
-    if (progress.kind === 'applying') {
-      process.stdout.write(`Applying ${progress.migration} ... `);
-      this.lineOpen = true;
-    } else {
-      process.stdout.write(`done (${progress.durationMs} ms)\n`);
-      this.lineOpen = false;
-    }
-  }
-
-  interrupt(): void {
-    if (this.lineOpen) process.stdout.write('failed\n');
-    this.lineOpen = false;
-  }
-}
-
-function summarize(result: MigrateResult): string {
-  if (result.applied.length === 0) return 'Database is up to date.';
-  return (
-    `${result.applied.length} migration(s) applied, ` +
-    `${result.alreadyApplied.length} already applied.`
-  );
-}
-
-function describeFailure(error: unknown, database: DatabaseConfig | undefined): string {
-  if (error instanceof ConfigError) {
-    return `Invalid configuration in the environment or .env:\n${formatProblems(error.problems)}`;
-  }
-  if (error instanceof MigrationBlockedError || error instanceof MigrationFailedError) {
-    return error.message;
-  }
-  const connectionProblem = database && describeDatabaseConnectionError(error, database);
-  if (connectionProblem) return connectionProblem;
-  return `Migration failed: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-function formatProblems(problems: string[]): string {
-  return problems.map((problem) => `  - ${problem}`).join('\n');
+  return runMigrateCommand();
 }
 
 process.exitCode = await main(process.argv.slice(2));

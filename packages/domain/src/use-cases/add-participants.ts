@@ -69,7 +69,7 @@ export async function addParticipants(
         user_id: userId,
       });
       ctx.events.publish({ userIds: [userId] }, 'chat_created', {
-        chat: await loadChatResourceFor(ctx.db, membership.chat, userId),
+        chat: await loadChatResourceFor(ctx, membership.chat, userId),
       });
     }
   }

@@ -100,8 +100,8 @@ export async function completeFile(
   });
   if (!result) return null;
 
-  const file = toFileResource(result.file);
-  const message = result.message && toMessageResource(result.message);
+  const file = toFileResource(result.file, ctx.fileLinks);
+  const message = result.message && toMessageResource(result.message, ctx.fileLinks);
   if (message) {
     ctx.events.publish({ chatIds: [file.chat_id] }, 'new_message', { message });
     ctx.events.publish({ chatIds: [file.chat_id] }, 'file_ready', { file, message });
@@ -145,6 +145,6 @@ export async function failFile(ctx: DomainContext, fileId: number, reason: strin
   ctx.jobs.deleteFileObjects(fileId);
   const failed = await ctx.db.chatFile.findUnique({ where: { id: fileId } });
   if (!failed) return;
-  const file = toFileResource(failed);
+  const file = toFileResource(failed, ctx.fileLinks);
   ctx.events.publish({ userIds: [file.uploader_id] }, 'file_failed', { file });
 }

@@ -36,7 +36,7 @@ export async function createChat(
   if (directKey) {
     const existing = await findDirectChat(ctx, directKey);
     if (existing)
-      return { chat: await loadChatResourceFor(ctx.db, existing, actor.userId), created: false };
+      return { chat: await loadChatResourceFor(ctx, existing, actor.userId), created: false };
   }
 
   let chat: Chat;
@@ -45,7 +45,7 @@ export async function createChat(
   } catch (error) {
     const raced = directKey && isUniqueViolation(error) && (await findDirectChat(ctx, directKey));
     if (!raced) throw error;
-    return { chat: await loadChatResourceFor(ctx.db, raced, actor.userId), created: false };
+    return { chat: await loadChatResourceFor(ctx, raced, actor.userId), created: false };
   }
 
   const members = [actor.userId, ...others];
@@ -53,10 +53,10 @@ export async function createChat(
   ctx.jobs.pushUnreadCounts({ userIds: members });
   for (const userId of others) {
     ctx.events.publish({ userIds: [userId] }, 'chat_created', {
-      chat: await loadChatResourceFor(ctx.db, chat, userId),
+      chat: await loadChatResourceFor(ctx, chat, userId),
     });
   }
-  const mine = await loadChatResourceFor(ctx.db, chat, actor.userId);
+  const mine = await loadChatResourceFor(ctx, chat, actor.userId);
   ctx.events.publish({ userIds: [actor.userId] }, 'chat_created', { chat: mine });
   return { chat: mine, created: true };
 }

@@ -65,5 +65,5 @@ export async function deleteMessage(
       seq: Number(message.seq),
     });
   }
-  return toMessageResource(row);
+  return toMessageResource(row, ctx.fileLinks);
 }

@@ -9,6 +9,6 @@ export async function getChat(
   chatId: number,
 ): Promise<ChatResource> {
   const membership = await requireMembership(ctx.db, chatId, actor.userId);
-  const [chat] = await loadChatResources(ctx.db, [membership]);
+  const [chat] = await loadChatResources(ctx, [membership]);
   return chat!;
 }

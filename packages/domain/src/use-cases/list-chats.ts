@@ -29,7 +29,7 @@ export async function listChats(
   const page = memberships.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    chats: await loadChatResources(ctx.db, page),
+    chats: await loadChatResources(ctx, page),
     nextCursor:
       memberships.length > query.limit && last
         ? encodeCursor({ at: last.chat.lastActivityAt!.toISOString(), id: String(last.chatId) })

@@ -31,7 +31,7 @@ export async function listFiles(
     take: query.limit + 1,
   });
   return {
-    files: rows.slice(0, query.limit).map(toFileResource),
+    files: rows.slice(0, query.limit).map((file) => toFileResource(file, ctx.fileLinks)),
     hasMore: rows.length > query.limit,
   };
 }
@@ -42,12 +42,19 @@ export async function prepareDownload(
   actor: Actor,
   fileId: number,
 ): Promise<ChatFile> {
-  const file = await ctx.db.chatFile.findUnique({ where: { id: fileId } });
-  const allowed =
-    file &&
-    file.deletedAt === null &&
-    file.status === 'ready' &&
-    (await findMembership(ctx.db, Number(file.chatId), actor.userId));
-  if (!file || !allowed) throw new AppError('not_found', 'File not found.');
+  const file = await downloadableFile(ctx, fileId);
+  if (!(await findMembership(ctx.db, Number(file.chatId), actor.userId))) throw fileNotFound();
   return file;
 }
+
+/**
+ * The file a signed link (`url`, `thumbnail_url`) opens: whoever holds an unexpired link may
+ * download it while it is ready and not deleted (with its message); 404 otherwise.
+ */
+export async function downloadableFile(ctx: DomainContext, fileId: number): Promise<ChatFile> {
+  const file = await ctx.db.chatFile.findUnique({ where: { id: fileId } });
+  if (!file || file.deletedAt !== null || file.status !== 'ready') throw fileNotFound();
+  return file;
+}
+
+const fileNotFound = () => new AppError('not_found', 'File not found.');

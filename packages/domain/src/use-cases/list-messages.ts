@@ -41,5 +41,8 @@ export async function listMessages(
   });
   const page = rows.slice(0, query.limit);
   if (!forward) page.reverse();
-  return { messages: page.map(toMessageResource), hasMore: rows.length > query.limit };
+  return {
+    messages: page.map((row) => toMessageResource(row, ctx.fileLinks)),
+    hasMore: rows.length > query.limit,
+  };
 }

@@ -25,7 +25,7 @@ export async function messageCreatedWebhook(
     include: messageInclude,
   });
   if (!row) return null;
-  const message = toMessageResource(row);
+  const message = toMessageResource(row, ctx.fileLinks);
   const participants = await ctx.db.participant.findMany({
     where: { chatId: message.chat_id, userId: { not: message.sender.id } },
     select: { userId: true },

@@ -56,7 +56,7 @@ export async function sendMessage(
     if (!original) throw error;
     return { message: original, created: false };
   }
-  const message = toMessageResource(row);
+  const message = toMessageResource(row, ctx.fileLinks);
   ctx.events.publish({ chatIds: [input.chatId] }, 'new_message', { message });
   ctx.jobs.pushUnreadCounts({ chatIds: [input.chatId] });
   ctx.jobs.notifyLaravel('message.created', { message_id: message.id });
@@ -90,7 +90,7 @@ async function findOriginal(
     where: { chatId_senderId_clientId: { chatId, senderId: actor.userId, clientId: tempId } },
     include: messageInclude,
   });
-  return original && toMessageResource(original);
+  return original && toMessageResource(original, ctx.fileLinks);
 }
 
 async function requireReplyTarget(ctx: DomainContext, chatId: number, messageId: number) {

@@ -55,7 +55,7 @@ export async function syncChats(
   const byChat = new Map<number, ChatSync['messages']>();
   for (const row of rows) {
     const list = byChat.get(Number(row.chatId)) ?? [];
-    list.push(toMessageResource(row));
+    list.push(toMessageResource(row, ctx.fileLinks));
     byChat.set(Number(row.chatId), list);
   }
   return {

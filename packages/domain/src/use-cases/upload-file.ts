@@ -107,7 +107,7 @@ export async function registerUpload(
     },
   });
   await ctx.jobs.processFile(Number(file.id)).catch(() => undefined);
-  return toFileResource(file);
+  return toFileResource(file, ctx.fileLinks);
 }
 
 /** The client's filename is metadata only: its last path segment, without control characters. */
