@@ -17,7 +17,13 @@ export async function startAllInOne(node: ChatNode, config: ServerConfig): Promi
   const httpServer = createServer(web);
   const { gateway, part: gatewayPart } = createNodeGateway(node, config, httpServer);
   if (config.server.webRoot) {
-    web.use(webClient(config.server.webRoot, { connectSources: storageOrigins(config.storage) }));
+    web.use(
+      webClient(config.server.webRoot, {
+        connectSources: storageOrigins(config.storage),
+        // File links live under STORAGE_BASE_URL's path (the seed's /storage/chat-files).
+        backendPaths: node.fileLinks?.basePath ? [node.fileLinks.basePath] : [],
+      }),
+    );
   } else {
     web.get('/', (_req, res) => {
       res.type('html').send(landingPage);

@@ -20,7 +20,12 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'assets', 'app-1234.js'), 'console.log(1)');
   await writeFile(path.join(root, 'health'), 'a file that must stay hidden');
   const app = express();
-  app.use(webClient(root, { connectSources: ['http://s3.localhost:8080'] }));
+  app.use(
+    webClient(root, {
+      connectSources: ['http://s3.localhost:8080'],
+      backendPaths: ['/storage/chat-files'],
+    }),
+  );
   // Stands in for the API app mounted after it: JSON 404 for whatever reaches it.
   app.use((_req, res) => {
     res.status(404).json({ message: 'Not found.', code: 'not_found' });
@@ -93,7 +98,7 @@ describe('webClient', () => {
     ]);
   });
 
-  it('leaves other requests to the backend: API, health, metrics, socket.io, non-HTML, non-GET', async () => {
+  it('leaves other requests to the backend: API, health, metrics, socket.io, /ws, file links, non-HTML, non-GET', async () => {
     const passes = [
       ['GET', '/api/chats', html],
       ['GET', '/api', html],
@@ -101,6 +106,8 @@ describe('webClient', () => {
       ['GET', '/health/ready', html],
       ['GET', '/metrics', html],
       ['GET', '/socket.io/?EIO=4', html],
+      ['GET', '/ws?token=x', html],
+      ['GET', '/storage/chat-files/12/photo.png?expires=1&signature=00', html],
       ['GET', '/assets/missing.js', { Accept: '*/*' }],
       ['GET', '/chats/12', { Accept: 'application/json' }],
       ['POST', '/chats/12', html],

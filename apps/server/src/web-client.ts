@@ -1,12 +1,18 @@
 import express, { type RequestHandler, type Router } from 'express';
 import path from 'node:path';
 import type { StorageConfig } from '@kelisim/config';
+import { PLAIN_WS_PATH } from '@kelisim/contracts';
 
-/** Paths the web client never answers: they belong to the API, socket.io and operations. */
-const backendPrefixes = ['/api', '/health', '/metrics', '/socket.io'];
+/**
+ * Paths the web client never answers: they belong to the API, socket.io, the plain WebSocket and
+ * operations (and file links, whose path comes from STORAGE_BASE_URL: `backendPaths` below).
+ */
+const backendPrefixes = ['/api', '/health', '/metrics', '/socket.io', PLAIN_WS_PATH];
 
-export function isBackendPath(urlPath: string): boolean {
-  return backendPrefixes.some((prefix) => urlPath === prefix || urlPath.startsWith(`${prefix}/`));
+export function isBackendPath(urlPath: string, extraPrefixes: string[] = []): boolean {
+  return [...backendPrefixes, ...extraPrefixes].some(
+    (prefix) => urlPath === prefix || urlPath.startsWith(`${prefix}/`),
+  );
 }
 
 /**
@@ -47,7 +53,10 @@ export function storageOrigins(storage: StorageConfig): string[] {
  * Backend paths always fall through, to a JSON answer. Everything it serves carries the
  * Content-Security-Policy above.
  */
-export function webClient(root: string, options: { connectSources?: string[] } = {}): Router {
+export function webClient(
+  root: string,
+  options: { connectSources?: string[]; backendPaths?: string[] } = {},
+): Router {
   const index = path.join(root, 'index.html');
   const policy = contentSecurityPolicy(options.connectSources);
   const router = express.Router();
@@ -62,7 +71,7 @@ export function webClient(root: string, options: { connectSources?: string[] } =
   const unlessBackend =
     (handler: RequestHandler): RequestHandler =>
     (req, res, next) => {
-      if (isBackendPath(req.path)) {
+      if (isBackendPath(req.path, options.backendPaths)) {
         next();
         return;
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
 import type { MessageResource } from '@kelisim/contracts';
+import { completeFile } from '@kelisim/domain';
 import { silentLogger } from '@kelisim/logger';
 import { createDomainContext, createSocketPublisher } from '@kelisim/redis';
 import { createLocalStorage } from '@kelisim/storage';
+import { createFileLinks } from '@kelisim/storage/file-links';
 import {
   connectClient,
   connectPlainClient,
@@ -54,28 +57,41 @@ async function startApiWithFiles(cluster: TestCluster, storageDir: string) {
     logger,
   );
   const db = cluster.database.db;
+  const links = createFileLinks({
+    baseUrl: 'http://localhost:8080/storage/chat-files',
+    ttlSeconds: 3_600,
+    secret: testJwtConfig.secret,
+  });
+  const domain = createDomainContext({
+    db,
+    redis: cluster.redis,
+    events: sockets.publisher,
+    jobs: new RecordingJobQueue(),
+    chat: {
+      messageMaxLength: 10_000,
+      sendRateLimit: { points: 10_000, windowSeconds: 60 },
+      ...looseMembershipLimits,
+    },
+    keyPrefix: cluster.env.CHAT_REDIS_KEY_PREFIX!,
+    fileLinks: links,
+  });
   const app = createApp({
     logger,
     verifyToken: createAuthenticator(testJwtConfig),
     healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => cluster.redis.ping() },
-    files: { storage: createLocalStorage(storageDir), maxFileSize, downloadUrlTtlSeconds: 60 },
-    domain: createDomainContext({
-      db,
-      redis: cluster.redis,
-      events: sockets.publisher,
-      jobs: new RecordingJobQueue(),
-      chat: {
-        messageMaxLength: 10_000,
-        sendRateLimit: { points: 10_000, windowSeconds: 60 },
-        ...looseMembershipLimits,
-      },
-      keyPrefix: cluster.env.CHAT_REDIS_KEY_PREFIX!,
-    }),
+    files: {
+      storage: createLocalStorage(storageDir),
+      maxFileSize,
+      downloadUrlTtlSeconds: 60,
+      links,
+    },
+    domain,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    domain,
     async close() {
       await sockets.close();
       server.closeAllConnections();
@@ -305,6 +321,49 @@ describe('nginx (the shipped template) in front of the cluster', () => {
       [413, true],
       [413, false],
     ]);
+  });
+
+  it('serves signed file links at /storage/ without a token; a tampered one is 403', async () => {
+    const [ada, bob] = users as [TestUser, TestUser];
+    const chatId = await createGroup(ada, [bob]);
+    const bytes = Buffer.from("the seed's file URL, signed");
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), 'notes.txt');
+    const uploaded = await fetch(`${nginx.url}/api/chats/${chatId}/files`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token(ada)}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(202);
+    const { id } = ((await uploaded.json()) as { data: { id: number } }).data;
+    await completeFile(api.domain, id, {
+      status: 'ready',
+      mimeType: 'text/plain',
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+    const listed = await rest(bob, 'GET', `/api/chats/${chatId}/files`);
+    const file = (listed.body.data as { id: number; url: string }[]).find((f) => f.id === id)!;
+    const link = new URL(file.url);
+    expect(link.pathname).toBe(`/storage/chat-files/${id}/notes.txt`);
+
+    const download = await fetch(`${nginx.url}${link.pathname}${link.search}`);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+    expect(download.headers.get('content-disposition')).toContain('attachment');
+
+    const tampered = await fetch(
+      `${nginx.url}${link.pathname.replace('notes', 'other')}${link.search}`,
+    );
+    expect(tampered.status).toBe(403);
+    expect(await tampered.json()).toMatchObject({ code: 'forbidden' });
+
+    const entries = (await nginx.accessLog()).filter((e) => e.uri.startsWith('/storage/'));
+    expect(entries.map((e) => e.status)).toEqual([200, 403]);
+    for (const entry of entries) {
+      expect(entry.upstream).toBe(api.address);
+      expect(entry.uri).toMatch(/signature=\[redacted\]/);
+    }
   });
 
   it('routes /health to the API and everything else to the web client, or its placeholder', async () => {
