@@ -40,6 +40,11 @@ beforeAll(async () => {
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  // The adapter subscribes in the background: a push published before that would be lost.
+  const probe = redis();
+  const subscribers = async () =>
+    ((await probe.pubsub('NUMSUB', `${adapterKey}-request#/#`)) as [string, number])[1];
+  while ((await subscribers()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
 });
 
 afterAll(async () => {
