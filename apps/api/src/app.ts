@@ -52,8 +52,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(healthRoutes(deps.healthChecks, deps.isDraining ?? (() => false)));
 
   // Signed file links (`url`, `thumbnail_url`): outside /api, no token (routes/file-links.ts).
-  const linkedFiles = deps.files?.links && { ...deps.files, links: deps.files.links };
-  if (linkedFiles) app.use(fileLinkRoutes(deps.domain, linkedFiles));
+  if (deps.files?.links) {
+    app.use(fileLinkRoutes(deps.domain, { ...deps.files, links: deps.files.links }));
+  }
 
   const origins = deps.corsOrigins ?? ['*'];
   app.use('/api', cors({ origin: origins.includes('*') ? true : origins, maxAge: 600 }));

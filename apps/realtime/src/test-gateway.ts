@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAuthenticator, createCredentialCheck, type CacheReader } from '@kelisim/auth';
-import type { ChatConfig, JwtConfig } from '@kelisim/config';
+import { defaultStorageBaseUrl, type ChatConfig, type JwtConfig } from '@kelisim/config';
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import { createChat } from '@kelisim/domain';
@@ -23,7 +23,7 @@ import type { GatewaySettings } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 
 /** Where the harness's file links point. */
-export const testFileLinkBase = 'http://localhost:8080/storage/chat-files';
+export const testFileLinkBase = defaultStorageBaseUrl;
 
 export interface GatewayHarness {
   url: string;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
+import { defaultStorageBaseUrl } from '@kelisim/config';
 import type { DomainContext } from '@kelisim/domain';
 import { createFileLinks } from '@kelisim/storage/file-links';
 import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
@@ -54,7 +55,7 @@ export interface FilePipeline {
 
 /** The real API and BullMQ queues over a database of its own; the worker starts on request. */
 /** Where the pipeline's file links point (its API serves them under this path). */
-export const fileLinkBase = 'http://localhost:8080/storage/chat-files';
+export const fileLinkBase = defaultStorageBaseUrl;
 
 export async function createFilePipeline(label: string, storage: Storage): Promise<FilePipeline> {
   const redisConfig = testRedisConfig();

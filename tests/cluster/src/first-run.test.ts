@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '@kelisim/auth';
 import { createDb } from '@kelisim/db';
@@ -15,7 +13,7 @@ import {
   testServerConfig,
   tokenFor,
 } from '@kelisim/testing';
-import { localServersEnv, repoRoot, startServing } from './start-script.js';
+import { localServersEnv, repoRoot, runToExit, startServing } from './start-script.js';
 
 const database = `kelisim_test_first_run_${randomBytes(4).toString('hex')}`;
 let scratch: string;
@@ -42,28 +40,6 @@ afterAll(async () => {
 /** The environment of a fresh clone: nothing but where the local servers are, no `.env`. */
 function freshEnv(extra: Record<string, string> = {}): Record<string, string> {
   return localServersEnv(database, path.join(scratch, 'storage'), extra);
-}
-
-interface Run {
-  code: number | null;
-  stdout: string[];
-  stderr: string[];
-}
-
-/** Runs a command to its exit (it must not start serving). */
-function runToExit(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => stdout.push(line));
-  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
 }
 
 const composeHint = '`docker compose up -d mariadb redis`';

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@kelisim/db';
 import { dropDatabase, testJwtConfig, testServerConfig } from '@kelisim/testing';
-import { localServersEnv, repoRoot, startServing } from './start-script.js';
+import { localServersEnv, repoRoot, runToExit, startServing } from './start-script.js';
 
 /** The Go service's command line (`main -migrate`), on `npm start` and on the server entry. */
 
@@ -34,32 +34,6 @@ function env(database: string, extra: Record<string, string> = {}): Record<strin
     JWT_SECRET: testJwtConfig.secret,
     ...extra,
   });
-}
-
-interface Run {
-  code: number | null;
-  stdout: string[];
-  stderr: string[];
-}
-
-/** Runs `node ...args` to its exit (it must not start serving). */
-function runToExit(args: string[], cwd: string, runEnv: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: runEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => stdout.push(line));
-  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
 }
 
 /** The chat tables of a database, as `-migrate` must have created them. */

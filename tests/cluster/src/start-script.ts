@@ -87,3 +87,26 @@ function parse(line: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** What a command printed, and how it exited. */
+export interface Run {
+  code: number | null;
+  stdout: string[];
+  stderr: string[];
+}
+
+/** Runs `node ...args` to its exit (it must not start serving; killed after 90 s). */
+export function runToExit(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => stdout.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}

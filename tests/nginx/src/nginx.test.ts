@@ -9,6 +9,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
+import { defaultStorageBaseUrl } from '@kelisim/config';
 import type { MessageResource } from '@kelisim/contracts';
 import { completeFile } from '@kelisim/domain';
 import { silentLogger } from '@kelisim/logger';
@@ -58,7 +59,7 @@ async function startApiWithFiles(cluster: TestCluster, storageDir: string) {
   );
   const db = cluster.database.db;
   const links = createFileLinks({
-    baseUrl: 'http://localhost:8080/storage/chat-files',
+    baseUrl: defaultStorageBaseUrl,
     ttlSeconds: 3_600,
     secret: testJwtConfig.secret,
   });

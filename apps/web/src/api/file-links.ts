@@ -13,8 +13,8 @@ export function onThisOrigin(link: string): string {
 
 /**
  * Where a file's bytes and thumbnail load from: its signed links, which need no token, or, when the
- * node that sent the resource signs none (`url` null: no signing key, or the realtime gateway),
- * the authenticated API routes, fetched with the token.
+ * nodes sign none (`url` null: no CHAT_URL_SIGNING_KEY nor JWT_SECRET), the authenticated API
+ * routes, fetched with the token.
  */
 export function fileSources(file: FileResource): {
   download: { path: string; withToken: boolean };
