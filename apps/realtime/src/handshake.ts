@@ -3,7 +3,7 @@ import type { ExtendedError } from 'socket.io';
 import { bearerToken, type Authenticate, type Authenticated } from '@kelisim/auth';
 import { AppError, rooms, type UserSummary } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import { authenticateUser, chatIdsOfUser } from '@kelisim/domain';
+import { userAndChats } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import { loggedWireError } from './respond.js';
 import type { ChatSocket } from './types.js';
@@ -15,13 +15,17 @@ import type { ChatSocket } from './types.js';
  * a guest (no rooms); wrong credentials are refused all the same. A user already holding
  * `maxSocketsPerUser` sockets on this node is refused with `too_many_connections`.
  */
-/** A connection's user, its credential checked and its account live. */
+/** A connection's user, its credential checked and its account live, and the chats it joins. */
 export interface AuthenticatedUser {
   credential: Authenticated;
   user: UserSummary;
+  chatIds: number[];
 }
 
-/** Checks a token (signature, expiry, blacklist or Sanctum) and loads its user. */
+/**
+ * Checks a token (signature, expiry, blacklist or Sanctum) and loads its user with their chats:
+ * one database round trip for a JWT.
+ */
 export async function authenticateToken(
   db: Db,
   verifyToken: Authenticate,
@@ -29,8 +33,7 @@ export async function authenticateToken(
 ): Promise<AuthenticatedUser> {
   if (!token) throw new AppError('unauthenticated', 'Unauthenticated.');
   const credential = await verifyToken(token);
-  const user = await authenticateUser(db, credential.userId);
-  return { credential, user };
+  return { credential, ...(await userAndChats(db, credential.userId)) };
 }
 
 /**
@@ -53,21 +56,17 @@ export function authenticateHandshake(
         socket.data.guest = true;
         return next();
       }
-      const { credential, user } = upgraded ?? (await authenticateToken(db, verifyToken, token));
+      const { credential, user, chatIds } =
+        upgraded ?? (await authenticateToken(db, verifyToken, token));
       const { userId } = credential;
-      const refuseBeyondCap = () => {
-        const held = socket.nsp.adapter.rooms.get(rooms.user(userId))?.size ?? 0;
-        if (held >= (options.maxSocketsPerUser ?? Infinity)) {
-          throw new AppError('too_many_connections', 'Too many connections for this user.');
-        }
-      };
-      refuseBeyondCap();
+      // Counted and joined in one tick: concurrent handshakes cannot all slip under the cap.
+      const held = socket.nsp.adapter.rooms.get(rooms.user(userId))?.size ?? 0;
+      if (held >= (options.maxSocketsPerUser ?? Infinity)) {
+        throw new AppError('too_many_connections', 'Too many connections for this user.');
+      }
       socket.data.userId = userId;
       socket.data.user = user;
       socket.data.credential = credential;
-      const chatIds = await chatIdsOfUser(db, userId);
-      // Counted again and joined in one tick: concurrent handshakes cannot all slip under the cap.
-      refuseBeyondCap();
       await socket.join([rooms.user(userId), ...chatIds.map(rooms.chat)]);
       next();
     } catch (error) {

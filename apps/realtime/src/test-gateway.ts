@@ -6,7 +6,7 @@ import { createAuthenticator, createCredentialCheck, type CacheReader } from '@k
 import { defaultStorageBaseUrl, type ChatConfig, type JwtConfig } from '@kelisim/config';
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
-import { createChat } from '@kelisim/domain';
+import { createChat, defaultGroupCommit } from '@kelisim/domain';
 import { composeNode } from '@kelisim/node';
 import { createRedis } from '@kelisim/redis';
 import {
@@ -73,6 +73,7 @@ export async function startTestGateway(
   const chat: ChatConfig = {
     messageMaxLength: options.messageMaxLength ?? 10_000,
     sendRateLimit: options.sendRateLimit ?? { points: 10_000, windowSeconds: 60 },
+    groupCommit: defaultGroupCommit,
     ...looseMembershipLimits,
     corsOrigins: ['*'],
     socketOrigins: options.corsOrigins ?? ['*'],

@@ -78,6 +78,7 @@ describe('configuration from the environment', () => {
       adapter: 'sharded',
       messageMaxLength: 10_000,
       sendRateLimit: { points: 30, windowSeconds: 10 },
+      groupCommit: { maxWaitMs: 2, maxBatch: 100 },
       groupMaxMembers: 1_000,
       createRateLimit: { points: 30, windowSeconds: 600 },
       participantAddRateLimit: { points: 1_000, windowSeconds: 3_600 },

@@ -307,6 +307,8 @@ export const chatEnv = z
     CHAT_MESSAGE_MAX_LENGTH: envInt({ min: 1, max: 100_000, default: 10_000 }),
     CHAT_SEND_RATE_LIMIT: envInt({ min: 1, default: 30 }),
     CHAT_SEND_RATE_WINDOW: envInt({ min: 1, default: 10 }),
+    CHAT_SEND_BATCH_WAIT_MS: envInt({ min: 0, max: 100, default: 2 }),
+    CHAT_SEND_BATCH_MAX: envInt({ min: 1, max: 1_000, default: 100 }),
     CHAT_GROUP_MAX_MEMBERS: envInt({ min: 2, default: 1_000 }),
     CHAT_CREATE_RATE_LIMIT: envInt({ min: 1, default: 30 }),
     CHAT_CREATE_RATE_WINDOW: envInt({ min: 1, default: 600 }),
@@ -324,6 +326,7 @@ export const chatEnv = z
   .transform((env): ChatConfig => ({
     messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
     sendRateLimit: { points: env.CHAT_SEND_RATE_LIMIT, windowSeconds: env.CHAT_SEND_RATE_WINDOW },
+    groupCommit: { maxWaitMs: env.CHAT_SEND_BATCH_WAIT_MS, maxBatch: env.CHAT_SEND_BATCH_MAX },
     groupMaxMembers: env.CHAT_GROUP_MAX_MEMBERS,
     createRateLimit: {
       points: env.CHAT_CREATE_RATE_LIMIT,
@@ -350,6 +353,8 @@ export interface ChatConfig {
   messageMaxLength: number;
   /** Sends per user per window, across all nodes. */
   sendRateLimit: { points: number; windowSeconds: number };
+  /** How a node's concurrent sends share transactions: the longest wait and the most per batch. */
+  groupCommit: { maxWaitMs: number; maxBatch: number };
   /** Most members a group may have, its creator included. */
   groupMaxMembers: number;
   /** Chats created per user per window, across all nodes. */

@@ -1,5 +1,6 @@
-import { AppError } from '@kelisim/contracts';
+import { AppError, type UserSummary } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
+import { toUserSummary } from './resources.js';
 import type { Tx } from './transactions.js';
 
 export type Membership = NonNullable<Awaited<ReturnType<typeof findMembership>>>;
@@ -14,13 +15,25 @@ export function findMembership(db: Db | Tx, chatId: number, userId: number) {
   });
 }
 
-/** The (not deleted) chats the user takes part in: the chat rooms a new connection joins. */
-export async function chatIdsOfUser(db: Db, userId: number): Promise<number[]> {
-  const memberships = await db.participant.findMany({
-    where: { userId, ...liveChat },
-    select: { chatId: true },
-  });
-  return memberships.map((m) => Number(m.chatId));
+/**
+ * A connecting user and the (not deleted) chats they take part in, whose rooms the connection
+ * joins, in one round trip; unauthenticated when the user no longer exists.
+ */
+export async function userAndChats(
+  db: Db,
+  userId: number,
+): Promise<{ user: UserSummary; chatIds: number[] }> {
+  const rows = await db.$queryRaw<{ id: bigint; name: string; chat_id: bigint | null }[]>`
+    SELECT u.id, u.name, p.chat_id
+    FROM users u
+    LEFT JOIN (participants p JOIN chats c ON c.id = p.chat_id AND c.deleted_at IS NULL)
+      ON p.user_id = u.id
+    WHERE u.id = ${userId}`;
+  if (rows.length === 0) throw new AppError('unauthenticated', 'Unauthenticated.');
+  return {
+    user: toUserSummary(rows[0]!),
+    chatIds: rows.flatMap((row) => (row.chat_id === null ? [] : [Number(row.chat_id)])),
+  };
 }
 
 /** One query: whether the user takes part in the (not deleted) chat; 404 if not. */

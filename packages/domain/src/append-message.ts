@@ -1,8 +1,7 @@
 import { AppError, type MessageType } from '@kelisim/contracts';
-import type { ChatFile } from '@kelisim/db';
-import { requireParticipant } from './access.js';
+import { Prisma, type ChatFile } from '@kelisim/db';
 import { now } from './context.js';
-import type { MessageRow } from './resources.js';
+import { messageInclude, type MessageRow } from './resources.js';
 import type { Tx } from './transactions.js';
 
 export interface NewMessage {
@@ -13,32 +12,194 @@ export interface NewMessage {
   clientId: string | null;
   replyToId?: number | null;
   file?: ChatFile | null;
-  /** Refuse (not_found) unless the chat is not deleted and the sender takes part in it. */
+  /** Refuse (not_found) unless the sender takes part in the chat. */
   senderMustTakePart?: boolean;
 }
 
+export interface AppendedMessage {
+  row: MessageRow;
+  /** false when `clientId` matched an earlier message of the sender in the chat: that original. */
+  created: boolean;
+}
+
+/** Per message, in order: what it became, or why it alone was refused. */
+export type AppendOutcome = AppendedMessage | AppError;
+
+const chatNotFound = () => new AppError('not_found', 'Chat not found.');
+
 /**
- * Inserts a message with the chat's next seq, inside the caller's transaction. The chat row's
- * lock serialises the chat's messages until commit, so seq is gap-free and strictly increasing;
- * every other participant's unread counter goes up by one.
+ * Inserts messages, each with its chat's next seq, inside the caller's transaction: one statement
+ * per step for the whole batch, so a batch costs about what one message does.
  *
- * This is the send path's hot spot, so it issues the fewest statements (no existence checks or
- * read-backs) and builds the stored row from what it wrote.
+ * The chats' rows are locked first, in id order, and every writer of messages takes that lock, so
+ * until commit the reads below are current: seq is gap-free and follows the batch's order, a
+ * `clientId` seen before (in the table or earlier in the batch) yields its original and consumes
+ * no seq. A deleted or missing chat, or a sender who must take part and does not, refuses that
+ * message only.
  */
-export async function appendMessage(tx: Tx, message: NewMessage): Promise<MessageRow> {
+export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<AppendOutcome[]> {
   const at = now();
-  const bumped = await tx.$executeRaw`
-    UPDATE chats SET last_seq = last_seq + 1, last_activity_at = ${at}, updated_at = ${at}
-    WHERE id = ${message.chatId}`;
-  if (bumped === 0) throw new AppError('not_found', 'Chat not found.');
-  // Checked under the chat row's lock; a plain read, so the participant row is not locked ahead
-  // of the unread update below.
-  if (message.senderMustTakePart) await requireParticipant(tx, message.chatId, message.sender.id);
-  const [chat] = await tx.$queryRaw<{ last_seq: bigint }[]>`
-    SELECT last_seq FROM chats WHERE id = ${message.chatId}`;
-  const fields = {
+  const chatIds = unique(messages.map((m) => m.chatId)).sort((a, b) => a - b);
+  const lastSeqs = new Map(
+    (
+      await tx.$queryRaw<{ id: bigint; last_seq: bigint }[]>`
+        SELECT id, last_seq FROM chats
+        WHERE id IN (${Prisma.join(chatIds)}) AND deleted_at IS NULL
+        ORDER BY id FOR UPDATE`
+    ).map((chat) => [Number(chat.id), chat.last_seq]),
+  );
+  const members = await participantsAmong(tx, messages);
+  const originals = await storedOriginals(tx, messages);
+
+  const outcomes: (AppendOutcome | undefined)[] = [];
+  const fresh: { index: number; fields: MessageFields }[] = [];
+  const firstOfClientId = new Map<string, number>();
+  messages.forEach((message, index) => {
+    const original = message.clientId === null ? undefined : clientKey(message);
+    if (!lastSeqs.has(message.chatId)) {
+      outcomes[index] = chatNotFound();
+    } else if (message.senderMustTakePart && !members.has(memberKey(message))) {
+      outcomes[index] = chatNotFound();
+    } else if (original !== undefined && originals.has(original)) {
+      outcomes[index] = { row: originals.get(original)!, created: false };
+    } else if (original !== undefined && firstOfClientId.has(original)) {
+      outcomes[index] = undefined; // filled in from its first occurrence below
+    } else {
+      if (original !== undefined) firstOfClientId.set(original, index);
+      const seq = lastSeqs.get(message.chatId)! + 1n;
+      lastSeqs.set(message.chatId, seq);
+      fresh.push({ index, fields: rowFields(message, seq, at) });
+    }
+  });
+
+  if (fresh.length > 0) {
+    const ids = await insertRows(
+      tx,
+      fresh.map((f) => f.fields),
+      lastSeqs,
+      at,
+    );
+    for (const { index, fields } of fresh) {
+      const message = messages[index]!;
+      outcomes[index] = {
+        created: true,
+        row: {
+          ...fields,
+          deletedAt: null,
+          id: ids.get(`${fields.chatId}:${fields.seq}`)!,
+          sender: { id: BigInt(message.sender.id), name: message.sender.name },
+          file: message.file ?? null,
+        },
+      };
+    }
+  }
+  return messages.map((message, index) => {
+    const outcome = outcomes[index];
+    if (outcome) return outcome;
+    const first = outcomes[firstOfClientId.get(clientKey(message))!] as AppendedMessage;
+    return { row: first.row, created: false };
+  });
+}
+
+/** One message, as `appendMessages` would store it alone; throws what refuses it. */
+export async function appendMessage(tx: Tx, message: NewMessage): Promise<AppendedMessage> {
+  const [outcome] = await appendMessages(tx, [message]);
+  if (outcome instanceof AppError) throw outcome;
+  return outcome!;
+}
+
+/**
+ * Bumps each chat's `last_seq` to what the batch handed out, inserts the rows in one statement
+ * and raises every other participant's unread counter by the messages they did not send. Returns
+ * the new ids by `chat:seq`.
+ */
+async function insertRows(
+  tx: Tx,
+  rows: MessageFields[],
+  lastSeqs: Map<number, bigint>,
+  at: Date,
+): Promise<Map<string, bigint>> {
+  const perChat = new Map<number, { first: bigint; last: bigint; bySender: Map<bigint, number> }>();
+  for (const { chatId: id, seq, senderId } of rows) {
+    const chatId = Number(id);
+    const chat = perChat.get(chatId) ?? { first: seq, last: seq, bySender: new Map() };
+    chat.last = seq;
+    chat.bySender.set(senderId, (chat.bySender.get(senderId) ?? 0) + 1);
+    perChat.set(chatId, chat);
+  }
+  const chatIds = [...perChat.keys()];
+
+  await tx.$executeRaw`
+    UPDATE chats
+    SET last_seq = CASE id ${Prisma.join(
+      chatIds.map((id) => Prisma.sql`WHEN ${id} THEN ${lastSeqs.get(id)!}`),
+      ' ',
+    )} END,
+      last_activity_at = ${at}, updated_at = ${at}
+    WHERE id IN (${Prisma.join(chatIds)})`;
+  await tx.message.createMany({ data: rows });
+  const inserted = await tx.$queryRaw<{ id: bigint; chat_id: bigint; seq: bigint }[]>`
+    SELECT id, chat_id, seq FROM messages
+    WHERE ${Prisma.join(
+      [...perChat].map(
+        ([chatId, { first, last }]) =>
+          Prisma.sql`(chat_id = ${chatId} AND seq BETWEEN ${first} AND ${last})`,
+      ),
+      ' OR ',
+    )}`;
+
+  for (const [chatId, { first, last, bySender }] of perChat) {
+    const count = Number(last - first) + 1;
+    // The common batch has one sender, whose own row is left alone (and unlocked).
+    const soleSender = [...bySender].find(([, sent]) => sent === count)?.[0];
+    await tx.$executeRaw`
+      UPDATE participants
+      SET unread_count = unread_count + CASE user_id ${Prisma.join(
+        [...bySender].map(([sender, sent]) => Prisma.sql`WHEN ${sender} THEN ${count - sent}`),
+        ' ',
+      )} ELSE ${count} END
+      WHERE chat_id = ${chatId} ${soleSender === undefined ? Prisma.empty : Prisma.sql`AND user_id <> ${soleSender}`}`;
+  }
+  return new Map(inserted.map((m) => [`${m.chat_id}:${m.seq}`, m.id]));
+}
+
+/** The (chat, user) pairs among the messages' senders that take part in their chats. */
+async function participantsAmong(tx: Tx, messages: NewMessage[]): Promise<Set<string>> {
+  const checked = messages.filter((m) => m.senderMustTakePart);
+  if (checked.length === 0) return new Set();
+  const found = await tx.$queryRaw<{ chat_id: bigint; user_id: bigint }[]>`
+    SELECT chat_id, user_id FROM participants
+    WHERE chat_id IN (${Prisma.join(unique(checked.map((m) => m.chatId)))})
+      AND user_id IN (${Prisma.join(unique(checked.map((m) => m.sender.id)))})`;
+  return new Set(found.map((p) => `${p.chat_id}:${p.user_id}`));
+}
+
+/** Messages already stored under one of the batch's client ids, by `clientKey`. */
+async function storedOriginals(tx: Tx, messages: NewMessage[]): Promise<Map<string, MessageRow>> {
+  const keyed = messages.filter((m) => m.clientId !== null);
+  if (keyed.length === 0) return new Map();
+  const candidates = await tx.$queryRaw<{ id: bigint }[]>`
+    SELECT id FROM messages
+    WHERE chat_id IN (${Prisma.join(unique(keyed.map((m) => m.chatId)))})
+      AND sender_id IN (${Prisma.join(unique(keyed.map((m) => m.sender.id)))})
+      AND client_id IN (${Prisma.join(unique(keyed.map((m) => m.clientId!)))})`;
+  if (candidates.length === 0) return new Map();
+  const rows = await tx.message.findMany({
+    where: { id: { in: candidates.map((c) => c.id) } },
+    include: messageInclude,
+  });
+  const wanted = new Set(keyed.map(clientKey));
+  return new Map(
+    rows
+      .map((row) => [`${row.chatId}:${row.senderId}:${row.clientId}`, row] as const)
+      .filter(([key]) => wanted.has(key)),
+  );
+}
+
+function rowFields(message: NewMessage, seq: bigint, at: Date) {
+  return {
     chatId: BigInt(message.chatId),
-    seq: BigInt(chat!.last_seq),
+    seq,
     senderId: BigInt(message.sender.id),
     type: message.type,
     content: message.content,
@@ -47,16 +208,14 @@ export async function appendMessage(tx: Tx, message: NewMessage): Promise<Messag
     fileId: message.file?.id ?? null,
     createdAt: at,
     updatedAt: at,
-  };
-  const { id } = await tx.message.create({ data: fields, select: { id: true } });
-  await tx.$executeRaw`
-    UPDATE participants SET unread_count = unread_count + 1
-    WHERE chat_id = ${message.chatId} AND user_id <> ${message.sender.id}`;
-  return {
-    id,
-    ...fields,
-    deletedAt: null,
-    sender: { id: BigInt(message.sender.id), name: message.sender.name },
-    file: message.file ?? null,
-  };
+  } satisfies Prisma.MessageCreateManyInput;
+}
+
+type MessageFields = ReturnType<typeof rowFields>;
+
+const memberKey = (m: NewMessage) => `${m.chatId}:${m.sender.id}`;
+const clientKey = (m: NewMessage) => `${m.chatId}:${m.sender.id}:${m.clientId}`;
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
 }

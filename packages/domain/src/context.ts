@@ -1,4 +1,5 @@
 import type { Db } from '@kelisim/db';
+import type { GroupCommitSettings } from './group-commit.js';
 import type { EventPublisher, FileLinks, JobQueue, RateLimiter } from './ports.js';
 
 export interface DomainLimits {
@@ -28,6 +29,8 @@ export interface DomainContext {
    * or that was not given one), both are null.
    */
   fileLinks?: FileLinks | undefined;
+  /** How sends share transactions; the defaults when unset. */
+  groupCommit?: GroupCommitSettings | undefined;
 }
 
 /** The authenticated user a use case acts for. */

@@ -1,6 +1,10 @@
 export type { Actor, DomainContext, DomainLimits } from './context.js';
+export { defaultGroupCommit, GroupCommit, type GroupCommitSettings } from './group-commit.js';
 export type {
   Audience,
+  ChannelConnection,
+  ChannelPresenceAnnouncer,
+  ChannelPresenceStore,
   EventPublisher,
   FileLinks,
   JobQueue,
@@ -14,8 +18,14 @@ export { maySeePresence, presenceAudience } from './presence-audience.js';
 export { refusalOfFileType } from './refused-files.js';
 export { addParticipants } from './use-cases/add-participants.js';
 export { announceOffline, announceOnline } from './use-cases/announce-presence.js';
+export {
+  joinPresenceChannel,
+  leavePresenceChannel,
+  refreshPresenceChannels,
+  sweepPresenceChannels,
+} from './use-cases/announce-channel-presence.js';
 export { authenticateUser } from './use-cases/authenticate-user.js';
-export { chatIdsOfUser } from './access.js';
+export { userAndChats } from './access.js';
 export { authorizeChatChannel } from './use-cases/authorize-chat-channel.js';
 export { blockUser, type BlockOutcome } from './use-cases/block-user.js';
 export {

@@ -1,4 +1,4 @@
-import type { ServerEventName, ServerEvents } from '@kelisim/contracts';
+import type { EchoMember, ServerEventName, ServerEvents } from '@kelisim/contracts';
 
 /** Who receives a pushed event: members of chats and/or users (all their connections). */
 export interface Audience {
@@ -76,4 +76,38 @@ export interface FileLinks {
 /** Who is connected right now, on any node. */
 export interface PresenceReader {
   onlineUsers(userIds: number[]): Promise<Set<number>>;
+}
+
+/** One live connection of a member to a Laravel Echo presence channel. */
+export interface ChannelConnection {
+  channel: string;
+  member: EchoMember;
+  connectionId: string;
+}
+
+/**
+ * Who is present in Echo presence channels, across nodes (packages/redis implements it). A member
+ * is present from the join of their first connection until the leave of their last one, or until
+ * all their connections expired (their node died) and a sweep removed them.
+ */
+export interface ChannelPresenceStore {
+  /** Records (or refreshes) the connection; true when its member was not present before. */
+  join(connection: ChannelConnection): Promise<boolean>;
+  /** Removes the connection; its member when that was their last one, else null. */
+  leave(
+    channel: string,
+    userId: EchoMember['user_id'],
+    connectionId: string,
+  ): Promise<EchoMember | null>;
+  /** Refreshes live connections; returns those whose member became present again by it. */
+  heartbeat(connections: ChannelConnection[]): Promise<ChannelConnection[]>;
+  /** Removes the members whose every connection expired and returns them, each to one caller. */
+  sweep(): Promise<{ channel: string; member: EchoMember }[]>;
+}
+
+/** Tells a presence channel's subscribers, on every node, who joined and who left. */
+export interface ChannelPresenceAnnouncer {
+  /** To everyone in the channel but the joining connection itself. */
+  joining(connection: ChannelConnection): void;
+  leaving(channel: string, member: EchoMember): void;
 }

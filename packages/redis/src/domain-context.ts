@@ -19,7 +19,8 @@ export function createDomainContext(deps: {
     | 'createRateLimit'
     | 'participantAddRateLimit'
     | 'deleteRateLimit'
-  >;
+  > &
+    Partial<Pick<ChatConfig, 'groupCommit'>>;
   keyPrefix: string;
   /** Signs file resources' `url` and `thumbnail_url`; without it both are null. */
   fileLinks?: FileLinks | undefined;
@@ -27,6 +28,7 @@ export function createDomainContext(deps: {
   return {
     db: deps.db,
     fileLinks: deps.fileLinks,
+    groupCommit: deps.chat.groupCommit,
     events: deps.events,
     jobs: deps.jobs,
     sendRateLimiter: createRedisRateLimiter(deps.redis, {

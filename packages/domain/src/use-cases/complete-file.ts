@@ -88,7 +88,7 @@ export async function completeFile(
       where: { id: file.uploaderId },
       select: { id: true, name: true },
     });
-    const message = await appendMessage(tx, {
+    const { row: message } = await appendMessage(tx, {
       chatId: Number(file.chatId),
       sender: { id: Number(uploader.id), name: uploader.name },
       type: file.width !== null && file.thumbnailKey !== null ? 'image' : 'file',

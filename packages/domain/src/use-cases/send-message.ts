@@ -1,10 +1,11 @@
 import { AppError, type MessageResource } from '@kelisim/contracts';
 import { requireParticipant } from '../access.js';
-import { appendMessage } from '../append-message.js';
+import type { AppendedMessage } from '../append-message.js';
 import type { Actor, DomainContext } from '../context.js';
+import { groupCommitOf } from '../group-commit.js';
 import { sendLimitKey } from '../rate-limits.js';
-import { messageInclude, toMessageResource, type MessageRow } from '../resources.js';
-import { inTransaction, isUniqueViolation } from '../transactions.js';
+import { messageInclude, toMessageResource } from '../resources.js';
+import { isUniqueViolation } from '../transactions.js';
 
 export interface SendMessageInput {
   chatId: number;
@@ -23,8 +24,8 @@ export interface SentMessage {
  * Stores a text message with the chat's next seq. Acknowledged only once committed; a retry with
  * the same temp_id returns the original, never a twin (also when both tries race).
  *
- * The common case costs one transaction: membership is checked under the lock that takes the
- * chat's next seq, and a reused temp_id is found by the unique index, not by a lookup first.
+ * Membership and a reused temp_id are checked under the lock that takes the chat's next seq, in a
+ * transaction the node's concurrent sends share (`GroupCommit`).
  */
 export async function sendMessage(
   ctx: DomainContext,
@@ -47,16 +48,17 @@ export async function sendMessage(
     await requireReplyTarget(ctx, input.chatId, input.replyToId);
   }
 
-  let row: MessageRow;
+  let appended: AppendedMessage;
   try {
-    row = await insertMessage(ctx, actor, input, tempId);
+    appended = await insertMessage(ctx, actor, input, tempId);
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const original = await findOriginal(ctx, actor, input.chatId, tempId);
     if (!original) throw error;
     return { message: original, created: false };
   }
-  const message = toMessageResource(row, ctx.fileLinks);
+  const message = toMessageResource(appended.row, ctx.fileLinks);
+  if (!appended.created) return { message, created: false };
   ctx.events.publish({ chatIds: [input.chatId] }, 'new_message', { message });
   ctx.jobs.pushUnreadCounts({ chatIds: [input.chatId] });
   ctx.jobs.notifyLaravel('message.created', { message_id: message.id });
@@ -108,19 +110,17 @@ async function insertMessage(
   actor: Actor,
   input: SendMessageInput,
   tempId: string | null,
-): Promise<MessageRow> {
+): Promise<AppendedMessage> {
   const sender = { id: actor.userId, name: actor.name ?? (await userName(ctx, actor.userId)) };
-  return inTransaction(ctx.db, (tx) =>
-    appendMessage(tx, {
-      chatId: input.chatId,
-      sender,
-      type: 'text',
-      content: input.content,
-      clientId: tempId,
-      replyToId: input.replyToId ?? null,
-      senderMustTakePart: true,
-    }),
-  );
+  return groupCommitOf(ctx.db, ctx.groupCommit).append({
+    chatId: input.chatId,
+    sender,
+    type: 'text',
+    content: input.content,
+    clientId: tempId,
+    replyToId: input.replyToId ?? null,
+    senderMustTakePart: true,
+  });
 }
 
 async function userName(ctx: DomainContext, userId: number): Promise<string> {
