@@ -14,15 +14,18 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+const postMessage = (chatId: number, sender: TestUser) =>
+  h.http.post(`/api/chats/${chatId}/messages`).set(auth(sender));
+/** PUT /api/messages/:id/status as member. */
+const putStatus = (messageId: number | undefined) =>
+  h.http.put(`/api/messages/${messageId}/status`).set(auth(member));
+
 /** A group of owner and member with `count` messages from owner: the chat and message ids. */
 async function groupWithMessages(count: number): Promise<{ chatId: number; ids: number[] }> {
   const chatId = await h.createGroup(owner, [member]);
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
-    const sent = await h.http
-      .post(`/api/chats/${chatId}/messages`)
-      .set(auth(owner))
-      .send({ content: `m${i}` });
+    const sent = await postMessage(chatId, owner).send({ content: `m${i}` });
     ids.push(sent.body.data.id);
   }
   return { chatId, ids };
@@ -31,7 +34,7 @@ async function groupWithMessages(count: number): Promise<{ chatId: number; ids: 
 describe('PUT /api/messages/:id/status', () => {
   it('marks the message read with no body and no Content-Type, as the seed did', async () => {
     const { chatId, ids } = await groupWithMessages(2);
-    const res = await h.http.put(`/api/messages/${ids[0]}/status`).set(auth(member));
+    const res = await putStatus(ids[0]);
     expect(res.request.getHeader('Content-Type')).toBeUndefined();
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ chat_id: chatId, last_read_seq: 1, unread_count: 1 });
@@ -39,23 +42,10 @@ describe('PUT /api/messages/:id/status', () => {
 
   it('marks read with an empty JSON body, with {}, with {"status":"read"} and with status=read', async () => {
     const { ids } = await groupWithMessages(4);
-    const empty = await h.http
-      .put(`/api/messages/${ids[0]}/status`)
-      .set(auth(member))
-      .set('Content-Type', 'application/json');
-    const emptyObject = await h.http
-      .put(`/api/messages/${ids[1]}/status`)
-      .set(auth(member))
-      .send({});
-    const explicit = await h.http
-      .put(`/api/messages/${ids[2]}/status`)
-      .set(auth(member))
-      .send({ status: 'read' });
-    const form = await h.http
-      .put(`/api/messages/${ids[3]}/status`)
-      .set(auth(member))
-      .type('form')
-      .send('status=read');
+    const empty = await putStatus(ids[0]).set('Content-Type', 'application/json');
+    const emptyObject = await putStatus(ids[1]).send({});
+    const explicit = await putStatus(ids[2]).send({ status: 'read' });
+    const form = await putStatus(ids[3]).type('form').send('status=read');
     expect([empty, emptyObject, explicit, form].map((res) => res.status)).toEqual([
       200, 200, 200, 200,
     ]);
@@ -64,15 +54,8 @@ describe('PUT /api/messages/:id/status', () => {
 
   it('still refuses another status with 422, in JSON and in a form', async () => {
     const { ids } = await groupWithMessages(1);
-    const json = await h.http
-      .put(`/api/messages/${ids[0]}/status`)
-      .set(auth(member))
-      .send({ status: 'unread' });
-    const form = await h.http
-      .put(`/api/messages/${ids[0]}/status`)
-      .set(auth(member))
-      .type('form')
-      .send('status=delivered');
+    const json = await putStatus(ids[0]).send({ status: 'unread' });
+    const form = await putStatus(ids[0]).type('form').send('status=delivered');
     for (const res of [json, form]) {
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({
@@ -87,11 +70,7 @@ describe('application/x-www-form-urlencoded bodies (as Gin bound them)', () => {
   it('sends a message: content=hi&temp_id=x, idempotent by that temp_id', async () => {
     const { chatId, ids } = await groupWithMessages(1);
     const send = () =>
-      h.http
-        .post(`/api/chats/${chatId}/messages`)
-        .set(auth(member))
-        .type('form')
-        .send(`content=hi&temp_id=x&reply_to_id=${ids[0]}`);
+      postMessage(chatId, member).type('form').send(`content=hi&temp_id=x&reply_to_id=${ids[0]}`);
     const first = await send();
     expect(first.status).toBe(201);
     expect(first.body.data).toMatchObject({
@@ -184,15 +163,11 @@ describe('application/x-www-form-urlencoded bodies (as Gin bound them)', () => {
 
   it('keeps the 1 MB limit for forms and still refuses other encodings with 415', async () => {
     const chatId = await h.createGroup(owner, [member]);
-    const huge = await h.http
-      .post(`/api/chats/${chatId}/messages`)
-      .set(auth(owner))
+    const huge = await postMessage(chatId, owner)
       .type('form')
       .send(`content=${'x'.repeat(1_100_000)}`);
     expect(huge.status).toBe(413);
-    const plain = await h.http
-      .post(`/api/chats/${chatId}/messages`)
-      .set(auth(owner))
+    const plain = await postMessage(chatId, owner)
       .set('Content-Type', 'text/plain')
       .send('content=hello');
     expect(plain.status).toBe(415);

@@ -116,6 +116,14 @@ const storageEnv = () => ({
   STORAGE_BASE_URL: `${node.url}/storage/chat-files`,
 });
 const prefix = `doctor_${randomBytes(4).toString('hex')}_database_`;
+/** A good installation's settings (Laravel's secret and broadcast prefix), over `db`. */
+const installationEnv = (db = database) => ({
+  ...databaseEnv(db),
+  ...redisEnv,
+  JWT_SECRET: secret,
+  REDIS_PREFIX: prefix,
+  ...storageEnv(),
+});
 let stopBroadcasting: () => Promise<void>;
 
 beforeAll(async () => {
@@ -142,17 +150,8 @@ afterAll(async () => {
 
 describe('pnpm run doctor', () => {
   it('passes every check of a good installation and exits 0', async () => {
-    const run = await runDoctor(
-      {
-        ...databaseEnv(database),
-        ...redisEnv,
-        JWT_SECRET: secret,
-        JWT_USER_MODEL: userModel,
-        REDIS_PREFIX: prefix,
-        ...storageEnv(),
-      },
-      ['--token', laravelToken(user.id), '--listen', '2'],
-    );
+    const env = { ...installationEnv(), JWT_USER_MODEL: userModel };
+    const run = await runDoctor(env, ['--token', laravelToken(user.id), '--listen', '2']);
     expect(run.stderr).toBe('');
     for (const check of checks) expect(run.lines[check]).toMatch(/^✔ /);
     expect(run.lines.Database).toMatch(/^✔ Database: MariaDB \d+\.\d+\.\d+ at /);
@@ -169,16 +168,7 @@ describe('pnpm run doctor', () => {
   });
 
   it('warns without --token that a minted token only proves self-consistency, still exit 0', async () => {
-    const run = await runDoctor(
-      {
-        ...databaseEnv(database),
-        ...redisEnv,
-        JWT_SECRET: secret,
-        REDIS_PREFIX: prefix,
-        ...storageEnv(),
-      },
-      ['--listen', '1'],
-    );
+    const run = await runDoctor(installationEnv(), ['--listen', '1']);
     expect(run.lines.Token).toMatch(/^⚠ Token: a token minted with HS256 and JWT_SECRET verifies/);
     expect(run.lines.Token).toContain('--token <a token Laravel issued>');
     expect(run.code).toBe(0);
@@ -220,16 +210,8 @@ describe('pnpm run doctor', () => {
 
   it('fails File links when nothing answers at STORAGE_BASE_URL', async () => {
     const base = `http://127.0.0.1:${await closedPort()}/storage/chat-files`;
-    const run = await runDoctor(
-      {
-        ...databaseEnv(database),
-        ...redisEnv,
-        JWT_SECRET: secret,
-        STORAGE_PATH: storagePath,
-        STORAGE_BASE_URL: base,
-      },
-      ['--listen', '1'],
-    );
+    const env = { ...installationEnv(), STORAGE_BASE_URL: base };
+    const run = await runDoctor(env, ['--listen', '1']);
     expect(run.lines['File links']).toMatch(
       new RegExp(
         `^✖ File links: nothing answers at STORAGE_BASE_URL ${base}: .* — set STORAGE_BASE_URL`,
@@ -260,16 +242,7 @@ describe('pnpm run doctor', () => {
         `ALTER DATABASE \`${broken.name}\` CHARACTER SET latin1 COLLATE latin1_swedish_ci`,
       );
 
-      const run = await runDoctor(
-        {
-          ...databaseEnv(broken),
-          ...redisEnv,
-          JWT_SECRET: secret,
-          REDIS_PREFIX: prefix,
-          ...storageEnv(),
-        },
-        ['--listen', '1'],
-      );
+      const run = await runDoctor(installationEnv(broken), ['--listen', '1']);
       expect(run.lines.Collation).toMatch(
         new RegExp(`^✖ Collation: not utf8mb4: database ${broken.name}; .* ALTER DATABASE`),
       );

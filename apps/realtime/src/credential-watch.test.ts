@@ -15,8 +15,7 @@ import {
 } from '@kelisim/testing';
 import { startTestGateway, type GatewayHarness } from './test-gateway.js';
 
-const { keyPrefix } = testRedisConfig();
-const jwt = laravelAuthConfig(keyPrefix);
+const jwt = laravelAuthConfig(testRedisConfig().keyPrefix);
 const graceSeconds = 2;
 let h: GatewayHarness;
 const clients: ChatClient[] = [];

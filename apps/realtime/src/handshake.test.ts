@@ -5,8 +5,10 @@ import {
   connectClient,
   createSanctumToken,
   createUser,
+  deleteKeysUnder,
   invalidateInLaravel,
   laravelAuthConfig,
+  refusedSanctumTokens,
   testRedisConfig,
   tokenFor,
   type TestUser,
@@ -23,8 +25,7 @@ beforeAll(async () => {
   user = await createUser(h.database.db, 'Handshake');
 });
 afterAll(async () => {
-  const keys = await h.redis.keys(`${keyPrefix}*`);
-  if (keys.length > 0) await h.redis.del(...keys);
+  await deleteKeysUnder(h.redis, keyPrefix);
   await h.close();
 });
 
@@ -77,28 +78,8 @@ describe('handshake with a Sanctum personal access token', () => {
     }
   });
 
-  it.each([
-    [
-      'a wrong plain text',
-      async () => `${(await createSanctumToken(h.database.db, user.id)).id}|nope`,
-    ],
-    [
-      'an expired token',
-      async () =>
-        (
-          await createSanctumToken(h.database.db, user.id, {
-            expiresAt: new Date(Date.now() - 60_000),
-          })
-        ).bearer,
-    ],
-    [
-      'a token of another tokenable_type',
-      async () =>
-        (await createSanctumToken(h.database.db, user.id, { tokenableType: 'App\\Models\\Bot' }))
-          .bearer,
-    ],
-  ])('refuses %s with code unauthenticated', async (_label, token) => {
-    await expect(handshake(h.url, await token())).rejects.toMatchObject({
+  it.each(refusedSanctumTokens)('refuses %s with code unauthenticated', async (_reason, mint) => {
+    await expect(handshake(h.url, await mint(h.database.db, user.id))).rejects.toMatchObject({
       data: { code: 'unauthenticated' },
     });
   });

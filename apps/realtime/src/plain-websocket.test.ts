@@ -21,8 +21,7 @@ import {
 } from '@kelisim/testing';
 import { startTestGateway, testFileLinkBase, type GatewayHarness } from './test-gateway.js';
 
-const { keyPrefix } = testRedisConfig();
-const jwt = laravelAuthConfig(keyPrefix);
+const jwt = laravelAuthConfig(testRedisConfig().keyPrefix);
 const pingIntervalMs = 300;
 let h: GatewayHarness;
 const closers: { close(): void }[] = [];

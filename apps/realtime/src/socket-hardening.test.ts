@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +9,7 @@ import {
   type ChatClient,
   type TestUser,
 } from '@kelisim/testing';
+import { startTestLaravel, type TestLaravel } from './echo/test-laravel.js';
 import { startTestGateway, type GatewayHarness } from './test-gateway.js';
 
 const appOrigin = 'https://app.example';
@@ -92,29 +91,16 @@ describe('socket.io CORS', () => {
 });
 
 describe("Laravel's /broadcasting/auth", () => {
-  interface Seen {
-    channel: string | null;
-    headers: IncomingHttpHeaders;
-  }
-  let laravel: Server;
-  const seen: Seen[] = [];
+  let laravel: TestLaravel;
 
   beforeAll(async () => {
-    laravel = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        seen.push({ channel: new URLSearchParams(body).get('channel_name'), headers: req.headers });
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end('true');
-      });
-    });
-    laravel.listen(0, '127.0.0.1');
-    await once(laravel, 'listening');
+    laravel = await startTestLaravel(() => ({
+      status: 200,
+      body: 'true',
+      headers: { 'Content-Type': 'application/json' },
+    }));
   });
-  afterAll(async () => {
-    laravel.closeAllConnections();
-    await new Promise((resolve) => laravel.close(resolve));
-  });
+  afterAll(() => laravel.close());
 
   /** Subscribes to a private channel Laravel authorises and returns what Laravel was sent. */
   async function subscribe(socket: ChatClient, channel: string): Promise<IncomingHttpHeaders> {
@@ -131,8 +117,9 @@ describe("Laravel's /broadcasting/auth", () => {
         },
       },
     });
-    await expect.poll(() => seen.find((s) => s.channel === channel)).toBeDefined();
-    return seen.find((s) => s.channel === channel)!.headers;
+    const sent = () => laravel.requests.find((r) => r.body.get('channel_name') === channel);
+    await expect.poll(sent).toBeDefined();
+    return sent()!.headers;
   }
 
   it('forwards the allow-listed headers, the real peer, and cookies only for a trusted origin', async () => {
@@ -143,7 +130,7 @@ describe("Laravel's /broadcasting/auth", () => {
           broadcastPrefix: 'hardening_test_',
           adapterKey: 'socket.io',
           allowGuests: false,
-          laravelAuthUrl: `http://127.0.0.1:${(laravel.address() as AddressInfo).port}/auth`,
+          laravelAuthUrl: laravel.authUrl,
           laravelAuthTimeoutMs: 2_000,
         },
       },

@@ -3,11 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSanctumToken,
   createUser,
+  deleteKeysUnder,
   invalidateInLaravel,
   laravelAuthConfig,
+  refusedSanctumTokens,
   testJwtConfig,
   testRedisConfig,
   tokenFor,
+  type RefusedToken,
   type TestUser,
 } from '@kelisim/testing';
 import { createApiHarness, type ApiHarness } from '../test-api.js';
@@ -25,8 +28,7 @@ describe('jwt-auth blacklist (JWT_BLACKLIST_ENABLED)', () => {
     user = await createUser(h.database.db, 'Revoked');
   });
   afterAll(async () => {
-    const keys = await h.redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await h.redis.del(...keys);
+    await deleteKeysUnder(h.redis, keyPrefix);
     await h.close();
   });
 
@@ -120,37 +122,19 @@ describe('Sanctum personal access tokens (SANCTUM_ENABLED)', () => {
     expect(await lastUsedAt(id)).toEqual(marker);
   });
 
-  it.each([
-    [
-      'a wrong plain text',
-      async () => `${(await createSanctumToken(h.database.db, user.id)).id}|${'x'.repeat(48)}`,
-    ],
+  it.each<RefusedToken>([
+    ...refusedSanctumTokens,
     [
       'an unknown id',
-      async () =>
-        `987654321|${(await createSanctumToken(h.database.db, user.id)).bearer.split('|')[1]}`,
-    ],
-    [
-      'an expired token',
-      async () =>
-        (
-          await createSanctumToken(h.database.db, user.id, {
-            expiresAt: new Date(Date.now() - 60_000),
-          })
-        ).bearer,
-    ],
-    [
-      'a token of another tokenable_type',
-      async () =>
-        (await createSanctumToken(h.database.db, user.id, { tokenableType: 'App\\Models\\Admin' }))
-          .bearer,
+      async (db, userId) =>
+        `987654321|${(await createSanctumToken(db, userId)).bearer.split('|')[1]}`,
     ],
     [
       'a token of a user missing from users',
-      async () => (await createSanctumToken(h.database.db, 987_654_321)).bearer,
+      async (db) => (await createSanctumToken(db, 987_654_321)).bearer,
     ],
-  ])('answers 401 to %s', async (_label, token) => {
-    const res = await h.http.get('/api/chats').set(bearer(await token()));
+  ])('answers 401 to %s', async (_reason, mint) => {
+    const res = await h.http.get('/api/chats').set(bearer(await mint(h.database.db, user.id)));
 
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ code: 'unauthenticated' });

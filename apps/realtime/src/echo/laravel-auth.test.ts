@@ -1,40 +1,19 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askLaravel } from './laravel-auth.js';
+import { startTestLaravel, type LaravelAuthReply, type TestLaravel } from './test-laravel.js';
 
-interface Seen {
-  headers: IncomingHttpHeaders;
-  body: URLSearchParams;
-}
-
-// A real HTTP server playing Laravel's Broadcast::routes(): `reply` decides the next answer.
-let server: Server;
+// Laravel's Broadcast::routes(): `reply` decides the next answer.
+let laravel: TestLaravel;
 let url: string;
-let reply: { status: number; body: string; delayMs?: number; headers?: Record<string, string> };
-const seen: Seen[] = [];
+let reply: LaravelAuthReply;
+let seen: TestLaravel['requests'];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      seen.push({ headers: req.headers, body: new URLSearchParams(raw) });
-      setTimeout(() => {
-        res.writeHead(reply.status, { 'Content-Type': 'text/html', ...reply.headers });
-        res.end(reply.body);
-      }, reply.delayMs ?? 0);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/broadcasting/auth`;
+  laravel = await startTestLaravel(() => reply);
+  url = laravel.authUrl;
+  seen = laravel.requests;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => laravel.close());
 
 const request = {
   channel: 'private-orders.1',

@@ -1,3 +1,9 @@
+import {
+  joinPresenceChannel,
+  leavePresenceChannel,
+  refreshPresenceChannels,
+  sweepPresenceChannels,
+} from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import type { ChannelConnection, ChannelMember, ChannelPresence } from '@kelisim/redis';
 import type { ChatServer, ChatSocket } from '../types.js';
@@ -13,9 +19,8 @@ interface Membership {
 
 /**
  * This node's side of Echo presence channels: records its sockets' memberships in the
- * cluster-wide `ChannelPresence`, answers `presence:subscribed`, and announces `joining` (first
- * connection of a user to a channel, on any node) and `leaving` (their last one, or their node
- * stopped heartbeating) to the channel's subscribers on every node.
+ * cluster-wide `ChannelPresence`, answers `presence:subscribed`, and has the channel's
+ * subscribers on every node told (domain use cases) who joins and who leaves.
  */
 export function trackPresenceChannels(
   io: ChatServer,
@@ -26,13 +31,15 @@ export function trackPresenceChannels(
   const bySocket = new Map<string, Map<string, Membership>>();
   const { track, settled } = createTrackedWork(logger, 'presence channel update failed');
 
-  const announceJoining = ({ channel, member, connectionId }: ChannelConnection) =>
-    io
-      .to(roomOf(channel))
-      .except(connectionId)
-      .emit(echoServerEvents.presenceJoining, channel, member);
-  const announceLeaving = (channel: string, member: ChannelMember) =>
-    io.to(roomOf(channel)).emit(echoServerEvents.presenceLeaving, channel, member);
+  const announce = {
+    joining: ({ channel, member, connectionId }: ChannelConnection) =>
+      io
+        .to(roomOf(channel))
+        .except(connectionId)
+        .emit(echoServerEvents.presenceJoining, channel, member),
+    leaving: (channel: string, member: ChannelMember) =>
+      io.to(roomOf(channel)).emit(echoServerEvents.presenceLeaving, channel, member),
+  };
   const sendMembers = async (socket: ChatSocket, channel: string) => {
     const members = await presence.members(channel);
     socket.emit(echoServerEvents.presenceSubscribed, channel, members);
@@ -47,11 +54,11 @@ export function trackPresenceChannels(
     if (channel === undefined || !memberships || !membership) return;
     memberships.delete(channel);
     if (memberships.size === 0) bySocket.delete(socketId);
+    const connection = { channel, member: membership.member, connectionId: socketId };
     track(
       membership.joined
         .catch(() => undefined)
-        .then(() => presence.leave(channel, membership.member.user_id, socketId))
-        .then((left) => left && announceLeaving(channel, left)),
+        .then(() => leavePresenceChannel(presence, announce, connection)),
     );
   });
 
@@ -62,28 +69,18 @@ export function trackPresenceChannels(
         connections.push({ channel, member, connectionId });
       }
     }
-    if (connections.length === 0) return;
-    track(presence.heartbeat(connections).then((rejoined) => rejoined.forEach(announceJoining)));
+    track(refreshPresenceChannels(presence, announce, connections));
   }, ttlMs / 3);
 
-  const sweep = setInterval(() => {
-    track(
-      presence
-        .sweep()
-        .then((leaves) =>
-          leaves.forEach(({ channel, member }) => announceLeaving(channel, member)),
-        ),
-    );
-  }, ttlMs / 3);
+  const sweep = setInterval(() => track(sweepPresenceChannels(presence, announce)), ttlMs / 3);
 
   return {
     /** Puts an authorised socket in the presence channel and tells everyone concerned. */
     join(socket: ChatSocket, channel: string, member: ChannelMember): void {
       const connection = { channel, member, connectionId: socket.id };
-      const joined = presence.join(connection).then(async (first) => {
-        if (first) announceJoining(connection);
-        await sendMembers(socket, channel);
-      });
+      const joined = joinPresenceChannel(presence, announce, connection).then(() =>
+        sendMembers(socket, channel),
+      );
       const memberships = bySocket.get(socket.id) ?? new Map<string, Membership>();
       memberships.set(channel, { member, joined });
       bySocket.set(socket.id, memberships);
