@@ -21,25 +21,39 @@ export function createRedis(config: RedisConfig, options: RedisOptions = {}): Re
 }
 
 /**
+ * One connection attempt, without the services' reconnect-forever policy: the connected client,
+ * or the reason it could not connect (ioredis alone would only say "Connection is closed").
+ */
+export async function connectOnce(config: RedisConfig, connectTimeoutMs: number): Promise<Redis> {
+  const redis = createRedis(config, {
+    lazyConnect: true,
+    connectTimeout: connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let cause: unknown;
+  redis.on('error', (error) => {
+    cause ??= error;
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw cause ?? error;
+  }
+}
+
+/**
  * Connects once to the configured Redis, so a node that cannot reach it stops at start with one
  * sentence (a StartupError) naming the address, the settings and the fix.
  */
 export async function assertRedisReachable(config: RedisConfig): Promise<void> {
-  const redis = createRedis(config, {
-    lazyConnect: true,
-    connectTimeout: 10_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  let lastError: unknown;
-  redis.on('error', (error) => (lastError = error));
   try {
-    await redis.connect();
-    await redis.ping();
+    (await connectOnce(config, 10_000)).disconnect();
   } catch (error) {
-    throw redisStartupError(lastError ?? error, config);
-  } finally {
-    redis.disconnect();
+    throw redisStartupError(error, config);
   }
 }
 

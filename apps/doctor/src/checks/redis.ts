@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '@kelisim/config';
-import { createRedis } from '@kelisim/redis';
+import { connectOnce } from '@kelisim/redis';
 import { fail, pass, type CheckResult } from '../report.js';
 import { firstLine } from './database.js';
 
@@ -8,28 +8,22 @@ const name = 'Redis';
 
 export type RedisProbe = { result: CheckResult; redis?: Redis };
 
-/** Connects once, without the services' reconnect-forever policy, and reads the server version. */
+/** Connects once and reads the server version. */
 export async function probeRedis(config: RedisConfig): Promise<RedisProbe> {
   const where = config.url ? redactUrl(config.url) : `${config.host}:${config.port}`;
-  const redis = createRedis(config, {
-    lazyConnect: true,
-    connectTimeout: 5_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // With retries off, connect() rejects with a bare "Connection is closed": the cause comes here.
-  let cause: unknown;
-  redis.on('error', (error) => {
-    cause ??= error;
-  });
+  let redis: Redis;
   try {
-    await redis.connect();
+    redis = await connectOnce(config, 5_000);
+  } catch (error) {
+    return { result: describeRedisError(error, where) };
+  }
+  try {
     const info = await redis.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown version';
     return { redis, result: pass(name, `Redis ${version} at ${where}, db ${config.db}`) };
   } catch (error) {
     redis.disconnect();
-    return { result: describeRedisError(cause ?? error, where) };
+    return { result: describeRedisError(error, where) };
   }
 }
 
