@@ -1,0 +1,53 @@
+import type {
+  Ack,
+  ClientToServerEvents,
+  EchoClientToServerEvents,
+  EchoServerToClientEvents,
+  ServerToClientEvents,
+} from '@kelisim/contracts';
+import { io, type Socket } from 'socket.io-client';
+import { ChatError, plainMessage, timeoutError } from '../api/errors.js';
+
+/**
+ * What this client emits. It always waits for `mark_read`'s answer, which the contract lets other
+ * clients skip; with the ack required, `emitWithAck` knows the answer's type.
+ */
+type ClientEmits = Omit<ClientToServerEvents, 'mark_read'> &
+  EchoClientToServerEvents & {
+    mark_read: (...args: Required<Parameters<ClientToServerEvents['mark_read']>>) => void;
+  };
+
+export type ChatSocket = Socket<ServerToClientEvents & EchoServerToClientEvents, ClientEmits>;
+
+/** How long any ack is awaited; `emitWithAck` then rejects. */
+const ackTimeoutMs = 10_000;
+
+/** Connected by `connect()`, so the listeners are in place before the first event. */
+export function createChatSocket(token: string): ChatSocket {
+  return io({
+    auth: { token },
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3_000,
+    ackTimeout: ackTimeoutMs,
+    autoConnect: false,
+  });
+}
+
+/** An `emitWithAck`'s success, or its error in plain words, or a timeout. */
+export async function acked<T extends object>(
+  answering: Promise<Ack<T>>,
+): Promise<{ ok: true } & T> {
+  let answer: Ack<T>;
+  try {
+    answer = await answering;
+  } catch {
+    throw timeoutError();
+  }
+  if (!answer.ok) {
+    const retryAfterSeconds = answer.error.retry_after;
+    const plain = plainMessage({ ...answer.error, retryAfterSeconds });
+    throw new ChatError(answer.error.code, plain, undefined, retryAfterSeconds);
+  }
+  return answer;
+}

@@ -1,0 +1,72 @@
+import type { MessageResource } from '@kelisim/contracts';
+import { errorText } from '../api/errors.js';
+import type { Http } from '../api/http.js';
+import { acked, type ChatSocket } from './chat-socket.js';
+import type { Notify } from './notices.js';
+import { newTempId } from './temp-id.js';
+import { markDeleted, updatePending } from './timeline.js';
+import type { Timelines } from './timelines.js';
+
+/** My texts, shown pending until the server has them, and my deletes. */
+export class MessageActions {
+  constructor(
+    private readonly socket: ChatSocket,
+    private readonly http: Http,
+    private readonly timelines: Timelines,
+    private readonly notify: Notify,
+    /** The server's copy of a sent message, handled as if it were pushed. */
+    private readonly onSent: (message: MessageResource) => void,
+  ) {}
+
+  async send(chatId: number, content: string): Promise<void> {
+    const tempId = newTempId();
+    this.timelines.addPending(chatId, { tempId, kind: 'text', content, status: 'sending' });
+    await this.deliver(chatId, tempId, content);
+  }
+
+  async resend(chatId: number, tempId: string, content: string): Promise<void> {
+    this.timelines.update(chatId, (t) =>
+      updatePending(t, tempId, { status: 'sending', error: undefined }),
+    );
+    await this.deliver(chatId, tempId, content);
+  }
+
+  async delete(message: MessageResource): Promise<void> {
+    try {
+      const tombstone = await this.http.send<MessageResource>(
+        'DELETE',
+        `/api/messages/${message.id}`,
+      );
+      this.timelines.update(message.chat_id, (t) =>
+        markDeleted(t, message.id, tombstone.deleted_at ?? new Date().toISOString()),
+      );
+    } catch (error) {
+      this.notify(errorText(error));
+    }
+  }
+
+  /** Over the socket when it is up, else over REST; the same `temp_id` either way. */
+  private async deliver(chatId: number, tempId: string, content: string): Promise<void> {
+    try {
+      const message = this.socket.connected
+        ? (
+            await acked(
+              this.socket.emitWithAck('send_message', {
+                chat_id: chatId,
+                content,
+                temp_id: tempId,
+              }),
+            )
+          ).message
+        : await this.http.send<MessageResource>('POST', `/api/chats/${chatId}/messages`, {
+            content,
+            temp_id: tempId,
+          });
+      this.onSent(message);
+    } catch (error) {
+      this.timelines.update(chatId, (t) =>
+        updatePending(t, tempId, { status: 'failed', error: errorText(error) }),
+      );
+    }
+  }
+}
