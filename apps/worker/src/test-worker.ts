@@ -70,6 +70,7 @@ export async function createWorkerHarness(
   const connection = bullConnection(redisConfig);
   const prefix = bullPrefix(redisConfig);
   const jobs = createJobQueues(connection, prefix, logger, {
+    redis,
     webhooks: {
       enabled: options.webhooks !== undefined,
       retryDelayMs: options.webhookRetryDelayMs,

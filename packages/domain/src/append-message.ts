@@ -48,7 +48,7 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
         ORDER BY id FOR UPDATE`
     ).map((chat) => [Number(chat.id), chat.last_seq]),
   );
-  const members = await participantsAmong(tx, messages);
+  const participants = await participantsOf(tx, [...lastSeqs.keys()]);
   const originals = await storedOriginals(tx, messages);
 
   const outcomes: (AppendOutcome | undefined)[] = [];
@@ -58,7 +58,10 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
     const original = message.clientId === null ? undefined : clientKey(message);
     if (!lastSeqs.has(message.chatId)) {
       outcomes[index] = chatNotFound();
-    } else if (message.senderMustTakePart && !members.has(memberKey(message))) {
+    } else if (
+      message.senderMustTakePart &&
+      !participants.get(message.chatId)?.has(BigInt(message.sender.id))
+    ) {
       outcomes[index] = chatNotFound();
     } else if (original !== undefined && originals.has(original)) {
       outcomes[index] = { row: originals.get(original)!, created: false };
@@ -76,7 +79,7 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
     const ids = await insertRows(
       tx,
       fresh.map((f) => f.fields),
-      lastSeqs,
+      { lastSeqs, participants },
       at,
     );
     for (const { index, fields } of fresh) {
@@ -116,7 +119,7 @@ export async function appendMessage(tx: Tx, message: NewMessage): Promise<Append
 async function insertRows(
   tx: Tx,
   rows: MessageFields[],
-  lastSeqs: Map<number, bigint>,
+  chats: { lastSeqs: Map<number, bigint>; participants: Map<number, Set<bigint>> },
   at: Date,
 ): Promise<Map<string, bigint>> {
   const perChat = new Map<number, { first: bigint; last: bigint; bySender: Map<bigint, number> }>();
@@ -132,7 +135,7 @@ async function insertRows(
   await tx.$executeRaw`
     UPDATE chats
     SET last_seq = CASE id ${Prisma.join(
-      chatIds.map((id) => Prisma.sql`WHEN ${id} THEN ${lastSeqs.get(id)!}`),
+      chatIds.map((id) => Prisma.sql`WHEN ${id} THEN ${chats.lastSeqs.get(id)!}`),
       ' ',
     )} END,
       last_activity_at = ${at}, updated_at = ${at}
@@ -150,28 +153,34 @@ async function insertRows(
 
   for (const [chatId, { first, last, bySender }] of perChat) {
     const count = Number(last - first) + 1;
-    // The common batch has one sender, whose own row is left alone (and unlocked).
-    const soleSender = [...bySender].find(([, sent]) => sent === count)?.[0];
+    // By primary key, user by user: a range over the chat's rows would also lock the next chat's
+    // first row, and batches of several chats would then deadlock each other.
+    const readers = [...(chats.participants.get(chatId) ?? [])].filter(
+      (user) => bySender.get(user) !== count,
+    );
+    if (readers.length === 0) continue;
     await tx.$executeRaw`
       UPDATE participants
       SET unread_count = unread_count + CASE user_id ${Prisma.join(
         [...bySender].map(([sender, sent]) => Prisma.sql`WHEN ${sender} THEN ${count - sent}`),
         ' ',
       )} ELSE ${count} END
-      WHERE chat_id = ${chatId} ${soleSender === undefined ? Prisma.empty : Prisma.sql`AND user_id <> ${soleSender}`}`;
+      WHERE chat_id = ${chatId} AND user_id IN (${Prisma.join(readers)})`;
   }
   return new Map(inserted.map((m) => [`${m.chat_id}:${m.seq}`, m.id]));
 }
 
-/** The (chat, user) pairs among the messages' senders that take part in their chats. */
-async function participantsAmong(tx: Tx, messages: NewMessage[]): Promise<Set<string>> {
-  const checked = messages.filter((m) => m.senderMustTakePart);
-  if (checked.length === 0) return new Set();
-  const found = await tx.$queryRaw<{ chat_id: bigint; user_id: bigint }[]>`
-    SELECT chat_id, user_id FROM participants
-    WHERE chat_id IN (${Prisma.join(unique(checked.map((m) => m.chatId)))})
-      AND user_id IN (${Prisma.join(unique(checked.map((m) => m.sender.id)))})`;
-  return new Set(found.map((p) => `${p.chat_id}:${p.user_id}`));
+/** Who takes part in each chat, read under the chats' locks. */
+async function participantsOf(tx: Tx, chatIds: number[]): Promise<Map<number, Set<bigint>>> {
+  if (chatIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<{ chat_id: bigint; user_id: bigint }[]>`
+    SELECT chat_id, user_id FROM participants WHERE chat_id IN (${Prisma.join(chatIds)})`;
+  const byChat = new Map<number, Set<bigint>>();
+  for (const { chat_id, user_id } of rows) {
+    const users = byChat.get(Number(chat_id)) ?? new Set();
+    byChat.set(Number(chat_id), users.add(user_id));
+  }
+  return byChat;
 }
 
 /** Messages already stored under one of the batch's client ids, by `clientKey`. */
@@ -213,7 +222,6 @@ function rowFields(message: NewMessage, seq: bigint, at: Date) {
 
 type MessageFields = ReturnType<typeof rowFields>;
 
-const memberKey = (m: NewMessage) => `${m.chatId}:${m.sender.id}`;
 const clientKey = (m: NewMessage) => `${m.chatId}:${m.sender.id}:${m.clientId}`;
 
 function unique<T>(values: T[]): T[] {

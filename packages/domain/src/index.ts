@@ -62,7 +62,7 @@ export {
 } from './use-cases/message-created-webhook.js';
 export { markChatRead } from './use-cases/mark-chat-read.js';
 export { markMessageRead } from './use-cases/mark-message-read.js';
-export { pushChatUnreadCounts, pushUnreadCounts } from './use-cases/push-unread-counts.js';
+export { pushUnreadCounts } from './use-cases/push-unread-counts.js';
 export { recomputeUnread, type UnreadCorrection } from './use-cases/recompute-unread.js';
 export { reconcileUnread, type ReconcileResult } from './use-cases/reconcile-unread.js';
 export { relayTyping } from './use-cases/relay-typing.js';

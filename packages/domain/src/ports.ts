@@ -40,11 +40,14 @@ export interface JobQueue {
   deleteFileObjects(fileId: number): void;
   /**
    * Pushes `unread_count` (the stored counters, as `GET /api/unread-count` answers) to every
-   * socket of the users and of the chats' participants, after a change of their counters.
-   * Coalesced per user (a burst yields one push, a few per second at most); a change while a push
-   * runs is followed by another, so each user's last push equals the stored counters. Never throws.
+   * socket of the users and of the chats' participants, after a change of their counters. The
+   * audience is marked, and one push job for everything marked runs a few times per second at
+   * most, one at a time in the cluster; a change while it runs is followed by another, so each
+   * user's last push equals the stored counters. Never throws.
    */
   pushUnreadCounts(audience: Audience): void;
+  /** Takes everyone marked for the next push (the push job's input), leaving none marked. */
+  takeUnreadPushes(): Promise<Audience>;
   /**
    * Tells Laravel about the event with a signed webhook, delivered and retried by the worker
    * (docs/WEBHOOKS.md). Does nothing when webhooks are off. Never throws: the change it reports

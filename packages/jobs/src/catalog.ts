@@ -41,8 +41,7 @@ export const jobCatalog = {
   sweepOrphanObjects: job('files', z.object({})),
   recomputeUnread: job('unread', z.object({ chat_id: id, user_ids: z.array(id).optional() })),
   reconcileUnread: job('unread', z.object({})),
-  pushUnreadCounts: job('unread', z.object({ user_id: id })),
-  pushChatUnreadCounts: job('unread', z.object({ chat_id: id })),
+  pushUnreadCounts: job('unread', z.object({})),
   deliverWebhook: job('webhooks', webhookPayload),
 } as const;
 

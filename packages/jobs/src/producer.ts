@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { JobQueue } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import {
@@ -16,6 +17,8 @@ export interface JobQueues extends JobQueue {
 }
 
 export interface JobQueueOptions {
+  /** Holds who the next unread push is for (the queues' own connection is BullMQ's). */
+  redis: Redis;
   /** Queue webhooks for Laravel (`notifyLaravel`); off unless LARAVEL_WEBHOOK_URL is set. */
   webhooks?: {
     enabled: boolean;
@@ -28,19 +31,19 @@ export interface JobQueueOptions {
 const unreadDebounceMs = 500;
 
 /**
- * Unread pushes wait this long so a burst of changes yields one push. With `keepLastIfActive`, a
- * push queued while that user's push runs starts this long after it ends: at most ~4 per second.
+ * The unread push job waits this long so a burst of changes yields one push. It is one job for
+ * the whole cluster (`keepLastIfActive`: one marked while it runs starts this long after it
+ * ends), so a user gets ~4 pushes per second at most.
  */
 const unreadPushDelayMs = 250;
-/** A chat's participants are looked up once per burst of changes, then pushed to one by one. */
-const chatUnreadPushDelayMs = 100;
+const unreadPushJobId = 'unread-push';
 
 /** The BullMQ side of the domain's JobQueue port, for API, gateway and worker alike. */
 export function createJobQueues(
   connection: ConnectionOptions,
   prefix: string,
   logger: Logger,
-  options: JobQueueOptions = {},
+  options: JobQueueOptions,
 ): JobQueues {
   const webhooksEnabled = options.webhooks?.enabled ?? false;
   const webhookOptions = {
@@ -50,6 +53,8 @@ export function createJobQueues(
       delay: options.webhooks?.retryDelayMs ?? webhookJobOptions.backoff.delay,
     },
   };
+  /** Who the next unread push is for: a set of `chat:<id>` and `user:<id>`. */
+  const unreadPushMarks = `${prefix}:unread:push-marks`;
   const queues = Object.fromEntries(
     queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })]),
   ) as Record<QueueName, Queue>;
@@ -93,31 +98,38 @@ export function createJobQueues(
         );
     },
     pushUnreadCounts(audience) {
-      const jobs = [
-        ...(audience.userIds ?? []).map((userId) => ({
-          name: 'pushUnreadCounts' as const,
-          data: jobCatalog.pushUnreadCounts.payload.parse({ user_id: userId }),
-          id: `unread-push:${userId}`,
-          delay: unreadPushDelayMs,
-        })),
-        ...(audience.chatIds ?? []).map((chatId) => ({
-          name: 'pushChatUnreadCounts' as const,
-          data: jobCatalog.pushChatUnreadCounts.payload.parse({ chat_id: chatId }),
-          id: `unread-push-chat:${chatId}`,
-          delay: chatUnreadPushDelayMs,
-        })),
+      const marks = [
+        ...(audience.chatIds ?? []).map((id) => `chat:${id}`),
+        ...(audience.userIds ?? []).map((id) => `user:${id}`),
       ];
-      for (const { name, data, id, delay } of jobs) {
-        queues.unread
-          .add(name, data, {
-            delay,
-            deduplication: { id, keepLastIfActive: true },
+      if (marks.length === 0) return;
+      const markAndSchedule = async () => {
+        // Already marked: a push that has not taken its marks yet will push these too.
+        if ((await options.redis.sadd(unreadPushMarks, ...marks)) === 0) return;
+        await queues.unread.add(
+          'pushUnreadCounts',
+          {},
+          {
+            delay: unreadPushDelayMs,
+            deduplication: { id: unreadPushJobId, keepLastIfActive: true },
             removeOnComplete: true,
-          })
-          .catch((error: unknown) =>
-            logger.warn({ err: error, deduplicationId: id }, 'could not queue an unread push'),
-          );
+          },
+        );
+      };
+      markAndSchedule().catch((error: unknown) =>
+        logger.warn({ err: error, audience }, 'could not queue an unread push'),
+      );
+    },
+    async takeUnreadPushes() {
+      const marks: string[] = [];
+      for (;;) {
+        const taken = await options.redis.spop(unreadPushMarks, 10_000);
+        if (taken.length === 0) break;
+        marks.push(...taken);
       }
+      const ids = (kind: string) =>
+        marks.filter((m) => m.startsWith(`${kind}:`)).map((m) => Number(m.slice(kind.length + 1)));
+      return { chatIds: ids('chat'), userIds: ids('user') };
     },
     notifyLaravel(event, payload) {
       if (!webhooksEnabled) return;

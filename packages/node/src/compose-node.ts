@@ -131,6 +131,7 @@ export function composeNode(
   watchConnectionErrors(redis, 'redis', metrics, logger);
   const bull = { connection: bullConnection(config.redis), prefix: bullPrefix(config.redis) };
   const jobQueues = createJobQueues(bull.connection, bull.prefix, logger, {
+    redis,
     webhooks: config.webhooks,
   });
   const socketAdapter =

@@ -70,7 +70,7 @@ export async function startCluster(
   );
   const jobQueues =
     options.jobs === 'bullmq'
-      ? createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger)
+      ? createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger, { redis })
       : undefined;
   const domain = createDomainContext({
     db: database.db,

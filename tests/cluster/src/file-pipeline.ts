@@ -61,7 +61,9 @@ export async function createFilePipeline(label: string, storage: Storage): Promi
   const redisConfig = testRedisConfig();
   const database = await createTestDatabase(label);
   const redis = createRedis(redisConfig);
-  const jobs = createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger);
+  const jobs = createJobQueues(bullConnection(redisConfig), bullPrefix(redisConfig), logger, {
+    redis,
+  });
   const publisher = new RecordingPublisher();
   const links = createFileLinks({
     baseUrl: fileLinkBase,

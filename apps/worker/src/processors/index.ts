@@ -1,6 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
-  pushChatUnreadCounts,
   pushUnreadCounts,
   recomputeUnread,
   reconcileUnread,
@@ -49,9 +48,12 @@ export function createProcessors(deps: {
         graceMs: deps.orphanGraceMs ?? defaultOrphanGraceMs,
       }),
     recomputeUnread: (payload) => recomputeUnread(ctx, payload.chat_id, payload.user_ids),
-    reconcileUnread: () => reconcileUnread(ctx, { limit: reconcileBatch }),
-    pushUnreadCounts: (payload) => pushUnreadCounts(ctx, payload.user_id),
-    pushChatUnreadCounts: (payload) => pushChatUnreadCounts(ctx, payload.chat_id),
+    reconcileUnread: async () => {
+      // Also pushes to anyone marked whose push job was never queued (a producer that died).
+      await pushUnreadCounts(ctx, await ctx.jobs.takeUnreadPushes());
+      return reconcileUnread(ctx, { limit: reconcileBatch });
+    },
+    pushUnreadCounts: async () => pushUnreadCounts(ctx, await ctx.jobs.takeUnreadPushes()),
     deliverWebhook: (payload, job) => {
       if (!webhooks?.settings.enabled) {
         throw new UnrecoverableError(

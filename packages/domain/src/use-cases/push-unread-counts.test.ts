@@ -6,7 +6,7 @@ import { deleteMessage } from './delete-message.js';
 import { getUnreadCounts } from './get-unread-counts.js';
 import { markChatRead } from './mark-chat-read.js';
 import { markMessageRead } from './mark-message-read.js';
-import { pushChatUnreadCounts, pushUnreadCounts } from './push-unread-counts.js';
+import { pushUnreadCounts } from './push-unread-counts.js';
 import { recomputeUnread } from './recompute-unread.js';
 import { removeParticipant } from './remove-participant.js';
 import { sendMessage } from './send-message.js';
@@ -65,7 +65,7 @@ describe('unread_count pushes', () => {
     await sendMessage(h.ctx, alice, { chatId, content: 'one' });
     await sendMessage(h.ctx, alice, { chatId, content: 'two' });
     h.publisher.clear();
-    await pushUnreadCounts(h.ctx, bob.userId);
+    await pushUnreadCounts(h.ctx, { userIds: [bob.userId] });
     expect(h.publisher.of('unread_count')).toEqual([
       {
         audience: { userIds: [bob.userId] },
@@ -79,12 +79,20 @@ describe('unread_count pushes', () => {
     });
   });
 
-  it('of a chat are queued for each of its participants', async () => {
+  it('of a chat go to each of its participants, with their counters in every chat', async () => {
     const chatId = await group(carol, alice, bob);
-    h.jobs.clear();
-    await pushChatUnreadCounts(h.ctx, chatId);
-    expect(h.jobs.unreadPushes).toEqual([
-      { userIds: [alice.userId, bob.userId, carol.userId].sort((a, b) => a - b) },
-    ]);
+    const other = await group(alice, bob);
+    await sendMessage(h.ctx, alice, { chatId, content: 'to both' });
+    await sendMessage(h.ctx, bob, { chatId: other, content: 'to alice' });
+    h.publisher.clear();
+    await pushUnreadCounts(h.ctx, { chatIds: [chatId] });
+    const pushes = h.publisher.of('unread_count');
+    expect(pushes.map((p) => p.audience.userIds![0]).sort()).toEqual(
+      [alice.userId, bob.userId, carol.userId].sort(),
+    );
+    for (const actor of [alice, bob, carol]) {
+      const pushed = pushes.find((p) => p.audience.userIds![0] === actor.userId)!.payload;
+      expect(pushed).toEqual(await getUnreadCounts(h.ctx, actor));
+    }
   });
 });
