@@ -1,8 +1,7 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import {
   completeFile,
   failFile,
@@ -59,6 +58,8 @@ export async function processFile(
 
 async function inspect(storage: Storage, key: string): Promise<FileOutcome> {
   const { size, sha256, head } = await digest(await storage.get(key));
+  // Loaded on first use, like sharp below: roles that never process a file do not hold them.
+  const { fileTypeFromBuffer } = await import('file-type');
   const sniffed = await fileTypeFromBuffer(head);
   const mimeType = sniffed?.mime ?? 'application/octet-stream';
   const refusal = refusalOfFileType(mimeType);
@@ -97,6 +98,7 @@ async function thumbnail(
   storage: Storage,
   key: string,
 ): Promise<{ width: number; height: number; thumbnailKey: string } | undefined> {
+  const { default: sharp } = await import('sharp');
   const decoder = sharp({ limitInputPixels: 100_000_000, failOn: 'error' });
   const source = await storage.get(key);
   source.pipe(decoder);
