@@ -39,7 +39,8 @@ export class GroupCommit {
   private queue: Pending[] = [];
   private readonly committingChats = new Set<number>();
   private inFlight = 0;
-  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  /** Cancels the scheduled flush, if one is scheduled. */
+  private cancelFlush: (() => void) | undefined;
   /** Transactions committed and the messages they carried, for metrics and tests. */
   readonly committed = { batches: 0, messages: 0 };
 
@@ -58,18 +59,20 @@ export class GroupCommit {
   private schedule(): void {
     if (this.inFlight >= maxBatchesInFlight) return; // the next batch to finish flushes
     if (this.queue.length >= this.settings.maxBatch) return this.flush();
-    if (this.timer !== undefined) return;
+    if (this.cancelFlush) return;
     const flush = () => this.flush();
-    this.timer =
-      this.inFlight === 0 ? setImmediate(flush) : setTimeout(flush, this.settings.maxWaitMs);
+    if (this.inFlight === 0) {
+      const immediate = setImmediate(flush);
+      this.cancelFlush = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(flush, this.settings.maxWaitMs);
+      this.cancelFlush = () => clearTimeout(timeout);
+    }
   }
 
   private flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer as ReturnType<typeof setTimeout>);
-      clearImmediate(this.timer as ReturnType<typeof setImmediate>);
-      this.timer = undefined;
-    }
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
     while (this.inFlight < maxBatchesInFlight) {
       const batch = this.takeBatch();
       if (batch.length === 0) break;
