@@ -12,9 +12,16 @@ const unavailableServerCodes = new Set([1040, 1053, 2002, 2003, 2006, 2013]);
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if ((error as { code?: unknown } | null)?.code === 'P2028') return true;
-  const cause = (
-    error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } }
-  )?.meta?.driverAdapterError?.cause;
-  if (cause?.kind !== 'mysql' || typeof cause.code !== 'number') return false;
-  return (cause.code >= 45000 && cause.code < 46000) || unavailableServerCodes.has(cause.code);
+  type Cause = { kind?: unknown; code?: unknown };
+  const wrapped = (error as { meta?: { driverAdapterError?: { cause?: Cause } } } | null)?.meta
+    ?.driverAdapterError?.cause;
+  // A failed COMMIT or ROLLBACK reaches the caller as the adapter's own error, not Prisma's.
+  const own = error as { name?: unknown; cause?: Cause } | null;
+  const cause = wrapped ?? (own?.name === 'DriverAdapterError' ? own.cause : undefined);
+  return cause?.kind === 'mysql' && isUnavailableCode(cause.code);
+}
+
+function isUnavailableCode(code: unknown): boolean {
+  if (typeof code !== 'number') return false;
+  return (code >= 45000 && code < 46000) || unavailableServerCodes.has(code);
 }

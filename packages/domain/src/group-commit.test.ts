@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@kelisim/db';
@@ -226,8 +228,80 @@ describe('GroupCommit', () => {
         await db.$disconnect();
       }
     });
+
+    it('after its COMMIT went through, answers with the stored rows and stores none twice', async () => {
+      const chatId = await group(users.slice(0, 2));
+      const proxy = new CommitCuttingProxy(h.database.config);
+      await proxy.open();
+      const db = createDb({ ...h.database.config, port: proxy.port });
+      try {
+        const commit = new GroupCommit(db);
+        await commit.append(text(chatId, users[0]!, 'warm-up'));
+        proxy.cutAfterNextCommit = true;
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => commit.append(text(chatId, users[i % 2]!, `c${i}`))),
+        );
+        expect(proxy.cutAfterNextCommit).toBe(false);
+        expect(results.every((r) => r.created)).toBe(true);
+        const stored = await storedSeqs(chatId);
+        expect(stored.map((m) => m.content)).toEqual([
+          'warm-up',
+          ...Array.from({ length: 6 }, (_, i) => `c${i}`),
+        ]);
+        expect(results.map((r) => Number(r.row.id))).toEqual(stored.slice(1).map((m) => m.id));
+      } finally {
+        await db.$disconnect();
+        await proxy.close();
+      }
+    });
   });
 });
+
+/**
+ * A TCP proxy in front of MariaDB that, once armed, lets the next COMMIT reach the server and
+ * then drops the connection before the client hears the answer: the commit's outcome is unknown
+ * to the client, though it happened.
+ */
+class CommitCuttingProxy {
+  cutAfterNextCommit = false;
+  port = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly server = createServer((client) => {
+    const upstream = connect(this.target.port, this.target.host);
+    let committing = false;
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('data', (chunk: Buffer) => {
+      if (this.cutAfterNextCommit && chunk.includes('COMMIT')) {
+        this.cutAfterNextCommit = false;
+        committing = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (committing) client.destroy();
+      else client.write(chunk);
+    });
+  });
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    this.sockets.forEach((socket) => socket.destroy());
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
 
 /** The connection of `database` that waits for a row lock. */
 async function waitForLockWaiter(admin: mariadb.Connection, database: string): Promise<number> {
