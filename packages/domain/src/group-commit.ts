@@ -106,9 +106,11 @@ export class GroupCommit {
       this.committed.batches++;
       this.committed.messages += batch.length;
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
-      // Refused as a whole (a bad row, the database gone): each alone, in order, so the cause
-      // fails by itself.
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        batch.forEach((pending) => pending.reject(error));
+        return;
+      }
+      // Refused as a whole by one of its rows: each alone, in order, so the cause fails by itself.
       for (const pending of batch) await this.commit([pending]);
       return;
     }
@@ -118,20 +120,24 @@ export class GroupCommit {
   }
 
   /**
-   * One transaction (deadlocks retried by `inTransaction`). When the connection is lost, the
-   * batch is tried again unless its rows turn out to be stored: ids are never reused, so if the
-   * ids the lost transaction inserted exist, its COMMIT went through before the loss.
+   * One transaction (deadlocks retried by `inTransaction`). When the connection is lost once the
+   * transaction has begun, the batch is tried again unless its rows turn out to be stored: ids are
+   * never reused, so if the ids the lost transaction inserted exist, its COMMIT went through
+   * before the loss. No connection to begin with (the database gone) fails at once.
    */
   private async commitOnce(messages: NewMessage[]): Promise<AppendOutcome[]> {
     for (let attempt = 1; ; attempt++) {
+      let began = false;
       let planned: AppendOutcome[] | undefined;
       try {
         return await inTransaction(this.db, async (tx) => {
+          began = true;
           planned = await appendMessages(tx, messages);
           return planned;
         });
       } catch (error) {
-        if (attempt >= maxConnectionLosses || !isDatabaseUnavailable(error)) throw error;
+        const lost = began && isDatabaseUnavailable(error);
+        if (attempt >= maxConnectionLosses || !lost) throw error;
         if (planned && (await this.wereCommitted(planned))) return planned;
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       }
