@@ -197,6 +197,7 @@ function quietContext(db: Db): DomainContext {
     recomputeUnread() {},
     deleteFileObjects() {},
     pushUnreadCounts() {},
+    takeUnreadPushes: () => Promise.resolve({}),
     notifyLaravel() {},
   };
   const unlimited = { consume: () => Promise.resolve({ allowed: true as const }) };
