@@ -22,6 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+const thumbsUp = encodeURIComponent('👍🏽');
+
 function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -38,6 +40,9 @@ function endpoints() {
     ['get', `/api/chats/${chatId}/messages`, undefined],
     ['post', `/api/chats/${chatId}/messages`, { content: 'x' }],
     ['put', `/api/messages/${messageId}/status`, { status: 'read' }],
+    ['patch', `/api/messages/${messageId}`, { content: 'edited' }],
+    ['put', `/api/messages/${messageId}/reactions/${thumbsUp}`, undefined],
+    ['delete', `/api/messages/${messageId}/reactions/${thumbsUp}`, undefined],
     ['delete', `/api/messages/${messageId}`, undefined],
     ['put', `/api/chats/${chatId}/read`, {}],
     ['get', '/api/unread-count', undefined],
@@ -134,8 +139,13 @@ describe('participants only', () => {
       .delete(`/api/chats/${chatId}/participants/${owner.id}`)
       .set(auth(member));
     const del = await h.http.delete(`/api/messages/${messageId}`).set(auth(member));
-    expect([add.status, remove.status, del.status]).toEqual([403, 403, 403]);
+    const edit = await h.http
+      .patch(`/api/messages/${messageId}`)
+      .set(auth(member))
+      .send({ content: 'not mine' });
+    expect([add.status, remove.status, del.status, edit.status]).toEqual([403, 403, 403, 403]);
     expect(del.body).toMatchObject({ code: 'forbidden', message: expect.any(String) });
+    expect(edit.body).toMatchObject({ code: 'forbidden', message: expect.any(String) });
   });
 });
 
@@ -157,6 +167,11 @@ describe('validation', () => {
     ['post', 'CHAT/messages', 'a 65-char temp_id', { content: 'x', temp_id: 'x'.repeat(65) }],
     ['put', 'MESSAGE/status', 'status unread', { status: 'unread' }],
     ['put', 'CHAT/read', 'a negative seq', { seq: -4 }],
+    ['patch', 'MESSAGE', 'no content', {}],
+    ['patch', 'MESSAGE', 'blank content', { content: ' \n ' }],
+    ['put', 'MESSAGE/reactions/ok', 'a word for an emoji', undefined],
+    ['put', `MESSAGE/reactions/${encodeURIComponent('👍👍')}`, 'two emoji', undefined],
+    ['delete', `MESSAGE/reactions/${encodeURIComponent('x')}`, 'a letter for an emoji', undefined],
   ];
 
   it.each(cases)('%s %s with %s → 422 with field errors', async (method, rawPath, _label, body) => {
@@ -362,6 +377,35 @@ describe('happy paths', () => {
     expect(read.body.data).toEqual({ chat_id: id, last_read_seq: 3, unread_count: 0 });
     const after = await h.http.get('/api/unread-count').set(auth(member));
     expect(after.body.data.chats).toContainEqual({ chat_id: id, unread: 0 });
+  });
+
+  it('edits a message and adds and removes reactions, the emoji URL-encoded', async () => {
+    const id = await h.createGroup(owner, [member]);
+    const sent = await h.http
+      .post(`/api/chats/${id}/messages`)
+      .set(auth(owner))
+      .send({ content: 'draft' });
+    const path = `/api/messages/${sent.body.data.id}`;
+    const edited = await h.http.patch(path).set(auth(owner)).send({ content: '定稿 ✅' });
+    expect(edited.status).toBe(200);
+    expect(edited.body.data).toMatchObject({
+      seq: sent.body.data.seq,
+      content: '定稿 ✅',
+      edited_at: expect.any(String),
+      reactions: [],
+    });
+    const flag = encodeURIComponent('🏳️‍🌈');
+    const added = await h.http.put(`${path}/reactions/${flag}`).set(auth(member));
+    expect(added.status).toBe(200);
+    expect(added.body.data.reactions).toEqual([{ emoji: '🏳️‍🌈', count: 1, me: true }]);
+    const page = await h.http.get(`/api/chats/${id}/messages`).set(auth(owner));
+    expect(page.body.data[0]).toMatchObject({
+      content: '定稿 ✅',
+      reactions: [{ emoji: '🏳️‍🌈', count: 1, me: false }],
+    });
+    const removed = await h.http.delete(`${path}/reactions/${flag}`).set(auth(member));
+    expect(removed.status).toBe(200);
+    expect(removed.body.data.reactions).toEqual([]);
   });
 
   it('publishes the events the realtime gateway will push', async () => {

@@ -49,6 +49,7 @@ export async function createApiHarness(
   options: {
     sendsPerWindow?: number;
     messageMaxLength?: number;
+    editWindowSeconds?: number;
     groupMaxMembers?: number;
     /** Chat creations, users added and message deletions per user per minute. */
     chatCreatesPerWindow?: number;
@@ -101,6 +102,7 @@ export async function createApiHarness(
     limits: {
       messageMaxLength: options.messageMaxLength ?? 10_000,
       groupMaxMembers: options.groupMaxMembers ?? 1_000,
+      editWindowSeconds: options.editWindowSeconds,
     },
     fileLinks: options.fileLinks,
   };

@@ -42,6 +42,7 @@ export async function startTestGateway(
     settings?: Partial<GatewaySettings>;
     corsOrigins?: string[];
     messageMaxLength?: number;
+    editWindowSeconds?: number;
     sendRateLimit?: { points: number; windowSeconds: number };
     /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
     jwt?: JwtConfig;
@@ -72,6 +73,7 @@ export async function startTestGateway(
   };
   const chat: ChatConfig = {
     messageMaxLength: options.messageMaxLength ?? 10_000,
+    editWindowSeconds: options.editWindowSeconds ?? 0,
     sendRateLimit: options.sendRateLimit ?? { points: 10_000, windowSeconds: 60 },
     groupCommit: defaultGroupCommit,
     ...looseMembershipLimits,

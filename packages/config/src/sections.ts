@@ -305,6 +305,7 @@ export interface MetricsConfig {
 export const chatEnv = z
   .object({
     CHAT_MESSAGE_MAX_LENGTH: envInt({ min: 1, max: 100_000, default: 10_000 }),
+    CHAT_EDIT_WINDOW: envInt({ min: 0, default: 0 }),
     CHAT_SEND_RATE_LIMIT: envInt({ min: 1, default: 30 }),
     CHAT_SEND_RATE_WINDOW: envInt({ min: 1, default: 10 }),
     CHAT_SEND_BATCH_WAIT_MS: envInt({ min: 0, max: 100, default: 2 }),
@@ -325,6 +326,7 @@ export const chatEnv = z
   })
   .transform((env): ChatConfig => ({
     messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
+    editWindowSeconds: env.CHAT_EDIT_WINDOW,
     sendRateLimit: { points: env.CHAT_SEND_RATE_LIMIT, windowSeconds: env.CHAT_SEND_RATE_WINDOW },
     groupCommit: { maxWaitMs: env.CHAT_SEND_BATCH_WAIT_MS, maxBatch: env.CHAT_SEND_BATCH_MAX },
     groupMaxMembers: env.CHAT_GROUP_MAX_MEMBERS,
@@ -351,6 +353,8 @@ export const chatEnv = z
 export interface ChatConfig {
   /** Longest message, in Unicode code points. */
   messageMaxLength: number;
+  /** How long after sending its sender may edit a message, in seconds; 0: always. */
+  editWindowSeconds: number;
   /** Sends per user per window, across all nodes. */
   sendRateLimit: { points: number; windowSeconds: number };
   /** How a node's concurrent sends share transactions: the longest wait and the most per batch. */

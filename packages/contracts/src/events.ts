@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SocketError } from './errors.js';
-import { contentSchema, idSchema, seqSchema, tempIdSchema } from './primitives.js';
+import { contentSchema, emojiSchema, idSchema, seqSchema, tempIdSchema } from './primitives.js';
 import type {
   ChatResource,
   FileResource,
@@ -17,6 +17,9 @@ export const sendMessageEvent = z.object({
   temp_id: tempIdSchema.nullish(),
   reply_to_id: idSchema.nullish(),
 });
+export const editMessageEvent = z.object({ message_id: idSchema, content: contentSchema });
+/** `on`: add my reaction with this emoji (true) or take it back (false). */
+export const reactEvent = z.object({ message_id: idSchema, emoji: emojiSchema, on: z.boolean() });
 export const typingEvent = z.object({ chat_id: idSchema, is_typing: z.boolean() });
 /** "Is typing" is relayed once per user and chat in this window: clients need not repeat it sooner. */
 export const TYPING_REPEAT_WINDOW_MS = 2_000;
@@ -63,6 +66,14 @@ export interface ClientToServerEvents {
     payload: z.input<typeof sendMessageEvent>,
     ack: (res: Ack<{ message: MessageResource }>) => void,
   ) => void;
+  edit_message: (
+    payload: z.input<typeof editMessageEvent>,
+    ack: (res: Ack<{ message: MessageResource }>) => void,
+  ) => void;
+  react: (
+    payload: z.input<typeof reactEvent>,
+    ack?: (res: Ack<{ message: MessageResource }>) => void,
+  ) => void;
   typing: (payload: z.input<typeof typingEvent>, ack?: (res: Ack) => void) => void;
   mark_read: (
     payload: z.input<typeof markReadEvent>,
@@ -83,10 +94,23 @@ export interface ClientToServerEvents {
   ) => void;
 }
 
+export interface ReactionChange {
+  chat_id: number;
+  message_id: number;
+  emoji: string;
+  user_id: number;
+  count: number;
+}
+
 /** Server → client events, as pushed by the gateway, the API and the worker alike. */
 export interface ServerEvents {
   new_message: { message: MessageResource };
   message_deleted: { chat_id: number; message_id: number; seq: number };
+  /** The text was edited (`edited_at` is set); `seq` is unchanged. */
+  message_updated: { message: MessageResource };
+  /** `count`: how many reactions with this emoji the message has now. */
+  reaction_added: ReactionChange;
+  reaction_removed: ReactionChange;
   message_read: { chat_id: number; user_id: number; last_read_seq: number };
   unread_count: UnreadCounts;
   typing: { chat_id: number; user: UserSummary; is_typing: boolean };

@@ -19,6 +19,7 @@ describe('createOpenApiDocument', () => {
       '/api/files/{id}/thumbnail',
       '/api/me',
       '/api/messages/{id}',
+      '/api/messages/{id}/reactions/{emoji}',
       '/api/messages/{id}/status',
       '/api/unread-count',
       '/api/users',
@@ -54,5 +55,9 @@ describe('createOpenApiDocument', () => {
     expect(doc.paths!['/api/chats']!.post!.responses).toHaveProperty('429');
     expect(doc.paths!['/api/chats/{id}/participants']!.post!.responses).toHaveProperty('429');
     expect(doc.paths!['/api/messages/{id}']!.delete!.responses).toHaveProperty('429');
+    expect(doc.paths!['/api/messages/{id}']!.patch!.responses).toHaveProperty('403');
+    expect(doc.paths!['/api/messages/{id}/reactions/{emoji}']!.put!.responses).toHaveProperty(
+      '422',
+    );
   });
 });

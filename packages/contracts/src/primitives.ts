@@ -36,3 +36,29 @@ export function limitSchema(defaultLimit: number, max: number) {
     .optional()
     .transform((n) => n ?? defaultLimit);
 }
+
+/** Most distinct emoji one message may carry. */
+export const REACTION_EMOJI_PER_MESSAGE_MAX = 20;
+
+/** Longest reaction emoji, in UTF-8 bytes (a family or a flag with its modifiers fits). */
+export const REACTION_EMOJI_MAX_BYTES = 32;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Code points an emoji sequence is made of: pictographs, flags, skin tones, joiners, keycaps, tags. */
+const emojiSequence = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component})+$/u;
+/** Components alone (a digit, `#`, a skin tone) are not an emoji; a keycap or a flag pair is. */
+const emojiCore = /\p{Extended_Pictographic}|\p{Regional_Indicator}{2}|\u20E3/u;
+
+/** One emoji as users pick it: one grapheme cluster (👍🏽, 🏳️‍🌈, 🇨🇳, 1️⃣), no text. */
+export function isOneEmoji(value: string): boolean {
+  if (new TextEncoder().encode(value).length > REACTION_EMOJI_MAX_BYTES) return false;
+  const [first, second] = graphemes.segment(value);
+  return (
+    first !== undefined &&
+    second === undefined &&
+    emojiSequence.test(value) &&
+    emojiCore.test(value)
+  );
+}
+
+export const emojiSchema = z.string().refine(isOneEmoji, 'Must be one emoji.');

@@ -31,6 +31,13 @@ export const fileResourceSchema = z.object({
   created_at: z.string(),
 });
 
+/** A message's reactions with one emoji; `me`: the reader is among them. */
+export const reactionSummarySchema = z.object({
+  emoji: z.string(),
+  count: z.number(),
+  me: z.boolean(),
+});
+
 export const messageResourceSchema = z.object({
   id: z.number(),
   chat_id: z.number(),
@@ -44,6 +51,13 @@ export const messageResourceSchema = z.object({
   file: fileResourceSchema.nullable(),
   created_at: z.string(),
   deleted_at: z.string().nullable(),
+  /** When the text was last edited; null if never. */
+  edited_at: z.string().nullable(),
+  /**
+   * In the order each emoji was first used; empty once deleted. Pushed copies of a message
+   * (`new_message`, `message_updated`, `file_ready`) go to everyone alike: their `me` is false.
+   */
+  reactions: z.array(reactionSummarySchema),
 });
 
 export const participantResourceSchema = z.object({
@@ -85,6 +99,7 @@ export const unreadCountsSchema = z.object({
 export type UserSummary = z.infer<typeof userSummarySchema>;
 export type FileResource = z.infer<typeof fileResourceSchema>;
 export type MessageResource = z.infer<typeof messageResourceSchema>;
+export type ReactionSummary = z.infer<typeof reactionSummarySchema>;
 export type ParticipantResource = z.infer<typeof participantResourceSchema>;
 export type ChatResource = z.infer<typeof chatResourceSchema>;
 export type ReadState = z.infer<typeof readStateSchema>;

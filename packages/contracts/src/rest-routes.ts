@@ -13,6 +13,7 @@ import {
   chatIdParams,
   chatsQuery,
   createChatBody,
+  editMessageBody,
   fileIdParams,
   filesQuery,
   markChatReadBody,
@@ -20,6 +21,7 @@ import {
   messagesQuery,
   messageStatusBody,
   participantParams,
+  reactionParams,
   sendMessageBody,
   uploadFields,
 } from './rest.js';
@@ -43,7 +45,7 @@ export interface RouteResponse {
 
 /** One REST endpoint: the API registers it from here and the OpenAPI document describes it. */
 export interface RestRoute {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Below `/api`, in express syntax (`/chats/:id`). */
   path: string;
   summary: string;
@@ -208,6 +210,45 @@ export const restRoutes = {
       '200': reply('The deleted message (a tombstone)', message),
       '403': failure('Not your message.'),
       '429': tooFast('Deleting messages'),
+      ...chatScoped,
+    },
+  },
+  editMessage: {
+    method: 'patch',
+    path: '/messages/:id',
+    summary:
+      'Edit the text of my message (text messages, not deleted, within CHAT_EDIT_WINDOW); the same text again changes nothing',
+    params: messageIdParams,
+    body: editMessageBody,
+    responses: {
+      '200': reply('The message as edited', message),
+      '403': failure('Not your message, not a text message, or past the edit window.'),
+      ...chatScoped,
+      '422': failure('Invalid body, or the message was deleted.'),
+      '429': tooFast('Sending'),
+    },
+  },
+  addReaction: {
+    method: 'put',
+    path: '/messages/:id/reactions/:emoji',
+    summary:
+      'React to a message with one emoji (URL-encoded); again with the same one changes nothing',
+    params: reactionParams,
+    responses: {
+      '200': reply('The message with its reactions', message),
+      ...chatScoped,
+      '422': failure('Not one emoji, a deleted message, or a 21st distinct emoji.'),
+      '429': tooFast('Sending'),
+    },
+  },
+  removeReaction: {
+    method: 'delete',
+    path: '/messages/:id/reactions/:emoji',
+    summary: 'Take back my reaction with this emoji (none is fine)',
+    params: reactionParams,
+    responses: {
+      '200': reply('The message with its reactions', message),
+      '429': tooFast('Sending'),
       ...chatScoped,
     },
   },

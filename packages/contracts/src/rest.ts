@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { contentSchema, idSchema, limitSchema, seqSchema, tempIdSchema } from './primitives.js';
+import {
+  contentSchema,
+  emojiSchema,
+  idSchema,
+  limitSchema,
+  seqSchema,
+  tempIdSchema,
+} from './primitives.js';
 import { chatTypes } from './resources.js';
 
 export const maxParticipantsPerRequest = 500;
@@ -26,6 +33,8 @@ export const sendMessageBody = z.object({
   reply_to_id: idSchema.nullish(),
 });
 
+export const editMessageBody = z.object({ content: contentSchema });
+
 /** The seed's `PUT /messages/:id/status` takes no body: no body, or no status, means read. */
 export const messageStatusBody = z.object({ status: z.literal('read').default('read') });
 
@@ -50,6 +59,7 @@ export const chatsQuery = z.object({
 export const chatIdParams = z.object({ id: idSchema });
 export const messageIdParams = z.object({ id: idSchema });
 export const participantParams = z.object({ id: idSchema, userId: idSchema });
+export const reactionParams = z.object({ id: idSchema, emoji: emojiSchema });
 
 export type CreateChatBody = z.infer<typeof createChatBody>;
 export type AddParticipantsBody = z.infer<typeof addParticipantsBody>;

@@ -1,6 +1,6 @@
 import { AppError, type UserSummary } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
-import { toUserSummary } from './resources.js';
+import { messageInclude, toUserSummary } from './resources.js';
 import type { Tx } from './transactions.js';
 
 export type Membership = NonNullable<Awaited<ReturnType<typeof findMembership>>>;
@@ -54,6 +54,17 @@ export async function requireMembership(
   const membership = await findMembership(db, chatId, userId);
   if (!membership) throw new AppError('not_found', 'Chat not found.');
   return membership;
+}
+
+/** A message and the actor's part in its (not deleted) chat; 404 for anyone else. */
+export async function requireMessageOfMyChat(ctx: { db: Db }, messageId: number, userId: number) {
+  const message = await ctx.db.message.findUnique({
+    where: { id: messageId },
+    include: messageInclude,
+  });
+  const membership = message && (await findMembership(ctx.db, Number(message.chatId), userId));
+  if (!message || !membership) throw new AppError('not_found', 'Message not found.');
+  return { message, membership };
 }
 
 export function isManager(membership: Membership): boolean {

@@ -89,6 +89,7 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
         row: {
           ...fields,
           deletedAt: null,
+          editedAt: null,
           id: ids.get(`${fields.chatId}:${fields.seq}`)!,
           sender: { id: BigInt(message.sender.id), name: message.sender.name },
           file: message.file ?? null,

@@ -7,6 +7,8 @@ export interface DomainLimits {
   messageMaxLength: number;
   /** Most members a group may have, its creator included. */
   groupMaxMembers: number;
+  /** How long after sending a message its sender may edit it, in seconds; unset or 0: always. */
+  editWindowSeconds?: number | undefined;
 }
 
 /** Everything a use case may touch, handed in by the app that composes it. */

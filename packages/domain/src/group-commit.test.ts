@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import mariadb from 'mariadb';
+import mariadb, { type Connection } from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@kelisim/db';
 import type { TestUser } from '@kelisim/testing';
@@ -192,7 +192,7 @@ describe('GroupCommit', () => {
   });
 
   describe('when the database connection is killed mid-batch', () => {
-    let admin: mariadb.Connection;
+    let admin: Connection;
     beforeAll(async () => (admin = await mariadb.createConnection(h.database.config)));
     afterAll(() => admin.end());
 
@@ -304,7 +304,7 @@ class CommitCuttingProxy {
 }
 
 /** The connection of `database` that waits for a row lock. */
-async function waitForLockWaiter(admin: mariadb.Connection, database: string): Promise<number> {
+async function waitForLockWaiter(admin: Connection, database: string): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
     const rows = await admin.query<{ ID: bigint }[]>(
       `SELECT ID FROM information_schema.PROCESSLIST

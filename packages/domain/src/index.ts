@@ -38,6 +38,8 @@ export {
 export { findUnreferencedObjects, removableFileObjects } from './use-cases/file-objects.js';
 export { createChat, type CreatedChat } from './use-cases/create-chat.js';
 export { deleteMessage } from './use-cases/delete-message.js';
+export { editMessage } from './use-cases/edit-message.js';
+export { reactToMessage } from './use-cases/react-to-message.js';
 export {
   demoEmailDomain,
   demoFallbackUsers,

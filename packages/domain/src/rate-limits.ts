@@ -26,6 +26,15 @@ export function limitUploads(ctx: DomainContext, actor: Actor): Promise<void> {
   );
 }
 
+/** Edits and reactions change what a chat shows: they draw on the send budget too. */
+export function limitChatChanges(ctx: DomainContext, actor: Actor): Promise<void> {
+  return enforce(
+    ctx.sendRateLimiter,
+    sendLimitKey(actor.userId),
+    'You are sending too fast. Try again shortly.',
+  );
+}
+
 export function limitChatCreation(ctx: DomainContext, actor: Actor): Promise<void> {
   return enforce(
     ctx.chatCreateRateLimiter,

@@ -4,6 +4,7 @@ import type {
   FileResource,
   MessageResource,
   ParticipantResource,
+  ReactionSummary,
   UnreadCounts,
   UserSummary,
 } from '@kelisim/contracts';
@@ -57,7 +58,12 @@ export function toFileResource(file: ChatFile, links: FileLinks | undefined): Fi
   };
 }
 
-export function toMessageResource(row: MessageRow, links: FileLinks | undefined): MessageResource {
+/** `reactions` as its reader sees them (`reactionsOf`); none for a new or pushed message. */
+export function toMessageResource(
+  row: MessageRow,
+  links: FileLinks | undefined,
+  reactions: ReactionSummary[] = [],
+): MessageResource {
   const deleted = row.deletedAt !== null;
   return {
     id: Number(row.id),
@@ -71,6 +77,8 @@ export function toMessageResource(row: MessageRow, links: FileLinks | undefined)
     file: deleted || !row.file ? null : toFileResource(row.file, links),
     created_at: iso(row.createdAt ?? new Date(0)),
     deleted_at: iso(row.deletedAt),
+    edited_at: iso(row.editedAt),
+    reactions: deleted ? [] : reactions,
   };
 }
 

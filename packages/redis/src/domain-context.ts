@@ -20,7 +20,7 @@ export function createDomainContext(deps: {
     | 'participantAddRateLimit'
     | 'deleteRateLimit'
   > &
-    Partial<Pick<ChatConfig, 'groupCommit'>>;
+    Partial<Pick<ChatConfig, 'groupCommit' | 'editWindowSeconds'>>;
   keyPrefix: string;
   /** Signs file resources' `url` and `thumbnail_url`; without it both are null. */
   fileLinks?: FileLinks | undefined;
@@ -54,6 +54,7 @@ export function createDomainContext(deps: {
     }),
     limits: {
       messageMaxLength: deps.chat.messageMaxLength,
+      editWindowSeconds: deps.chat.editWindowSeconds,
       groupMaxMembers: deps.chat.groupMaxMembers,
     },
   };

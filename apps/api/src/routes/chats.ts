@@ -2,6 +2,7 @@ import {
   addParticipants,
   createChat,
   deleteMessage,
+  editMessage,
   getChat,
   getUnreadCounts,
   listChats,
@@ -9,6 +10,7 @@ import {
   listParticipants,
   markChatRead,
   markMessageRead,
+  reactToMessage,
   removeParticipant,
   sendMessage,
   type DomainContext,
@@ -73,6 +75,18 @@ export function chatHandlers(ctx: DomainContext) {
 
     deleteMessage: async ({ actor, params }, res) => {
       res.json({ data: await deleteMessage(ctx, actor, params.id) });
+    },
+
+    editMessage: async ({ actor, params, body }, res) => {
+      res.json({ data: await editMessage(ctx, actor, params.id, body.content) });
+    },
+
+    addReaction: async ({ actor, params }, res) => {
+      res.json({ data: await reactToMessage(ctx, actor, params.id, params.emoji, true) });
+    },
+
+    removeReaction: async ({ actor, params }, res) => {
+      res.json({ data: await reactToMessage(ctx, actor, params.id, params.emoji, false) });
     },
 
     unreadCounts: async ({ actor }, res) => {

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import {
+  editMessageEvent,
   markReadEvent,
+  reactEvent,
   sendMessageEvent,
   syncChatsEvent,
   syncEvent,
@@ -10,8 +12,10 @@ import {
   type UserSummary,
 } from '@kelisim/contracts';
 import {
+  editMessage,
   listMessages,
   markChatRead,
+  reactToMessage,
   relayTyping,
   sendMessage,
   syncChats,
@@ -43,8 +47,9 @@ function chatEvent<S extends z.ZodType>(
 }
 
 /**
- * The seed's frames as socket.io events, one entry each: its contract schema, its budget and its
- * use case. Registration and the event guard's allow-list both come from this table.
+ * The client events (the seed's frames and the later acts), one entry each: its contract schema,
+ * its budget and its use case. Registration and the event guard's allow-list both come from this
+ * table.
  */
 export const chatEvents = {
   send_message: chatEvent(sendMessageEvent, 'general', async (ctx, actor, input) => {
@@ -56,6 +61,12 @@ export const chatEvents = {
     });
     return { message };
   }),
+  edit_message: chatEvent(editMessageEvent, 'general', async (ctx, actor, input) => ({
+    message: await editMessage(ctx, actor, input.message_id, input.content),
+  })),
+  react: chatEvent(reactEvent, 'general', async (ctx, actor, input) => ({
+    message: await reactToMessage(ctx, actor, input.message_id, input.emoji, input.on),
+  })),
   typing: chatEvent(typingEvent, 'general', async (ctx, actor, input) => ({
     relayed: await relayTyping(ctx, actor, input.chat_id, input.is_typing),
   })),

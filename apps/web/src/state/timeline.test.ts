@@ -25,6 +25,8 @@ function message(seq: number, changes: Partial<MessageResource> = {}): MessageRe
     file: null,
     created_at: '2026-01-01T00:00:00.000Z',
     deleted_at: null,
+    edited_at: null,
+    reactions: [],
     ...changes,
   };
 }

@@ -1,7 +1,8 @@
 import type { MessageResource } from '@kelisim/contracts';
 import { requireMembership } from '../access.js';
 import type { Actor, DomainContext } from '../context.js';
-import { messageInclude, toMessageResource } from '../resources.js';
+import { toMessageResourcesFor } from '../reactions.js';
+import { messageInclude } from '../resources.js';
 
 export interface MessagePageQuery {
   limit: number;
@@ -42,7 +43,7 @@ export async function listMessages(
   const page = rows.slice(0, query.limit);
   if (!forward) page.reverse();
   return {
-    messages: page.map((row) => toMessageResource(row, ctx.fileLinks)),
+    messages: await toMessageResourcesFor(ctx, actor.userId, page),
     hasMore: rows.length > query.limit,
   };
 }

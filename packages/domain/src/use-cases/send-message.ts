@@ -3,6 +3,7 @@ import { requireParticipant } from '../access.js';
 import type { AppendedMessage } from '../append-message.js';
 import type { Actor, DomainContext } from '../context.js';
 import { groupCommitOf } from '../group-commit.js';
+import { validateContent } from '../message-content.js';
 import { sendLimitKey } from '../rate-limits.js';
 import { messageInclude, toMessageResource } from '../resources.js';
 import { isUniqueViolation } from '../transactions.js';
@@ -63,20 +64,6 @@ export async function sendMessage(
   ctx.jobs.pushUnreadCounts({ chatIds: [input.chatId] });
   ctx.jobs.notifyLaravel('message.created', { message_id: message.id });
   return { message, created: true };
-}
-
-function validateContent(content: string, maxLength: number): void {
-  if (content.trim().length === 0) {
-    throw AppError.validation({ content: ['The message cannot be empty.'] });
-  }
-  let codePoints = 0;
-  for (const _ of content) {
-    if (++codePoints > maxLength) {
-      throw AppError.validation({
-        content: [`The message may not be longer than ${maxLength} characters.`],
-      });
-    }
-  }
 }
 
 /** The message an earlier send with this temp_id stored, for a sender who still takes part. */

@@ -1,7 +1,8 @@
 import type { ChatSync } from '@kelisim/contracts';
 import { Prisma } from '@kelisim/db';
 import type { Actor, DomainContext } from '../context.js';
-import { messageInclude, toMessageResource } from '../resources.js';
+import { toMessageResourcesFor } from '../reactions.js';
+import { messageInclude } from '../resources.js';
 
 export interface SyncChatsQuery {
   /** Distinct chats, each with the highest seq the client holds contiguously. */
@@ -18,8 +19,8 @@ export interface SyncChatsResult {
 
 /**
  * Resume of many chats at once: up to `limitPerChat` messages after each chat's `afterSeq`, in
- * three queries whatever the number of chats (membership, the ids of each chat's next messages
- * through the (chat_id, seq) index, then those messages).
+ * four queries whatever the number of chats (membership, the ids of each chat's next messages
+ * through the (chat_id, seq) index, those messages, their reactions).
  */
 export async function syncChats(
   ctx: DomainContext,
@@ -53,10 +54,10 @@ export async function syncChats(
       })
     : [];
   const byChat = new Map<number, ChatSync['messages']>();
-  for (const row of rows) {
-    const list = byChat.get(Number(row.chatId)) ?? [];
-    list.push(toMessageResource(row, ctx.fileLinks));
-    byChat.set(Number(row.chatId), list);
+  for (const message of await toMessageResourcesFor(ctx, actor.userId, rows)) {
+    const list = byChat.get(message.chat_id) ?? [];
+    list.push(message);
+    byChat.set(message.chat_id, list);
   }
   return {
     chats: chats.map((c) => {
