@@ -40,6 +40,7 @@ function endpoints() {
     ['get', `/api/chats/${chatId}/messages`, undefined],
     ['post', `/api/chats/${chatId}/messages`, { content: 'x' }],
     ['put', `/api/messages/${messageId}/status`, { status: 'read' }],
+    ['get', `/api/messages/${messageId}/replies`, undefined],
     ['patch', `/api/messages/${messageId}`, { content: 'edited' }],
     ['put', `/api/messages/${messageId}/reactions/${thumbsUp}`, undefined],
     ['delete', `/api/messages/${messageId}/reactions/${thumbsUp}`, undefined],
@@ -406,6 +407,14 @@ describe('happy paths', () => {
     const removed = await h.http.delete(`${path}/reactions/${flag}`).set(auth(member));
     expect(removed.status).toBe(200);
     expect(removed.body.data.reactions).toEqual([]);
+
+    const reply = await h.http
+      .post(`/api/chats/${id}/messages`)
+      .set(auth(member))
+      .send({ content: 'a reply', reply_to_id: sent.body.data.id });
+    expect(reply.body.data.reply_to).toMatchObject({ id: sent.body.data.id, content: '定稿 ✅' });
+    const thread = await h.http.get(`${path}/replies?limit=5`).set(auth(owner));
+    expect(thread.body).toEqual({ data: [reply.body.data], meta: { has_more: false } });
   });
 
   it('publishes the events the realtime gateway will push', async () => {

@@ -20,6 +20,7 @@ describe('createOpenApiDocument', () => {
       '/api/me',
       '/api/messages/{id}',
       '/api/messages/{id}/reactions/{emoji}',
+      '/api/messages/{id}/replies',
       '/api/messages/{id}/status',
       '/api/unread-count',
       '/api/users',

@@ -38,6 +38,16 @@ export const reactionSummarySchema = z.object({
   me: z.boolean(),
 });
 
+/** The message a reply answers, as the reply shows it. */
+export const replyPreviewSchema = z.object({
+  id: z.number(),
+  seq: z.number(),
+  sender: userSummarySchema,
+  /** Its first 200 characters; null once deleted (or a file message without a caption). */
+  content: z.string().nullable(),
+  deleted: z.boolean(),
+});
+
 export const messageResourceSchema = z.object({
   id: z.number(),
   chat_id: z.number(),
@@ -48,6 +58,10 @@ export const messageResourceSchema = z.object({
   content: z.string().nullable(),
   temp_id: z.string().nullable(),
   reply_to_id: z.number().nullable(),
+  /** Null when this is no reply, or the message it answered is gone with its chat. */
+  reply_to: replyPreviewSchema.nullable(),
+  /** Replies to this message that are not deleted (`GET /api/messages/:id/replies`). */
+  reply_count: z.number(),
   file: fileResourceSchema.nullable(),
   created_at: z.string(),
   deleted_at: z.string().nullable(),
@@ -100,6 +114,7 @@ export type UserSummary = z.infer<typeof userSummarySchema>;
 export type FileResource = z.infer<typeof fileResourceSchema>;
 export type MessageResource = z.infer<typeof messageResourceSchema>;
 export type ReactionSummary = z.infer<typeof reactionSummarySchema>;
+export type ReplyPreview = z.infer<typeof replyPreviewSchema>;
 export type ParticipantResource = z.infer<typeof participantResourceSchema>;
 export type ChatResource = z.infer<typeof chatResourceSchema>;
 export type ReadState = z.infer<typeof readStateSchema>;

@@ -22,6 +22,7 @@ import {
   messageStatusBody,
   participantParams,
   reactionParams,
+  repliesQuery,
   sendMessageBody,
   uploadFields,
 } from './rest.js';
@@ -212,6 +213,15 @@ export const restRoutes = {
       '429': tooFast('Deleting messages'),
       ...chatScoped,
     },
+  },
+  listReplies: {
+    method: 'get',
+    path: '/messages/:id/replies',
+    summary:
+      "A page of the message's replies (its thread) in ascending seq; ?after=<seq> for the next page",
+    params: messageIdParams,
+    query: repliesQuery,
+    responses: { '200': page('Replies', z.array(message), hasMore), ...chatScoped },
   },
   editMessage: {
     method: 'patch',

@@ -58,6 +58,7 @@ export const chatsQuery = z.object({
 
 export const chatIdParams = z.object({ id: idSchema });
 export const messageIdParams = z.object({ id: idSchema });
+export const repliesQuery = z.object({ limit: limitSchema(50, 100), after: seqSchema.optional() });
 export const participantParams = z.object({ id: idSchema, userId: idSchema });
 export const reactionParams = z.object({ id: idSchema, emoji: emojiSchema });
 

@@ -1,7 +1,7 @@
 import { AppError, type MessageType } from '@kelisim/contracts';
 import { Prisma, type ChatFile } from '@kelisim/db';
 import { now } from './context.js';
-import { messageInclude, type MessageRow } from './resources.js';
+import { messageInclude, type MessageRow, type ReplyPreviewRow } from './resources.js';
 import type { Tx } from './transactions.js';
 
 export interface NewMessage {
@@ -11,6 +11,8 @@ export interface NewMessage {
   content: string | null;
   clientId: string | null;
   replyToId?: number | null;
+  /** The message `replyToId` names, as loaded when the reply was checked. */
+  replyTo?: ReplyPreviewRow | null;
   file?: ChatFile | null;
   /** Refuse (not_found) unless the sender takes part in the chat. */
   senderMustTakePart?: boolean;
@@ -93,6 +95,8 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
           id: ids.get(`${fields.chatId}:${fields.seq}`)!,
           sender: { id: BigInt(message.sender.id), name: message.sender.name },
           file: message.file ?? null,
+          replyTo: message.replyTo ?? null,
+          _count: { replies: 0 },
         },
       };
     }

@@ -58,6 +58,7 @@ export {
   type MessagePageQuery,
 } from './use-cases/list-messages.js';
 export { listParticipants } from './use-cases/list-participants.js';
+export { listReplies } from './use-cases/list-replies.js';
 export {
   messageCreatedWebhook,
   type MessageCreatedWebhook,

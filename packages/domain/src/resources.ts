@@ -5,15 +5,32 @@ import type {
   MessageResource,
   ParticipantResource,
   ReactionSummary,
+  ReplyPreview,
   UnreadCounts,
   UserSummary,
 } from '@kelisim/contracts';
 import type { Chat, ChatFile, Participant, Prisma, UserBlock } from '@kelisim/db';
 import type { FileLinks } from './ports.js';
 
+/** The quoted message a reply shows: enough to draw the quote and jump to it. */
+export const replyPreviewSelect = {
+  id: true,
+  seq: true,
+  content: true,
+  deletedAt: true,
+  sender: { select: { id: true, name: true } },
+} satisfies Prisma.MessageSelect;
+
+export type ReplyPreviewRow = Prisma.MessageGetPayload<{ select: typeof replyPreviewSelect }>;
+
+/** Longest quote of the replied-to text in a reply, in code points. */
+export const REPLY_PREVIEW_LENGTH = 200;
+
 export const messageInclude = {
   sender: { select: { id: true, name: true } },
   file: true,
+  replyTo: { select: replyPreviewSelect },
+  _count: { select: { replies: { where: { deletedAt: null } } } },
 } satisfies Prisma.MessageInclude;
 
 export type MessageRow = Prisma.MessageGetPayload<{ include: typeof messageInclude }>;
@@ -74,11 +91,27 @@ export function toMessageResource(
     content: deleted ? null : row.content,
     temp_id: row.clientId,
     reply_to_id: row.replyToId === null ? null : Number(row.replyToId),
+    reply_to: row.replyTo && toReplyPreview(row.replyTo),
+    reply_count: row._count.replies,
     file: deleted || !row.file ? null : toFileResource(row.file, links),
     created_at: iso(row.createdAt ?? new Date(0)),
     deleted_at: iso(row.deletedAt),
     edited_at: iso(row.editedAt),
     reactions: deleted ? [] : reactions,
+  };
+}
+
+function toReplyPreview(target: ReplyPreviewRow): ReplyPreview {
+  const deleted = target.deletedAt !== null;
+  return {
+    id: Number(target.id),
+    seq: Number(target.seq),
+    sender: toUserSummary(target.sender),
+    content:
+      deleted || target.content === null
+        ? null
+        : [...target.content].slice(0, REPLY_PREVIEW_LENGTH).join(''),
+    deleted,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   listChats,
   listMessages,
   listParticipants,
+  listReplies,
   markChatRead,
   markMessageRead,
   reactToMessage,
@@ -75,6 +76,11 @@ export function chatHandlers(ctx: DomainContext) {
 
     deleteMessage: async ({ actor, params }, res) => {
       res.json({ data: await deleteMessage(ctx, actor, params.id) });
+    },
+
+    listReplies: async ({ actor, params, query }, res) => {
+      const page = await listReplies(ctx, actor, params.id, query);
+      res.json({ data: page.messages, meta: { has_more: page.hasMore } });
     },
 
     editMessage: async ({ actor, params, body }, res) => {

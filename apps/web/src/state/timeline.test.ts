@@ -22,6 +22,8 @@ function message(seq: number, changes: Partial<MessageResource> = {}): MessageRe
     content: `m${seq}`,
     temp_id: null,
     reply_to_id: null,
+    reply_to: null,
+    reply_count: 0,
     file: null,
     created_at: '2026-01-01T00:00:00.000Z',
     deleted_at: null,

@@ -5,7 +5,12 @@ import type { Actor, DomainContext } from '../context.js';
 import { groupCommitOf } from '../group-commit.js';
 import { validateContent } from '../message-content.js';
 import { sendLimitKey } from '../rate-limits.js';
-import { messageInclude, toMessageResource } from '../resources.js';
+import {
+  messageInclude,
+  replyPreviewSelect,
+  toMessageResource,
+  type ReplyPreviewRow,
+} from '../resources.js';
 import { isUniqueViolation } from '../transactions.js';
 
 export interface SendMessageInput {
@@ -44,14 +49,15 @@ export async function sendMessage(
       retryAfterSeconds: limit.retryAfterSeconds,
     });
   }
+  let replyTo: ReplyPreviewRow | null = null;
   if (input.replyToId != null) {
     await requireParticipant(ctx.db, input.chatId, actor.userId);
-    await requireReplyTarget(ctx, input.chatId, input.replyToId);
+    replyTo = await requireReplyTarget(ctx, input.chatId, input.replyToId);
   }
 
   let appended: AppendedMessage;
   try {
-    appended = await insertMessage(ctx, actor, input, tempId);
+    appended = await insertMessage(ctx, actor, { ...input, replyTo }, tempId);
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const original = await findOriginal(ctx, actor, input.chatId, tempId);
@@ -82,20 +88,25 @@ async function findOriginal(
   return original && toMessageResource(original, ctx.fileLinks);
 }
 
-async function requireReplyTarget(ctx: DomainContext, chatId: number, messageId: number) {
+async function requireReplyTarget(
+  ctx: DomainContext,
+  chatId: number,
+  messageId: number,
+): Promise<ReplyPreviewRow> {
   const target = await ctx.db.message.findFirst({
     where: { id: messageId, chatId, deletedAt: null },
-    select: { id: true },
+    select: replyPreviewSelect,
   });
   if (!target) {
     throw AppError.validation({ reply_to_id: ['The message replied to is not in this chat.'] });
   }
+  return target;
 }
 
 async function insertMessage(
   ctx: DomainContext,
   actor: Actor,
-  input: SendMessageInput,
+  input: SendMessageInput & { replyTo: ReplyPreviewRow | null },
   tempId: string | null,
 ): Promise<AppendedMessage> {
   const sender = { id: actor.userId, name: actor.name ?? (await userName(ctx, actor.userId)) };
@@ -106,6 +117,7 @@ async function insertMessage(
     content: input.content,
     clientId: tempId,
     replyToId: input.replyToId ?? null,
+    replyTo: input.replyTo,
     senderMustTakePart: true,
   });
 }
