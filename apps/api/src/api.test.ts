@@ -118,7 +118,7 @@ describe('authentication', () => {
       .get('/api/unread-count')
       .set('Authorization', `Bearer ${header}.${payload}.${signature}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: { total: 0, chats: [] } });
+    expect(res.body).toEqual({ data: { total: 0, mentions: 0, chats: [] } });
   });
 });
 
@@ -361,7 +361,7 @@ describe('happy paths', () => {
       ids.push(res.body.data.id);
     }
     const unread = await h.http.get('/api/unread-count').set(auth(member));
-    expect(unread.body.data.chats).toContainEqual({ chat_id: id, unread: 3 });
+    expect(unread.body.data.chats).toContainEqual({ chat_id: id, unread: 3, mentions: 0 });
     const status = await h.http
       .put(`/api/messages/${ids[0]}/status`)
       .set(auth(member))
@@ -377,7 +377,7 @@ describe('happy paths', () => {
     const read = await h.http.put(`/api/chats/${id}/read`).set(auth(member)).send();
     expect(read.body.data).toEqual({ chat_id: id, last_read_seq: 3, unread_count: 0 });
     const after = await h.http.get('/api/unread-count').set(auth(member));
-    expect(after.body.data.chats).toContainEqual({ chat_id: id, unread: 0 });
+    expect(after.body.data.chats).toContainEqual({ chat_id: id, unread: 0, mentions: 0 });
   });
 
   it('edits a message and adds and removes reactions, the emoji URL-encoded', async () => {

@@ -45,7 +45,7 @@ describe('unread_count pushes', () => {
     for (const user of users) {
       expect(pushesTo(user.id)).toEqual([await getUnreadCounts(h.ctx, { userId: user.id })]);
     }
-    expect(pushesTo(carol.id)[0]!.chats).toContainEqual({ chat_id: chatId, unread: 20 });
+    expect(pushesTo(carol.id)[0]!.chats).toContainEqual({ chat_id: chatId, unread: 20, mentions: 0 });
   });
 
   it('follow a change that lands while the push runs with another push', async () => {
@@ -92,8 +92,8 @@ describe('unread_count pushes', () => {
     }
 
     const toBob = pushesTo(bob.id);
-    expect(toBob[0]!.chats).toContainEqual({ chat_id: chatId, unread: 0 });
+    expect(toBob[0]!.chats).toContainEqual({ chat_id: chatId, unread: 0, mentions: 0 });
     expect(toBob.at(-1)).toEqual(await getUnreadCounts(h.ctx, { userId: bob.id }));
-    expect(toBob.at(-1)!.chats).toContainEqual({ chat_id: chatId, unread: 1 });
+    expect(toBob.at(-1)!.chats).toContainEqual({ chat_id: chatId, unread: 1, mentions: 0 });
   });
 });

@@ -152,6 +152,7 @@ describe('unread recomputation', () => {
       expect(pushes.at(-1)?.payload.chats, `seed ${seed}`).toContainEqual({
         chat_id: chatId,
         unread: row.exact,
+        mentions: 0,
       });
     }
   });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { SocketError } from './errors.js';
-import { contentSchema, emojiSchema, idSchema, seqSchema, tempIdSchema } from './primitives.js';
+import {
+  contentSchema,
+  emojiSchema,
+  idSchema,
+  mentionsSchema,
+  seqSchema,
+  tempIdSchema,
+} from './primitives.js';
 import type {
   ChatResource,
   FileResource,
@@ -16,6 +23,7 @@ export const sendMessageEvent = z.object({
   message_type: z.literal('text').default('text'),
   temp_id: tempIdSchema.nullish(),
   reply_to_id: idSchema.nullish(),
+  mentions: mentionsSchema.optional(),
 });
 export const editMessageEvent = z.object({ message_id: idSchema, content: contentSchema });
 /** `on`: add my reaction with this emoji (true) or take it back (false). */
@@ -106,6 +114,8 @@ export interface ReactionChange {
 export interface ServerEvents {
   new_message: { message: MessageResource };
   message_deleted: { chat_id: number; message_id: number; seq: number };
+  /** To each user a new message mentions (besides `new_message`). */
+  mentioned: { chat_id: number; message: MessageResource };
   /** The text was edited (`edited_at` is set); `seq` is unchanged. */
   message_updated: { message: MessageResource };
   /** `count`: how many reactions with this emoji the message has now. */

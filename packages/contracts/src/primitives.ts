@@ -37,6 +37,12 @@ export function limitSchema(defaultLimit: number, max: number) {
     .transform((n) => n ?? defaultLimit);
 }
 
+/** Most users one message may mention. */
+export const MENTIONS_PER_MESSAGE_MAX = 50;
+
+/** Users a message mentions: participants of its chat; others (and the sender) are dropped. */
+export const mentionsSchema = z.array(idSchema).max(MENTIONS_PER_MESSAGE_MAX);
+
 /** Most distinct emoji one message may carry. */
 export const REACTION_EMOJI_PER_MESSAGE_MAX = 20;
 

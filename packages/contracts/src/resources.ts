@@ -62,6 +62,8 @@ export const messageResourceSchema = z.object({
   reply_to: replyPreviewSchema.nullable(),
   /** Replies to this message that are not deleted (`GET /api/messages/:id/replies`). */
   reply_count: z.number(),
+  /** Users the message mentions, ascending; none once deleted. */
+  mentions: z.array(z.number()),
   file: fileResourceSchema.nullable(),
   created_at: z.string(),
   deleted_at: z.string().nullable(),
@@ -91,6 +93,8 @@ export const chatResourceSchema = z.object({
   last_message: messageResourceSchema.nullable(),
   last_activity_at: z.string().nullable(),
   unread_count: z.number(),
+  /** Messages after my read cursor that mention me. */
+  unread_mentions: z.number(),
   my_role: z.enum(participantRoles),
   my_last_read_seq: z.number(),
   participants_count: z.number(),
@@ -107,7 +111,9 @@ export const readStateSchema = z.object({
 
 export const unreadCountsSchema = z.object({
   total: z.number(),
-  chats: z.array(z.object({ chat_id: z.number(), unread: z.number() })),
+  /** Unread messages that mention me, over all my chats. */
+  mentions: z.number(),
+  chats: z.array(z.object({ chat_id: z.number(), unread: z.number(), mentions: z.number() })),
 });
 
 export type UserSummary = z.infer<typeof userSummarySchema>;

@@ -4,6 +4,7 @@ import {
   emojiSchema,
   idSchema,
   limitSchema,
+  mentionsSchema,
   seqSchema,
   tempIdSchema,
 } from './primitives.js';
@@ -31,6 +32,7 @@ export const sendMessageBody = z.object({
   type: z.literal('text').default('text'),
   temp_id: tempIdSchema.nullish(),
   reply_to_id: idSchema.nullish(),
+  mentions: mentionsSchema.optional(),
 });
 
 export const editMessageBody = z.object({ content: contentSchema });

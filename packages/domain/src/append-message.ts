@@ -14,6 +14,8 @@ export interface NewMessage {
   /** The message `replyToId` names, as loaded when the reply was checked. */
   replyTo?: ReplyPreviewRow | null;
   file?: ChatFile | null;
+  /** Users to mention; only the chat's participants other than the sender are kept. */
+  mentions?: number[];
   /** Refuse (not_found) unless the sender takes part in the chat. */
   senderMustTakePart?: boolean;
 }
@@ -54,7 +56,7 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
   const originals = await storedOriginals(tx, messages);
 
   const outcomes: (AppendOutcome | undefined)[] = [];
-  const fresh: { index: number; fields: MessageFields }[] = [];
+  const fresh: { index: number; fields: MessageFields; mentions: bigint[] }[] = [];
   const firstOfClientId = new Map<string, number>();
   messages.forEach((message, index) => {
     const original = message.clientId === null ? undefined : clientKey(message);
@@ -73,7 +75,11 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
       if (original !== undefined) firstOfClientId.set(original, index);
       const seq = lastSeqs.get(message.chatId)! + 1n;
       lastSeqs.set(message.chatId, seq);
-      fresh.push({ index, fields: rowFields(message, seq, at) });
+      fresh.push({
+        index,
+        fields: rowFields(message, seq, at),
+        mentions: mentionable(message, participants.get(message.chatId)),
+      });
     }
   });
 
@@ -84,7 +90,18 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
       { lastSeqs, participants },
       at,
     );
-    for (const { index, fields } of fresh) {
+    const mentions = fresh.flatMap(({ fields, mentions }) =>
+      mentions.map((userId) => ({
+        messageId: ids.get(`${fields.chatId}:${fields.seq}`)!,
+        chatId: fields.chatId,
+        seq: fields.seq,
+        userId,
+        createdAt: at,
+        updatedAt: at,
+      })),
+    );
+    if (mentions.length > 0) await tx.messageMention.createMany({ data: mentions });
+    for (const { index, fields, mentions } of fresh) {
       const message = messages[index]!;
       outcomes[index] = {
         created: true,
@@ -92,6 +109,7 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
           ...fields,
           deletedAt: null,
           editedAt: null,
+          mentions: mentions.map((userId) => ({ userId })),
           id: ids.get(`${fields.chatId}:${fields.seq}`)!,
           sender: { id: BigInt(message.sender.id), name: message.sender.name },
           file: message.file ?? null,
@@ -226,6 +244,14 @@ function rowFields(message: NewMessage, seq: bigint, at: Date) {
 }
 
 type MessageFields = ReturnType<typeof rowFields>;
+
+/** The message's mentions that name a participant other than the sender, ascending. */
+function mentionable(message: NewMessage, participants: Set<bigint> | undefined): bigint[] {
+  const ids = unique((message.mentions ?? []).map(BigInt));
+  return ids
+    .filter((id) => id !== BigInt(message.sender.id) && participants?.has(id))
+    .sort((a, b) => (a < b ? -1 : 1));
+}
 
 const clientKey = (m: NewMessage) => `${m.chatId}:${m.sender.id}:${m.clientId}`;
 

@@ -6,7 +6,10 @@ import { messageInclude, toChatResource, type MessageRow } from './resources.js'
 /** How many participants a chat resource lists (the count covers all of them). */
 export const participantsSummarySize = 10;
 
-export type ViewerMembership = Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount'> & {
+export type ViewerMembership = Pick<
+  Participant,
+  'userId' | 'role' | 'lastReadSeq' | 'unreadCount'
+> & {
   chat: Chat;
 };
 
@@ -18,16 +21,18 @@ export async function loadChatResources(
   if (memberships.length === 0) return [];
   const { db } = ctx;
   const chats = uniqueChats(memberships);
-  const [lastMessages, counts, summaries] = await Promise.all([
+  const [lastMessages, counts, summaries, mentions] = await Promise.all([
     loadLastMessages(db, chats),
     loadParticipantCounts(db, chats),
     loadParticipantSummaries(db, chats),
+    loadUnreadMentions(db, memberships),
   ]);
   return memberships.map((m) =>
     toChatResource(
       {
         chat: m.chat,
         me: m,
+        unreadMentions: mentions.get(`${m.userId}:${m.chat.id}`) ?? 0,
         lastMessage: lastMessages.get(m.chat.id) ?? null,
         participantsCount: counts.get(m.chat.id) ?? 0,
         participants: summaries.get(m.chat.id) ?? [],
@@ -49,6 +54,24 @@ async function loadLastMessages(db: Db, chats: Chat[]): Promise<Map<bigint, Mess
     include: messageInclude,
   });
   return new Map(rows.map((row) => [row.chatId, row]));
+}
+
+/** Mentions of each viewer after their read cursor, by `user:chat`. */
+async function loadUnreadMentions(
+  db: Db,
+  memberships: ViewerMembership[],
+): Promise<Map<string, number>> {
+  const rows = await db.$queryRaw<{ user_id: bigint; chat_id: bigint; mentions: bigint }[]>`
+    SELECT user_id, chat_id, COUNT(*) AS mentions FROM message_mentions
+    WHERE ${Prisma.join(
+      memberships.map(
+        (m) =>
+          Prisma.sql`(user_id = ${m.userId} AND chat_id = ${m.chat.id} AND seq > ${m.lastReadSeq})`,
+      ),
+      ' OR ',
+    )}
+    GROUP BY user_id, chat_id`;
+  return new Map(rows.map((row) => [`${row.user_id}:${row.chat_id}`, Number(row.mentions)]));
 }
 
 async function loadParticipantCounts(db: Db, chats: Chat[]): Promise<Map<bigint, number>> {

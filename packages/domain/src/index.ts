@@ -49,7 +49,7 @@ export {
 } from './use-cases/demo-users.js';
 export { getChat } from './use-cases/get-chat.js';
 export { getUserProfile } from './use-cases/get-user-profile.js';
-export { getUnreadCounts, unreadCountsOf } from './use-cases/get-unread-counts.js';
+export { getUnreadCounts, unreadCountsOfUsers } from './use-cases/get-unread-counts.js';
 export { listBlocks } from './use-cases/list-blocks.js';
 export { listChats, type ChatPage } from './use-cases/list-chats.js';
 export {

@@ -30,6 +30,7 @@ export const messageInclude = {
   sender: { select: { id: true, name: true } },
   file: true,
   replyTo: { select: replyPreviewSelect },
+  mentions: { select: { userId: true }, orderBy: { userId: 'asc' } },
   _count: { select: { replies: { where: { deletedAt: null } } } },
 } satisfies Prisma.MessageInclude;
 
@@ -93,6 +94,7 @@ export function toMessageResource(
     reply_to_id: row.replyToId === null ? null : Number(row.replyToId),
     reply_to: row.replyTo && toReplyPreview(row.replyTo),
     reply_count: row._count.replies,
+    mentions: deleted ? [] : row.mentions.map((mention) => Number(mention.userId)),
     file: deleted || !row.file ? null : toFileResource(row.file, links),
     created_at: iso(row.createdAt ?? new Date(0)),
     deleted_at: iso(row.deletedAt),
@@ -131,6 +133,7 @@ export function toParticipantResource(
 export interface ChatView {
   chat: Chat;
   me: Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount'>;
+  unreadMentions: number;
   lastMessage: MessageRow | null;
   participantsCount: number;
   participants: UserSummary[];
@@ -147,6 +150,7 @@ export function toChatResource(view: ChatView, links: FileLinks | undefined): Ch
     last_message: view.lastMessage ? toMessageResource(view.lastMessage, links) : null,
     last_activity_at: iso(chat.lastActivityAt),
     unread_count: me.unreadCount,
+    unread_mentions: view.unreadMentions,
     my_role: me.role,
     my_last_read_seq: Number(me.lastReadSeq),
     participants_count: view.participantsCount,
@@ -155,7 +159,21 @@ export function toChatResource(view: ChatView, links: FileLinks | undefined): Ch
   };
 }
 
-export function toUnreadCounts(rows: { chatId: bigint; unreadCount: number }[]): UnreadCounts {
-  const chats = rows.map((r) => ({ chat_id: Number(r.chatId), unread: r.unreadCount }));
-  return { total: chats.reduce((sum, c) => sum + c.unread, 0), chats };
+export interface ChatUnread {
+  chatId: bigint;
+  unreadCount: number;
+  mentions: number;
+}
+
+export function toUnreadCounts(rows: ChatUnread[]): UnreadCounts {
+  const chats = rows.map((r) => ({
+    chat_id: Number(r.chatId),
+    unread: r.unreadCount,
+    mentions: r.mentions,
+  }));
+  return {
+    total: chats.reduce((sum, c) => sum + c.unread, 0),
+    mentions: chats.reduce((sum, c) => sum + c.mentions, 0),
+    chats,
+  };
 }

@@ -97,9 +97,14 @@ function publisherContract(
       const toAlice = next(alice, 'unread_count');
       publisher.publish({ userIds: [1] }, 'unread_count', {
         total: 2,
-        chats: [{ chat_id: 9, unread: 2 }],
+        mentions: 1,
+        chats: [{ chat_id: 9, unread: 2, mentions: 1 }],
       });
-      expect(await toAlice).toEqual({ total: 2, chats: [{ chat_id: 9, unread: 2 }] });
+      expect(await toAlice).toEqual({
+        total: 2,
+        mentions: 1,
+        chats: [{ chat_id: 9, unread: 2, mentions: 1 }],
+      });
 
       publisher.joinChat([1, 2], 9);
       await expect.poll(async () => (await server.in(rooms.chat(9)).fetchSockets()).length).toBe(2);

@@ -28,7 +28,7 @@ async function plain(index: number, user: TestUser): Promise<PlainClient> {
 const framesOf = (client: PlainClient, type: PlainServerFrame['type']) =>
   client.frames.filter((frame) => frame.type === type);
 
-describe('edits and reactions across nodes', () => {
+describe('edits, reactions and mentions across nodes', () => {
   it('reach socket.io, /ws and Echo clients on every node exactly once, and no one else', async () => {
     const [ann, bob, cyd, outsider] = fx.users as [TestUser, TestUser, TestUser, TestUser];
     const chatId = await fx.createGroup(ann, [bob, cyd]);
@@ -137,5 +137,33 @@ describe('edits and reactions across nodes', () => {
     expect(
       await socketAnn.emitWithAck('edit_message', { message_id: id, content: `still mine ${run}` }),
     ).toMatchObject({ ok: true, message: { content: `still mine ${run}` } });
+  });
+
+  it('tells only the users a message mentions, once, on whichever node they are', async () => {
+    const [ann, bob, cyd] = fx.users as [TestUser, TestUser, TestUser];
+    const chatId = await fx.createGroup(ann, [bob, cyd]);
+    const plainAnn = await plain(0, ann);
+    const bobs = [await fx.client(0, bob), await fx.client(1, bob)];
+    const cyds = [await fx.client(1, cyd)];
+    const toBob = bobs.map((socket) => record(socket, 'mentioned'));
+    const toCyd = cyds.map((socket) => record(socket, 'mentioned'));
+
+    const ack = await plainAnn.request({
+      type: 'send_message',
+      chat_id: chatId,
+      content: '@Bob',
+      mentions: [bob.id, 987_654],
+    });
+    expect(ack).toMatchObject({ type: 'ack', ok: true, message: { mentions: [bob.id] } });
+    await eventually(
+      () => toBob.every((l) => l.length === 1),
+      'mentioned on both of Bob’s sockets',
+    );
+    await sleep(300);
+    expect(toBob.map((l) => l.map((e) => [e.chat_id, e.message.content]))).toEqual([
+      [[chatId, '@Bob']],
+      [[chatId, '@Bob']],
+    ]);
+    expect(toCyd.flat()).toEqual([]);
   });
 });

@@ -69,10 +69,14 @@ async function truth(userId: number): Promise<{ stored: UnreadCounts; exact: Unr
         WHERE m.chat_id = p.chat_id AND m.seq > p.last_read_seq
           AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS exact
     FROM participants p WHERE p.user_id = ${userId} ORDER BY p.chat_id`;
-  const chats = rows.map((r) => ({ chat_id: Number(r.chat_id), unread: Number(r.exact) }));
+  const chats = rows.map((r) => ({
+    chat_id: Number(r.chat_id),
+    unread: Number(r.exact),
+    mentions: 0,
+  }));
   return {
     stored: res.body.data as UnreadCounts,
-    exact: { total: chats.reduce((sum, c) => sum + c.unread, 0), chats },
+    exact: { total: chats.reduce((sum, c) => sum + c.unread, 0), mentions: 0, chats },
   };
 }
 

@@ -62,6 +62,7 @@ export function chatHandlers(ctx: DomainContext) {
         content: body.content,
         tempId: body.temp_id,
         replyToId: body.reply_to_id,
+        mentions: body.mentions,
       });
       res.status(result.created ? 201 : 200).json({ data: result.message });
     },

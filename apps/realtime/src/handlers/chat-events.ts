@@ -58,6 +58,7 @@ export const chatEvents = {
       content: input.content,
       tempId: input.temp_id,
       replyToId: input.reply_to_id,
+      mentions: input.mentions,
     });
     return { message };
   }),

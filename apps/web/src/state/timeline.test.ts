@@ -24,6 +24,7 @@ function message(seq: number, changes: Partial<MessageResource> = {}): MessageRe
     reply_to_id: null,
     reply_to: null,
     reply_count: 0,
+    mentions: [],
     file: null,
     created_at: '2026-01-01T00:00:00.000Z',
     deleted_at: null,

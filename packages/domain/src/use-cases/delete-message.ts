@@ -33,6 +33,7 @@ export async function deleteMessage(
       data: { deletedAt: at, content: null, updatedAt: at },
     });
     if (count === 0) return false;
+    await tx.messageMention.deleteMany({ where: { messageId: message.id } });
     if (message.fileId !== null) {
       await tx.chatFile.updateMany({
         where: { id: message.fileId, deletedAt: null },

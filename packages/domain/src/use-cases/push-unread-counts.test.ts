@@ -76,6 +76,7 @@ describe('unread_count pushes', () => {
     expect(h.publisher.of('unread_count')[0]!.payload.chats).toContainEqual({
       chat_id: chatId,
       unread: 2,
+      mentions: 0,
     });
   });
 

@@ -18,6 +18,8 @@ export interface SendMessageInput {
   content: string;
   tempId?: string | null | undefined;
   replyToId?: number | null | undefined;
+  /** Users to mention: participants other than the sender are kept, other ids dropped. */
+  mentions?: number[] | undefined;
 }
 
 export interface SentMessage {
@@ -67,6 +69,12 @@ export async function sendMessage(
   const message = toMessageResource(appended.row, ctx.fileLinks);
   if (!appended.created) return { message, created: false };
   ctx.events.publish({ chatIds: [input.chatId] }, 'new_message', { message });
+  if (message.mentions.length > 0) {
+    ctx.events.publish({ userIds: message.mentions }, 'mentioned', {
+      chat_id: input.chatId,
+      message,
+    });
+  }
   ctx.jobs.pushUnreadCounts({ chatIds: [input.chatId] });
   ctx.jobs.notifyLaravel('message.created', { message_id: message.id });
   return { message, created: true };
@@ -118,6 +126,7 @@ async function insertMessage(
     clientId: tempId,
     replyToId: input.replyToId ?? null,
     replyTo: input.replyTo,
+    mentions: input.mentions,
     senderMustTakePart: true,
   });
 }
