@@ -45,7 +45,11 @@ describe('unread_count pushes', () => {
     for (const user of users) {
       expect(pushesTo(user.id)).toEqual([await getUnreadCounts(h.ctx, { userId: user.id })]);
     }
-    expect(pushesTo(carol.id)[0]!.chats).toContainEqual({ chat_id: chatId, unread: 20, mentions: 0 });
+    expect(pushesTo(carol.id)[0]!.chats).toContainEqual({
+      chat_id: chatId,
+      unread: 20,
+      mentions: 0,
+    });
   });
 
   it('follow a change that lands while the push runs with another push', async () => {

@@ -9,7 +9,7 @@ import { sendMessage } from './send-message.js';
 
 const h = useDomainHarness('mentions', 4, 'Mentioned');
 const [ann, bob, cyd, outsider] = h.actors;
-const nobodyOnline = { onlineUsers: async () => new Set<number>() };
+const nobodyOnline = { onlineUsers: () => Promise.resolve(new Set<number>()) };
 
 const mentionsOf = async (userId: number, chatId: number) => {
   const counts = await getUnreadCounts(h.ctx, { userId });
