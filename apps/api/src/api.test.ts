@@ -41,6 +41,10 @@ function endpoints() {
     ['post', `/api/chats/${chatId}/messages`, { content: 'x' }],
     ['put', `/api/messages/${messageId}/status`, { status: 'read' }],
     ['get', `/api/messages/${messageId}/replies`, undefined],
+    ['put', `/api/messages/${messageId}/pin`, undefined],
+    ['delete', `/api/messages/${messageId}/pin`, undefined],
+    ['get', `/api/chats/${chatId}/pins`, undefined],
+    ['put', `/api/chats/${chatId}/settings`, { muted_until: null }],
     ['patch', `/api/messages/${messageId}`, { content: 'edited' }],
     ['put', `/api/messages/${messageId}/reactions/${thumbsUp}`, undefined],
     ['delete', `/api/messages/${messageId}/reactions/${thumbsUp}`, undefined],
@@ -168,6 +172,8 @@ describe('validation', () => {
     ['post', 'CHAT/messages', 'a 65-char temp_id', { content: 'x', temp_id: 'x'.repeat(65) }],
     ['put', 'MESSAGE/status', 'status unread', { status: 'unread' }],
     ['put', 'CHAT/read', 'a negative seq', { seq: -4 }],
+    ['put', 'CHAT/settings', 'no muted_until', {}],
+    ['put', 'CHAT/settings', 'a date without a time', { muted_until: '2030-01-01' }],
     ['patch', 'MESSAGE', 'no content', {}],
     ['patch', 'MESSAGE', 'blank content', { content: ' \n ' }],
     ['put', 'MESSAGE/reactions/ok', 'a word for an emoji', undefined],
@@ -361,7 +367,12 @@ describe('happy paths', () => {
       ids.push(res.body.data.id);
     }
     const unread = await h.http.get('/api/unread-count').set(auth(member));
-    expect(unread.body.data.chats).toContainEqual({ chat_id: id, unread: 3, mentions: 0 });
+    expect(unread.body.data.chats).toContainEqual({
+      chat_id: id,
+      unread: 3,
+      mentions: 0,
+      muted: false,
+    });
     const status = await h.http
       .put(`/api/messages/${ids[0]}/status`)
       .set(auth(member))
@@ -377,7 +388,12 @@ describe('happy paths', () => {
     const read = await h.http.put(`/api/chats/${id}/read`).set(auth(member)).send();
     expect(read.body.data).toEqual({ chat_id: id, last_read_seq: 3, unread_count: 0 });
     const after = await h.http.get('/api/unread-count').set(auth(member));
-    expect(after.body.data.chats).toContainEqual({ chat_id: id, unread: 0, mentions: 0 });
+    expect(after.body.data.chats).toContainEqual({
+      chat_id: id,
+      unread: 0,
+      mentions: 0,
+      muted: false,
+    });
   });
 
   it('edits a message and adds and removes reactions, the emoji URL-encoded', async () => {
@@ -415,6 +431,22 @@ describe('happy paths', () => {
     expect(reply.body.data.reply_to).toMatchObject({ id: sent.body.data.id, content: '定稿 ✅' });
     const thread = await h.http.get(`${path}/replies?limit=5`).set(auth(owner));
     expect(thread.body).toEqual({ data: [reply.body.data], meta: { has_more: false } });
+
+    expect((await h.http.put(`${path}/pin`).set(auth(member))).status).toBe(403);
+    const pinned = await h.http.put(`${path}/pin`).set(auth(owner));
+    expect(pinned.body.data.pinned_by).toBe(owner.id);
+    const pins = await h.http.get(`/api/chats/${id}/pins`).set(auth(member));
+    expect(pins.body.data.map((m: { id: number }) => m.id)).toEqual([sent.body.data.id]);
+    const muted = await h.http
+      .put(`/api/chats/${id}/settings`)
+      .set(auth(member))
+      .send({ muted_until: '2099-01-01T00:00:00+08:00' });
+    // Past what a TIMESTAMP column holds: stored as its last second.
+    expect(muted.body).toEqual({ data: { chat_id: id, muted_until: '2038-01-19T03:14:07.000Z' } });
+    const unread = await h.http.get('/api/unread-count').set(auth(member));
+    expect(unread.body.data.chats).toContainEqual(
+      expect.objectContaining({ chat_id: id, muted: true }),
+    );
   });
 
   it('publishes the events the realtime gateway will push', async () => {

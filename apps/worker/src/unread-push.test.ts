@@ -49,6 +49,7 @@ describe('unread_count pushes', () => {
       chat_id: chatId,
       unread: 20,
       mentions: 0,
+      muted: false,
     });
   });
 
@@ -96,8 +97,18 @@ describe('unread_count pushes', () => {
     }
 
     const toBob = pushesTo(bob.id);
-    expect(toBob[0]!.chats).toContainEqual({ chat_id: chatId, unread: 0, mentions: 0 });
+    expect(toBob[0]!.chats).toContainEqual({
+      chat_id: chatId,
+      unread: 0,
+      mentions: 0,
+      muted: false,
+    });
     expect(toBob.at(-1)).toEqual(await getUnreadCounts(h.ctx, { userId: bob.id }));
-    expect(toBob.at(-1)!.chats).toContainEqual({ chat_id: chatId, unread: 1, mentions: 0 });
+    expect(toBob.at(-1)!.chats).toContainEqual({
+      chat_id: chatId,
+      unread: 1,
+      mentions: 0,
+      muted: false,
+    });
   });
 });

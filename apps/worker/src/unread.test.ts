@@ -153,6 +153,7 @@ describe('unread recomputation', () => {
         chat_id: chatId,
         unread: row.exact,
         mentions: 0,
+        muted: false,
       });
     }
   });

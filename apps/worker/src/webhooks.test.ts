@@ -152,7 +152,7 @@ describe('webhooks to Laravel', () => {
       id: deliveryId,
       event: 'message.created',
       occurred_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-      data: { message, recipients_offline: [bob!.id] },
+      data: { message, recipients_offline: [bob!.id], recipients_muted: [] },
     });
     expect(JSON.parse(request!.body).data.message.content).toBe('Hello 👋 Laravel');
     const job = await waitForJob(h.queues.webhooks, deliveryId);

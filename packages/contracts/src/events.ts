@@ -10,6 +10,7 @@ import {
 } from './primitives.js';
 import type {
   ChatResource,
+  ChatSettings,
   FileResource,
   MessageResource,
   UnreadCounts,
@@ -116,6 +117,10 @@ export interface ServerEvents {
   message_deleted: { chat_id: number; message_id: number; seq: number };
   /** To each user a new message mentions (besides `new_message`). */
   mentioned: { chat_id: number; message: MessageResource };
+  message_pinned: { chat_id: number; message: MessageResource };
+  message_unpinned: { chat_id: number; message_id: number };
+  /** To my own connections: my settings for a chat changed (on another device, say). */
+  chat_settings: ChatSettings;
   /** The text was edited (`edited_at` is set); `seq` is unchanged. */
   message_updated: { message: MessageResource };
   /** `count`: how many reactions with this emoji the message has now. */

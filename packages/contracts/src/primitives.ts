@@ -43,6 +43,9 @@ export const MENTIONS_PER_MESSAGE_MAX = 50;
 /** Users a message mentions: participants of its chat; others (and the sender) are dropped. */
 export const mentionsSchema = z.array(idSchema).max(MENTIONS_PER_MESSAGE_MAX);
 
+/** Most messages pinned in one chat at a time. */
+export const PINS_PER_CHAT_MAX = 50;
+
 /** Most distinct emoji one message may carry. */
 export const REACTION_EMOJI_PER_MESSAGE_MAX = 20;
 

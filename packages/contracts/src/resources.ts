@@ -69,6 +69,9 @@ export const messageResourceSchema = z.object({
   deleted_at: z.string().nullable(),
   /** When the text was last edited; null if never. */
   edited_at: z.string().nullable(),
+  /** Pinned to its chat (`GET /api/chats/:id/pins`): when and by whom; null if not. */
+  pinned_at: z.string().nullable(),
+  pinned_by: z.number().nullable(),
   /**
    * In the order each emoji was first used; empty once deleted. Pushed copies of a message
    * (`new_message`, `message_updated`, `file_ready`) go to everyone alike: their `me` is false.
@@ -95,6 +98,8 @@ export const chatResourceSchema = z.object({
   unread_count: z.number(),
   /** Messages after my read cursor that mention me. */
   unread_mentions: z.number(),
+  /** Until then my unread messages here are left out of my unread total; null: not muted. */
+  muted_until: z.string().nullable(),
   my_role: z.enum(participantRoles),
   my_last_read_seq: z.number(),
   participants_count: z.number(),
@@ -111,9 +116,23 @@ export const readStateSchema = z.object({
 
 export const unreadCountsSchema = z.object({
   total: z.number(),
-  /** Unread messages that mention me, over all my chats. */
+  /** Unread messages that mention me, over all my chats (muted ones too). */
   mentions: z.number(),
-  chats: z.array(z.object({ chat_id: z.number(), unread: z.number(), mentions: z.number() })),
+  /** `muted`: left out of `total`. */
+  chats: z.array(
+    z.object({
+      chat_id: z.number(),
+      unread: z.number(),
+      mentions: z.number(),
+      muted: z.boolean(),
+    }),
+  ),
+});
+
+/** My settings for one chat. */
+export const chatSettingsSchema = z.object({
+  chat_id: z.number(),
+  muted_until: z.string().nullable(),
 });
 
 export type UserSummary = z.infer<typeof userSummarySchema>;
@@ -125,6 +144,7 @@ export type ParticipantResource = z.infer<typeof participantResourceSchema>;
 export type ChatResource = z.infer<typeof chatResourceSchema>;
 export type ReadState = z.infer<typeof readStateSchema>;
 export type UnreadCounts = z.infer<typeof unreadCountsSchema>;
+export type ChatSettings = z.infer<typeof chatSettingsSchema>;
 export type ChatType = (typeof chatTypes)[number];
 export type ParticipantRole = (typeof participantRoles)[number];
 export type MessageType = (typeof messageTypes)[number];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorStatus } from './errors.js';
 import {
   chatResourceSchema,
+  chatSettingsSchema,
   fileResourceSchema,
   messageResourceSchema,
   participantResourceSchema,
@@ -11,6 +12,7 @@ import {
 import {
   addParticipantsBody,
   chatIdParams,
+  chatSettingsBody,
   chatsQuery,
   createChatBody,
   editMessageBody,
@@ -186,6 +188,24 @@ export const restRoutes = {
       ...chatScoped,
     },
   },
+  listPins: {
+    method: 'get',
+    path: '/chats/:id/pins',
+    summary: "The chat's pinned messages, most recently pinned first (at most 50)",
+    params: chatIdParams,
+    responses: { '200': reply('Pinned messages', z.array(message)), ...chatScoped },
+  },
+  updateChatSettings: {
+    method: 'put',
+    path: '/chats/:id/settings',
+    summary: 'My settings for the chat: mute it until a time, or unmute (null)',
+    params: chatIdParams,
+    body: chatSettingsBody,
+    responses: {
+      '200': reply('My settings', chatSettingsSchema.meta({ id: 'ChatSettings' })),
+      ...chatScoped,
+    },
+  },
   markChatRead: {
     method: 'put',
     path: '/chats/:id/read',
@@ -222,6 +242,29 @@ export const restRoutes = {
     params: messageIdParams,
     query: repliesQuery,
     responses: { '200': page('Replies', z.array(message), hasMore), ...chatScoped },
+  },
+  pinMessage: {
+    method: 'put',
+    path: '/messages/:id/pin',
+    summary: 'Pin a message to its chat (a group owner/admin; either side of a direct chat)',
+    params: messageIdParams,
+    responses: {
+      '200': reply('The message, pinned', message),
+      '403': failure('Not an owner or admin of the group.'),
+      ...chatScoped,
+      '422': failure('A deleted message, or the chat already has 50 pins.'),
+    },
+  },
+  unpinMessage: {
+    method: 'delete',
+    path: '/messages/:id/pin',
+    summary: 'Unpin a message (who may pin it); not pinned is fine',
+    params: messageIdParams,
+    responses: {
+      '200': reply('The message, not pinned', message),
+      '403': failure('Not an owner or admin of the group.'),
+      ...chatScoped,
+    },
   },
   editMessage: {
     method: 'patch',

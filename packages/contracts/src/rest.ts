@@ -37,6 +37,11 @@ export const sendMessageBody = z.object({
 
 export const editMessageBody = z.object({ content: contentSchema });
 
+/** `muted_until`: an ISO 8601 instant (later than 2038-01-19T03:14:07Z is stored as that), or null. */
+export const chatSettingsBody = z.object({
+  muted_until: z.iso.datetime({ offset: true }).nullable(),
+});
+
 /** The seed's `PUT /messages/:id/status` takes no body: no body, or no status, means read. */
 export const messageStatusBody = z.object({ status: z.literal('read').default('read') });
 

@@ -109,6 +109,8 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
           ...fields,
           deletedAt: null,
           editedAt: null,
+          pinnedAt: null,
+          pinnedBy: null,
           mentions: mentions.map((userId) => ({ userId })),
           id: ids.get(`${fields.chatId}:${fields.seq}`)!,
           sender: { id: BigInt(message.sender.id), name: message.sender.name },

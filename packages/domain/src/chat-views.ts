@@ -8,7 +8,7 @@ export const participantsSummarySize = 10;
 
 export type ViewerMembership = Pick<
   Participant,
-  'userId' | 'role' | 'lastReadSeq' | 'unreadCount'
+  'userId' | 'role' | 'lastReadSeq' | 'unreadCount' | 'mutedUntil'
 > & {
   chat: Chat;
 };

@@ -58,7 +58,10 @@ export {
   type MessagePageQuery,
 } from './use-cases/list-messages.js';
 export { listParticipants } from './use-cases/list-participants.js';
+export { listPins } from './use-cases/list-pins.js';
 export { listReplies } from './use-cases/list-replies.js';
+export { pinMessage } from './use-cases/pin-message.js';
+export { updateChatSettings } from './use-cases/update-chat-settings.js';
 export {
   messageCreatedWebhook,
   type MessageCreatedWebhook,

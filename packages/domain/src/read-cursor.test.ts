@@ -141,8 +141,8 @@ describe('unread counts and read cursors', () => {
     const counts = await getUnreadCounts(h.ctx, dave);
     expect(counts.chats).toEqual(
       expect.arrayContaining([
-        { chat_id: c1, unread: 2, mentions: 0 },
-        { chat_id: c2, unread: 3, mentions: 0 },
+        { chat_id: c1, unread: 2, mentions: 0, muted: false },
+        { chat_id: c2, unread: 3, mentions: 0, muted: false },
       ]),
     );
     expect(counts.total).toBe(counts.chats.reduce((sum, c) => sum + c.unread, 0));

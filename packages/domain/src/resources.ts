@@ -99,6 +99,8 @@ export function toMessageResource(
     created_at: iso(row.createdAt ?? new Date(0)),
     deleted_at: iso(row.deletedAt),
     edited_at: iso(row.editedAt),
+    pinned_at: iso(row.pinnedAt),
+    pinned_by: row.pinnedBy === null ? null : Number(row.pinnedBy),
     reactions: deleted ? [] : reactions,
   };
 }
@@ -132,7 +134,7 @@ export function toParticipantResource(
 /** What one participant sees of a chat. */
 export interface ChatView {
   chat: Chat;
-  me: Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount'>;
+  me: Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount' | 'mutedUntil'>;
   unreadMentions: number;
   lastMessage: MessageRow | null;
   participantsCount: number;
@@ -151,6 +153,7 @@ export function toChatResource(view: ChatView, links: FileLinks | undefined): Ch
     last_activity_at: iso(chat.lastActivityAt),
     unread_count: me.unreadCount,
     unread_mentions: view.unreadMentions,
+    muted_until: iso(me.mutedUntil),
     my_role: me.role,
     my_last_read_seq: Number(me.lastReadSeq),
     participants_count: view.participantsCount,
@@ -163,16 +166,19 @@ export interface ChatUnread {
   chatId: bigint;
   unreadCount: number;
   mentions: number;
+  mutedUntil: Date | null;
 }
 
-export function toUnreadCounts(rows: ChatUnread[]): UnreadCounts {
+/** Muted chats keep their counts but are left out of `total`. */
+export function toUnreadCounts(rows: ChatUnread[], at = new Date()): UnreadCounts {
   const chats = rows.map((r) => ({
     chat_id: Number(r.chatId),
     unread: r.unreadCount,
     mentions: r.mentions,
+    muted: r.mutedUntil !== null && r.mutedUntil > at,
   }));
   return {
-    total: chats.reduce((sum, c) => sum + c.unread, 0),
+    total: chats.reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0),
     mentions: chats.reduce((sum, c) => sum + c.mentions, 0),
     chats,
   };

@@ -98,12 +98,12 @@ function publisherContract(
       publisher.publish({ userIds: [1] }, 'unread_count', {
         total: 2,
         mentions: 1,
-        chats: [{ chat_id: 9, unread: 2, mentions: 1 }],
+        chats: [{ chat_id: 9, unread: 2, mentions: 1, muted: false }],
       });
       expect(await toAlice).toEqual({
         total: 2,
         mentions: 1,
-        chats: [{ chat_id: 9, unread: 2, mentions: 1 }],
+        chats: [{ chat_id: 9, unread: 2, mentions: 1, muted: false }],
       });
 
       publisher.joinChat([1, 2], 9);

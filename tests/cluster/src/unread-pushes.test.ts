@@ -73,6 +73,7 @@ async function truth(userId: number): Promise<{ stored: UnreadCounts; exact: Unr
     chat_id: Number(r.chat_id),
     unread: Number(r.exact),
     mentions: 0,
+    muted: false,
   }));
   return {
     stored: res.body.data as UnreadCounts,

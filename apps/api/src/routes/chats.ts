@@ -8,12 +8,15 @@ import {
   listChats,
   listMessages,
   listParticipants,
+  listPins,
   listReplies,
   markChatRead,
   markMessageRead,
+  pinMessage,
   reactToMessage,
   removeParticipant,
   sendMessage,
+  updateChatSettings,
   type DomainContext,
 } from '@kelisim/domain';
 import type { RestHandlers } from '../http/rest-router.js';
@@ -82,6 +85,23 @@ export function chatHandlers(ctx: DomainContext) {
     listReplies: async ({ actor, params, query }, res) => {
       const page = await listReplies(ctx, actor, params.id, query);
       res.json({ data: page.messages, meta: { has_more: page.hasMore } });
+    },
+
+    pinMessage: async ({ actor, params }, res) => {
+      res.json({ data: await pinMessage(ctx, actor, params.id, true) });
+    },
+
+    unpinMessage: async ({ actor, params }, res) => {
+      res.json({ data: await pinMessage(ctx, actor, params.id, false) });
+    },
+
+    listPins: async ({ actor, params }, res) => {
+      res.json({ data: await listPins(ctx, actor, params.id) });
+    },
+
+    updateChatSettings: async ({ actor, params, body }, res) => {
+      const mutedUntil = body.muted_until === null ? null : new Date(body.muted_until);
+      res.json({ data: await updateChatSettings(ctx, actor, params.id, { mutedUntil }) });
     },
 
     editMessage: async ({ actor, params, body }, res) => {

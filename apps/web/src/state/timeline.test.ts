@@ -29,6 +29,8 @@ function message(seq: number, changes: Partial<MessageResource> = {}): MessageRe
     created_at: '2026-01-01T00:00:00.000Z',
     deleted_at: null,
     edited_at: null,
+    pinned_at: null,
+    pinned_by: null,
     reactions: [],
     ...changes,
   };

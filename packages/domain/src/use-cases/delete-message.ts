@@ -30,7 +30,7 @@ export async function deleteMessage(
     const at = now();
     const { count } = await tx.message.updateMany({
       where: { id: message.id, deletedAt: null },
-      data: { deletedAt: at, content: null, updatedAt: at },
+      data: { deletedAt: at, content: null, pinnedAt: null, pinnedBy: null, updatedAt: at },
     });
     if (count === 0) return false;
     await tx.messageMention.deleteMany({ where: { messageId: message.id } });

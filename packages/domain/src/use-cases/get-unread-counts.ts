@@ -15,9 +15,15 @@ export async function unreadCountsOfUsers(
   userIds: number[],
 ): Promise<Map<number, UnreadCounts>> {
   const rows = await db.$queryRaw<
-    { user_id: bigint; chat_id: bigint; unread_count: number; mentions: bigint }[]
+    {
+      user_id: bigint;
+      chat_id: bigint;
+      unread_count: number;
+      muted_until: Date | null;
+      mentions: bigint;
+    }[]
   >`
-    SELECT p.user_id, p.chat_id, p.unread_count,
+    SELECT p.user_id, p.chat_id, p.unread_count, p.muted_until,
       (SELECT COUNT(*) FROM message_mentions mm
        WHERE mm.user_id = p.user_id AND mm.chat_id = p.chat_id AND mm.seq > p.last_read_seq
       ) AS mentions
@@ -30,6 +36,7 @@ export async function unreadCountsOfUsers(
       chatId: row.chat_id,
       unreadCount: Number(row.unread_count),
       mentions: Number(row.mentions),
+      mutedUntil: row.muted_until,
     });
   }
   return new Map([...byUser].map(([id, chats]) => [id, toUnreadCounts(chats)]));

@@ -7,13 +7,15 @@ export interface MessageCreatedWebhook {
   message: MessageResource;
   /** Participants other than the sender with no live connection: Laravel may notify them. */
   recipients_offline: number[];
+  /** Participants other than the sender who muted the chat (online or not). */
+  recipients_muted: number[];
 }
 
 /**
  * The `message.created` webhook's data, built when it is sent (the queued job holds only the
  * message id): the message as it is at that moment (a message deleted meanwhile is a tombstone
  * without content), and who of the chat's current participants (other than the sender) is
- * offline, in ascending id order. Null when the message no longer exists (its chat was removed).
+ * offline, and who muted the chat, in ascending id order. Null when the message no longer exists (its chat was removed).
  */
 export async function messageCreatedWebhook(
   ctx: DomainContext,
@@ -28,10 +30,17 @@ export async function messageCreatedWebhook(
   const message = toMessageResource(row, ctx.fileLinks);
   const participants = await ctx.db.participant.findMany({
     where: { chatId: message.chat_id, userId: { not: message.sender.id } },
-    select: { userId: true },
+    select: { userId: true, mutedUntil: true },
     orderBy: { userId: 'asc' },
   });
   const recipients = participants.map((p) => Number(p.userId));
   const online = await presence.onlineUsers(recipients);
-  return { message, recipients_offline: recipients.filter((id) => !online.has(id)) };
+  const at = new Date();
+  return {
+    message,
+    recipients_offline: recipients.filter((id) => !online.has(id)),
+    recipients_muted: participants
+      .filter((p) => p.mutedUntil !== null && p.mutedUntil > at)
+      .map((p) => Number(p.userId)),
+  };
 }

@@ -77,6 +77,7 @@ describe('unread_count pushes', () => {
       chat_id: chatId,
       unread: 2,
       mentions: 0,
+      muted: false,
     });
   });
 

@@ -1,0 +1,22 @@
+import type { MessageResource } from '@kelisim/contracts';
+import { PINS_PER_CHAT_MAX } from '@kelisim/contracts';
+import { requireMembership } from '../access.js';
+import type { Actor, DomainContext } from '../context.js';
+import { toMessageResourcesFor } from '../reactions.js';
+import { messageInclude } from '../resources.js';
+
+/** The chat's pinned messages, most recently pinned first. */
+export async function listPins(
+  ctx: DomainContext,
+  actor: Actor,
+  chatId: number,
+): Promise<MessageResource[]> {
+  await requireMembership(ctx.db, chatId, actor.userId);
+  const rows = await ctx.db.message.findMany({
+    where: { chatId, pinnedAt: { not: null }, deletedAt: null },
+    include: messageInclude,
+    orderBy: [{ pinnedAt: 'desc' }, { id: 'desc' }],
+    take: PINS_PER_CHAT_MAX,
+  });
+  return toMessageResourcesFor(ctx, actor.userId, rows);
+}
