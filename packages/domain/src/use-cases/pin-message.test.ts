@@ -59,7 +59,7 @@ describe('pinMessage', () => {
       type: 'direct',
       participant_ids: [other!.userId],
     });
-    const mine = await send(direct.id, 'a direct message', other!);
+    const mine = await send(direct.id, 'a direct message', other);
     expect((await pinMessage(h.ctx, member!, mine.id, true)).pinned_by).toBe(member!.userId);
 
     await pinMessage(h.ctx, owner!, message.id, true);
