@@ -51,6 +51,7 @@ function endpoints() {
     ['delete', `/api/messages/${messageId}`, undefined],
     ['put', `/api/chats/${chatId}/read`, {}],
     ['get', '/api/unread-count', undefined],
+    ['get', `/api/search/messages?q=${encodeURIComponent('张三')}`, undefined],
   ] as const;
 }
 
@@ -174,6 +175,10 @@ describe('validation', () => {
     ['put', 'CHAT/read', 'a negative seq', { seq: -4 }],
     ['put', 'CHAT/settings', 'no muted_until', {}],
     ['put', 'CHAT/settings', 'a date without a time', { muted_until: '2030-01-01' }],
+    ['get', '/api/search/messages', 'no q', undefined],
+    ['get', '/api/search/messages?q=%20%20', 'a blank q', undefined],
+    ['get', `/api/search/messages?q=${'x'.repeat(101)}`, 'a 101-character q', undefined],
+    ['get', '/api/search/messages?q=x&chat_id=abc', 'a chat_id that is no id', undefined],
     ['patch', 'MESSAGE', 'no content', {}],
     ['patch', 'MESSAGE', 'blank content', { content: ' \n ' }],
     ['put', 'MESSAGE/reactions/ok', 'a word for an emoji', undefined],
@@ -447,6 +452,14 @@ describe('happy paths', () => {
     expect(unread.body.data.chats).toContainEqual(
       expect.objectContaining({ chat_id: id, muted: true }),
     );
+
+    const found = await h.http
+      .get(`/api/search/messages?q=${encodeURIComponent('定稿')}&chat_id=${id}&limit=1`)
+      .set(auth(member));
+    expect(found.body).toEqual({
+      data: [{ message: pinned.body.data, matches: [{ start: 0, length: 2 }] }],
+      meta: { has_more: false, next_before: null },
+    });
   });
 
   it('publishes the events the realtime gateway will push', async () => {

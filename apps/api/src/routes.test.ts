@@ -43,6 +43,6 @@ describe('REST routes', () => {
       (route) => route.includes(' /api/') && route !== 'get /api/openapi.json',
     );
     expect(registered.sort()).toEqual(documented.sort());
-    expect(registered).toHaveLength(31);
+    expect(registered).toHaveLength(32);
   });
 });

@@ -55,6 +55,7 @@ export async function createApiHarness(
     chatCreatesPerWindow?: number;
     participantAddsPerWindow?: number;
     deletesPerWindow?: number;
+    searchesPerWindow?: number;
     storage?: Storage;
     maxFileSize?: number;
     uploadQuotaBytes?: number;
@@ -97,6 +98,11 @@ export async function createApiHarness(
     messageDeleteRateLimiter: createRedisRateLimiter(redis, {
       keyPrefix: `${redisConfig.keyPrefix}message-delete`,
       points: options.deletesPerWindow ?? 10_000,
+      windowSeconds: 60,
+    }),
+    searchRateLimiter: createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}search`,
+      points: options.searchesPerWindow ?? 10_000,
       windowSeconds: 60,
     }),
     limits: {

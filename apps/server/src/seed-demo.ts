@@ -210,6 +210,7 @@ function quietContext(db: Db): DomainContext {
     chatCreateRateLimiter: unlimited,
     participantAddRateLimiter: unlimited,
     messageDeleteRateLimiter: unlimited,
+    searchRateLimiter: unlimited,
     limits: { messageMaxLength: 10_000, groupMaxMembers: 1_000 },
   };
 }

@@ -317,6 +317,8 @@ export const chatEnv = z
     CHAT_PARTICIPANT_ADD_RATE_WINDOW: envInt({ min: 1, default: 3_600 }),
     CHAT_DELETE_RATE_LIMIT: envInt({ min: 1, default: 60 }),
     CHAT_DELETE_RATE_WINDOW: envInt({ min: 1, default: 60 }),
+    CHAT_SEARCH_RATE_LIMIT: envInt({ min: 1, default: 30 }),
+    CHAT_SEARCH_RATE_WINDOW: envInt({ min: 1, default: 60 }),
     CHAT_CORS_ORIGINS: envOptionalString(),
     APP_URL: envString('http://localhost'),
     CHAT_NODE_ID: envOptionalString(),
@@ -341,6 +343,10 @@ export const chatEnv = z
     deleteRateLimit: {
       points: env.CHAT_DELETE_RATE_LIMIT,
       windowSeconds: env.CHAT_DELETE_RATE_WINDOW,
+    },
+    searchRateLimit: {
+      points: env.CHAT_SEARCH_RATE_LIMIT,
+      windowSeconds: env.CHAT_SEARCH_RATE_WINDOW,
     },
     corsOrigins: originList(env.CHAT_CORS_ORIGINS) ?? ['*'],
     socketOrigins: originList(env.CHAT_CORS_ORIGINS) ?? originOf(env.APP_URL),
@@ -367,6 +373,8 @@ export interface ChatConfig {
   participantAddRateLimit: { points: number; windowSeconds: number };
   /** Message deletions per user per window, across all nodes. */
   deleteRateLimit: { points: number; windowSeconds: number };
+  /** Message searches per user per window, across all nodes. */
+  searchRateLimit: { points: number; windowSeconds: number };
   /** Origins allowed by CORS on the REST API (no credentials); `*` allows any. */
   corsOrigins: string[];
   /**

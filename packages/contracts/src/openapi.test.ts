@@ -25,6 +25,7 @@ describe('createOpenApiDocument', () => {
       '/api/messages/{id}/reactions/{emoji}',
       '/api/messages/{id}/replies',
       '/api/messages/{id}/status',
+      '/api/search/messages',
       '/api/unread-count',
       '/api/users',
       '/api/users/{id}/block',

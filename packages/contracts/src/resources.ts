@@ -129,6 +129,12 @@ export const unreadCountsSchema = z.object({
   ),
 });
 
+/** A message that matched a search, with where it matched (in characters of `content`). */
+export const searchHitSchema = z.object({
+  message: messageResourceSchema,
+  matches: z.array(z.object({ start: z.number(), length: z.number() })),
+});
+
 /** My settings for one chat. */
 export const chatSettingsSchema = z.object({
   chat_id: z.number(),
@@ -145,6 +151,7 @@ export type ChatResource = z.infer<typeof chatResourceSchema>;
 export type ReadState = z.infer<typeof readStateSchema>;
 export type UnreadCounts = z.infer<typeof unreadCountsSchema>;
 export type ChatSettings = z.infer<typeof chatSettingsSchema>;
+export type SearchHit = z.infer<typeof searchHitSchema>;
 export type ChatType = (typeof chatTypes)[number];
 export type ParticipantRole = (typeof participantRoles)[number];
 export type MessageType = (typeof messageTypes)[number];

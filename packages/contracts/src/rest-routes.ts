@@ -3,6 +3,7 @@ import { errorStatus } from './errors.js';
 import {
   chatResourceSchema,
   chatSettingsSchema,
+  searchHitSchema,
   fileResourceSchema,
   messageResourceSchema,
   participantResourceSchema,
@@ -25,6 +26,7 @@ import {
   participantParams,
   reactionParams,
   repliesQuery,
+  searchMessagesQuery,
   sendMessageBody,
   uploadFields,
 } from './rest.js';
@@ -303,6 +305,23 @@ export const restRoutes = {
       '200': reply('The message with its reactions', message),
       '429': tooFast('Sending'),
       ...chatScoped,
+    },
+  },
+  searchMessages: {
+    method: 'get',
+    path: '/search/messages',
+    summary:
+      'Messages containing ?q= in the chats I take part in (or ?chat_id=), newest first; ?before=<id> pages on',
+    query: searchMessagesQuery,
+    responses: {
+      '200': page(
+        'Matching messages with match offsets',
+        z.array(searchHitSchema.meta({ id: 'SearchHit' })),
+        z.object({ has_more: z.boolean(), next_before: z.number().nullable() }),
+      ),
+      '404': failure('chat_id is not a chat I take part in.'),
+      '429': tooFast('Searching'),
+      ...common,
     },
   },
   unreadCounts: {

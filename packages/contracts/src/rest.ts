@@ -65,6 +65,21 @@ export const chatsQuery = z.object({
 
 export const chatIdParams = z.object({ id: idSchema });
 export const messageIdParams = z.object({ id: idSchema });
+
+/** Longest search query, in characters. */
+export const SEARCH_QUERY_MAX = 100;
+
+export const searchMessagesQuery = z.object({
+  q: z
+    .string()
+    .trim()
+    .min(1, 'Type something to search for.')
+    .max(SEARCH_QUERY_MAX, `At most ${SEARCH_QUERY_MAX} characters.`),
+  chat_id: idSchema.optional(),
+  /** The `id` of the last hit held: the next page holds older messages. */
+  before: idSchema.optional(),
+  limit: limitSchema(20, 50),
+});
 export const repliesQuery = z.object({ limit: limitSchema(50, 100), after: seqSchema.optional() });
 export const participantParams = z.object({ id: idSchema, userId: idSchema });
 export const reactionParams = z.object({ id: idSchema, emoji: emojiSchema });

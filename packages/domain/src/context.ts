@@ -25,6 +25,8 @@ export interface DomainContext {
   participantAddRateLimiter: RateLimiter;
   /** Messages deleted, per user. */
   messageDeleteRateLimiter: RateLimiter;
+  /** Message searches, per user. */
+  searchRateLimiter: RateLimiter;
   limits: DomainLimits;
   /**
    * Signs the `url` and `thumbnail_url` of file resources; unset (a node without a signing key,

@@ -61,6 +61,7 @@ export { listParticipants } from './use-cases/list-participants.js';
 export { listPins } from './use-cases/list-pins.js';
 export { listReplies } from './use-cases/list-replies.js';
 export { pinMessage } from './use-cases/pin-message.js';
+export { searchMessages } from './use-cases/search-messages.js';
 export { updateChatSettings } from './use-cases/update-chat-settings.js';
 export {
   messageCreatedWebhook,

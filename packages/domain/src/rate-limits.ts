@@ -57,6 +57,14 @@ export function limitParticipantAdds(
   );
 }
 
+export function limitSearches(ctx: DomainContext, actor: Actor): Promise<void> {
+  return enforce(
+    ctx.searchRateLimiter,
+    `search:${actor.userId}`,
+    'You are searching too fast. Try again shortly.',
+  );
+}
+
 export function limitMessageDeletion(ctx: DomainContext, actor: Actor): Promise<void> {
   return enforce(
     ctx.messageDeleteRateLimiter,

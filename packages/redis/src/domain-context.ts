@@ -19,6 +19,7 @@ export function createDomainContext(deps: {
     | 'createRateLimit'
     | 'participantAddRateLimit'
     | 'deleteRateLimit'
+    | 'searchRateLimit'
   > &
     Partial<Pick<ChatConfig, 'groupCommit' | 'editWindowSeconds'>>;
   keyPrefix: string;
@@ -51,6 +52,10 @@ export function createDomainContext(deps: {
     messageDeleteRateLimiter: createRedisRateLimiter(deps.redis, {
       keyPrefix: `${deps.keyPrefix}ratelimit:message-delete`,
       ...deps.chat.deleteRateLimit,
+    }),
+    searchRateLimiter: createRedisRateLimiter(deps.redis, {
+      keyPrefix: `${deps.keyPrefix}ratelimit:search`,
+      ...deps.chat.searchRateLimit,
     }),
     limits: {
       messageMaxLength: deps.chat.messageMaxLength,

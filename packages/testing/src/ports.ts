@@ -77,6 +77,7 @@ export const looseMembershipLimits = {
   createRateLimit: { points: 1_000_000, windowSeconds: 60 },
   participantAddRateLimit: { points: 1_000_000, windowSeconds: 60 },
   deleteRateLimit: { points: 1_000_000, windowSeconds: 60 },
+  searchRateLimit: { points: 1_000_000, windowSeconds: 60 },
 };
 
 /** The domain's membership rate limiters (in memory), loose enough for any test. */
@@ -85,6 +86,7 @@ export function looseMembershipLimiters() {
     chatCreateRateLimiter: createMemoryRateLimiter(1_000_000, 60),
     participantAddRateLimiter: createMemoryRateLimiter(1_000_000, 60),
     messageDeleteRateLimiter: createMemoryRateLimiter(1_000_000, 60),
+    searchRateLimiter: createMemoryRateLimiter(1_000_000, 60),
   };
 }
 

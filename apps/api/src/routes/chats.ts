@@ -15,6 +15,7 @@ import {
   pinMessage,
   reactToMessage,
   removeParticipant,
+  searchMessages,
   sendMessage,
   updateChatSettings,
   type DomainContext,
@@ -114,6 +115,16 @@ export function chatHandlers(ctx: DomainContext) {
 
     removeReaction: async ({ actor, params }, res) => {
       res.json({ data: await reactToMessage(ctx, actor, params.id, params.emoji, false) });
+    },
+
+    searchMessages: async ({ actor, query }, res) => {
+      const page = await searchMessages(ctx, actor, {
+        q: query.q,
+        chatId: query.chat_id,
+        before: query.before,
+        limit: query.limit,
+      });
+      res.json({ data: page.hits, meta: { has_more: page.hasMore, next_before: page.nextBefore } });
     },
 
     unreadCounts: async ({ actor }, res) => {
