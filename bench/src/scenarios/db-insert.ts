@@ -1,5 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import mariadb from 'mariadb';
+import mariadb, {
+  type Pool,
+  type PoolConfig,
+  type PoolConnection,
+  type UpsertResult,
+} from 'mariadb';
 import type { DatabaseConfig } from '@kelisim/config';
 import { connectionOptions } from '@kelisim/db';
 import { connectClient, type ChatClient } from '@kelisim/testing';
@@ -147,7 +152,7 @@ async function measure(system: SystemUnderTest, settings: Settings) {
   }
 }
 
-export function poolOptions(database: DatabaseConfig): mariadb.PoolConfig {
+export function poolOptions(database: DatabaseConfig): PoolConfig {
   return {
     ...connectionOptions(database),
     timezone: 'Z',
@@ -164,8 +169,8 @@ const nowSeconds = () => new Date(Math.floor(Date.now() / 1000) * 1000);
 
 /** Runs `work` on one pooled connection; a transaction it left open is rolled back on failure. */
 async function onConnection(
-  pool: mariadb.Pool,
-  work: (conn: mariadb.PoolConnection) => Promise<void>,
+  pool: Pool,
+  work: (conn: PoolConnection) => Promise<void>,
 ): Promise<void> {
   const conn = await pool.getConnection();
   try {
@@ -182,7 +187,7 @@ async function onConnection(
  * The same rows as `appendMessage` in the fewest statements: the chat row's lock hands out the
  * next seq, the message row, every other participant's unread counter, one commit.
  */
-async function rawSendTransaction(pool: mariadb.Pool, sender: Sender, clientId: string) {
+async function rawSendTransaction(pool: Pool, sender: Sender, clientId: string) {
   await onConnection(pool, async (conn) => {
     const at = nowSeconds();
     await conn.beginTransaction();
@@ -213,7 +218,7 @@ async function rawSendTransaction(pool: mariadb.Pool, sender: Sender, clientId: 
  * chat existence check, the seq increment and read-back, the insert, the message read-back with
  * its sender and file, and the unread counters. Separates "more round trips" from "the framework".
  */
-async function rawAsOurStatements(pool: mariadb.Pool, sender: Sender, clientId: string) {
+async function rawAsOurStatements(pool: Pool, sender: Sender, clientId: string) {
   await onConnection(pool, async (conn) => {
     const at = nowSeconds();
     await conn.query(
@@ -236,7 +241,7 @@ async function rawAsOurStatements(pool: mariadb.Pool, sender: Sender, clientId: 
       'SELECT id, last_seq FROM chats WHERE id = ? LIMIT 1',
       [sender.chatId],
     );
-    const inserted = await conn.query<mariadb.UpsertResult>(
+    const inserted = await conn.query<UpsertResult>(
       'INSERT INTO messages (chat_id, seq, sender_id, type, content, client_id, reply_to_id, file_id, created_at, updated_at) ' +
         "VALUES (?, ?, ?, 'text', ?, ?, NULL, NULL, ?, ?)",
       [sender.chatId, chat!.last_seq, sender.userId, content, clientId, at, at],
@@ -253,10 +258,10 @@ async function rawAsOurStatements(pool: mariadb.Pool, sender: Sender, clientId: 
 }
 
 /** One chat per sender for the plain inserts, so their seqs never meet the real chats'. */
-async function createPlainChats(pool: mariadb.Pool, senders: Sender[]): Promise<number[]> {
+async function createPlainChats(pool: Pool, senders: Sender[]): Promise<number[]> {
   const ids: number[] = [];
   for (const sender of senders) {
-    const result = await pool.query<mariadb.UpsertResult>(
+    const result = await pool.query<UpsertResult>(
       "INSERT INTO chats (type, name, created_by) VALUES ('group', 'plain insert', ?)",
       [sender.userId],
     );
@@ -266,7 +271,7 @@ async function createPlainChats(pool: mariadb.Pool, senders: Sender[]): Promise<
 }
 
 /** For context: the message row alone, autocommitted, seq taken from a local counter. */
-async function plainInsertRow(pool: mariadb.Pool, chatId: number, senderId: number, seq: number) {
+async function plainInsertRow(pool: Pool, chatId: number, senderId: number, seq: number) {
   const at = nowSeconds();
   await pool.query(
     'INSERT INTO messages (chat_id, seq, sender_id, type, content, created_at, updated_at) ' +
@@ -321,7 +326,7 @@ async function restSend(node: BenchNode, token: string, sender: Sender, tempId: 
  * Every acknowledged message is stored (rows = acks) and each chat's seqs are exactly
  * 1..last_seq: no loss, no twin, no gap.
  */
-async function checkIntegrity(pool: mariadb.Pool, chatIds: number[], acknowledged: number) {
+async function checkIntegrity(pool: Pool, chatIds: number[], acknowledged: number) {
   const [row] = await pool.query<{ rows: number; gaps: number }[]>(
     'SELECT COALESCE(SUM(n), 0) AS `rows`, COALESCE(SUM(n <> last_seq OR max_seq <> last_seq), 0) AS gaps ' +
       'FROM (SELECT c.id, c.last_seq, COUNT(m.id) AS n, COALESCE(MAX(m.seq), 0) AS max_seq ' +

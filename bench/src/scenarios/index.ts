@@ -6,6 +6,7 @@ import * as fanout from './fanout.js';
 import * as plainWs from './plain-ws.js';
 import * as reconnect from './reconnect.js';
 import * as rest from './rest.js';
+import * as search from './search.js';
 
 /** Every scenario `pnpm bench` runs, in this order; `pnpm bench <name>...` picks some. */
 export const scenarios: Record<string, Scenario> = {
@@ -16,4 +17,5 @@ export const scenarios: Record<string, Scenario> = {
   rest,
   reconnect,
   'plain-ws': plainWs,
+  search,
 };

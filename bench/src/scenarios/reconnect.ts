@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import mariadb from 'mariadb';
+import mariadb, { type Connection } from 'mariadb';
 import { io } from 'socket.io-client';
 import type { ChatClient } from '@kelisim/testing';
 import { sleep } from '../proc.js';
@@ -333,7 +333,7 @@ class DbMonitor {
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly conn: mariadb.Connection,
+    private readonly conn: Connection,
     private readonly database: string,
   ) {}
 

@@ -1,7 +1,8 @@
-import type { ChatResource, UserSummary } from '@kelisim/contracts';
+import type { ChatResource, MessageResource, UserSummary } from '@kelisim/contracts';
 import { Prisma, type Chat, type Db, type Participant } from '@kelisim/db';
 import type { DomainContext } from './context.js';
-import { messageInclude, toChatResource, type MessageRow } from './resources.js';
+import { toMessageResources } from './message-resources.js';
+import { messageInclude, toChatResource } from './resources.js';
 
 /** How many participants a chat resource lists (the count covers all of them). */
 export const participantsSummarySize = 10;
@@ -22,23 +23,20 @@ export async function loadChatResources(
   const { db } = ctx;
   const chats = uniqueChats(memberships);
   const [lastMessages, counts, summaries, mentions] = await Promise.all([
-    loadLastMessages(db, chats),
+    loadLastMessages(ctx, chats),
     loadParticipantCounts(db, chats),
     loadParticipantSummaries(db, chats),
     loadUnreadMentions(db, memberships),
   ]);
   return memberships.map((m) =>
-    toChatResource(
-      {
-        chat: m.chat,
-        me: m,
-        unreadMentions: mentions.get(`${m.userId}:${m.chat.id}`) ?? 0,
-        lastMessage: lastMessages.get(m.chat.id) ?? null,
-        participantsCount: counts.get(m.chat.id) ?? 0,
-        participants: summaries.get(m.chat.id) ?? [],
-      },
-      ctx.fileLinks,
-    ),
+    toChatResource({
+      chat: m.chat,
+      me: m,
+      unreadMentions: mentions.get(`${m.userId}:${m.chat.id}`) ?? 0,
+      lastMessage: lastMessages.get(m.chat.id) ?? null,
+      participantsCount: counts.get(m.chat.id) ?? 0,
+      participants: summaries.get(m.chat.id) ?? [],
+    }),
   );
 }
 
@@ -46,14 +44,19 @@ function uniqueChats(memberships: ViewerMembership[]): Chat[] {
   return [...new Map(memberships.map((m) => [m.chat.id, m.chat])).values()];
 }
 
-async function loadLastMessages(db: Db, chats: Chat[]): Promise<Map<bigint, MessageRow>> {
+/** Each chat's last message, as pushed copies show it (reactions without `me`). */
+async function loadLastMessages(
+  ctx: Pick<DomainContext, 'db' | 'fileLinks'>,
+  chats: Chat[],
+): Promise<Map<bigint, MessageResource>> {
   const withMessages = chats.filter((c) => c.lastSeq > 0n);
   if (withMessages.length === 0) return new Map();
-  const rows = await db.message.findMany({
+  const rows = await ctx.db.message.findMany({
     where: { OR: withMessages.map((c) => ({ chatId: c.id, seq: c.lastSeq })) },
     include: messageInclude,
   });
-  return new Map(rows.map((row) => [row.chatId, row]));
+  const messages = await toMessageResources(ctx, rows, null);
+  return new Map(messages.map((message) => [BigInt(message.chat_id), message]));
 }
 
 /** Mentions of each viewer after their read cursor, by `user:chat`. */

@@ -22,3 +22,8 @@ export function deletedMessageError(): AppError {
     'The message was deleted.',
   );
 }
+
+/** What search compares a message's text as (`message_search.body`): lowercased. */
+export function searchBody(content: string): string {
+  return content.toLowerCase();
+}

@@ -31,7 +31,6 @@ export const messageInclude = {
   file: true,
   replyTo: { select: replyPreviewSelect },
   mentions: { select: { userId: true }, orderBy: { userId: 'asc' } },
-  _count: { select: { replies: { where: { deletedAt: null } } } },
 } satisfies Prisma.MessageInclude;
 
 export type MessageRow = Prisma.MessageGetPayload<{ include: typeof messageInclude }>;
@@ -76,11 +75,18 @@ export function toFileResource(file: ChatFile, links: FileLinks | undefined): Fi
   };
 }
 
-/** `reactions` as its reader sees them (`reactionsOf`); none for a new or pushed message. */
+/** What other rows say about a message (`toMessageResources` loads it); none for a new one. */
+export interface MessageExtras {
+  reactions: ReactionSummary[];
+  replyCount: number;
+}
+
+const newMessage: MessageExtras = { reactions: [], replyCount: 0 };
+
 export function toMessageResource(
   row: MessageRow,
   links: FileLinks | undefined,
-  reactions: ReactionSummary[] = [],
+  extras: MessageExtras = newMessage,
 ): MessageResource {
   const deleted = row.deletedAt !== null;
   return {
@@ -93,7 +99,7 @@ export function toMessageResource(
     temp_id: row.clientId,
     reply_to_id: row.replyToId === null ? null : Number(row.replyToId),
     reply_to: row.replyTo && toReplyPreview(row.replyTo),
-    reply_count: row._count.replies,
+    reply_count: extras.replyCount,
     mentions: deleted ? [] : row.mentions.map((mention) => Number(mention.userId)),
     file: deleted || !row.file ? null : toFileResource(row.file, links),
     created_at: iso(row.createdAt ?? new Date(0)),
@@ -101,7 +107,7 @@ export function toMessageResource(
     edited_at: iso(row.editedAt),
     pinned_at: iso(row.pinnedAt),
     pinned_by: row.pinnedBy === null ? null : Number(row.pinnedBy),
-    reactions: deleted ? [] : reactions,
+    reactions: deleted ? [] : extras.reactions,
   };
 }
 
@@ -136,12 +142,12 @@ export interface ChatView {
   chat: Chat;
   me: Pick<Participant, 'role' | 'lastReadSeq' | 'unreadCount' | 'mutedUntil'>;
   unreadMentions: number;
-  lastMessage: MessageRow | null;
+  lastMessage: MessageResource | null;
   participantsCount: number;
   participants: UserSummary[];
 }
 
-export function toChatResource(view: ChatView, links: FileLinks | undefined): ChatResource {
+export function toChatResource(view: ChatView): ChatResource {
   const { chat, me } = view;
   return {
     id: Number(chat.id),
@@ -149,7 +155,7 @@ export function toChatResource(view: ChatView, links: FileLinks | undefined): Ch
     name: chat.name,
     created_by: chat.createdBy === null ? null : Number(chat.createdBy),
     last_seq: Number(chat.lastSeq),
-    last_message: view.lastMessage ? toMessageResource(view.lastMessage, links) : null,
+    last_message: view.lastMessage,
     last_activity_at: iso(chat.lastActivityAt),
     unread_count: me.unreadCount,
     unread_mentions: view.unreadMentions,

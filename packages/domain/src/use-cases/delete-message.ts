@@ -2,7 +2,8 @@ import { AppError, type MessageResource } from '@kelisim/contracts';
 import { findMembership, isManager } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
 import { limitMessageDeletion } from '../rate-limits.js';
-import { messageInclude, toMessageResource } from '../resources.js';
+import { toMessageResourceFor } from '../message-resources.js';
+import { messageInclude } from '../resources.js';
 import { inTransaction } from '../transactions.js';
 
 /**
@@ -34,6 +35,7 @@ export async function deleteMessage(
     });
     if (count === 0) return false;
     await tx.messageMention.deleteMany({ where: { messageId: message.id } });
+    await tx.messageSearch.deleteMany({ where: { messageId: message.id } });
     if (message.fileId !== null) {
       await tx.chatFile.updateMany({
         where: { id: message.fileId, deletedAt: null },
@@ -66,5 +68,5 @@ export async function deleteMessage(
       seq: Number(message.seq),
     });
   }
-  return toMessageResource(row, ctx.fileLinks);
+  return toMessageResourceFor(ctx, row, actor.userId);
 }

@@ -1,10 +1,11 @@
 import { AppError, type MessageResource } from '@kelisim/contracts';
 import { requireMessageOfMyChat } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
-import { deletedMessageError, validateContent } from '../message-content.js';
+import { deletedMessageError, searchBody, validateContent } from '../message-content.js';
 import { limitChatChanges } from '../rate-limits.js';
-import { toMessageResourceFor } from '../reactions.js';
-import { messageInclude, toMessageResource, type MessageRow } from '../resources.js';
+import { toMessageResourceFor } from '../message-resources.js';
+import { messageInclude, type MessageRow } from '../resources.js';
+import { inTransaction } from '../transactions.js';
 
 /**
  * Replaces the text of the actor's own text message (not deleted, within the edit window) and
@@ -19,13 +20,24 @@ export async function editMessage(
   validateContent(content, ctx.limits.messageMaxLength);
   const { message } = await requireMessageOfMyChat(ctx, messageId, actor.userId);
   requireEditable(message, actor, ctx.limits.editWindowSeconds ?? 0);
-  if (message.content === content) return toMessageResourceFor(ctx, actor.userId, message);
+  if (message.content === content) return toMessageResourceFor(ctx, message, actor.userId);
 
   await limitChatChanges(ctx, actor);
   const at = now();
-  const { count } = await ctx.db.message.updateMany({
-    where: { id: message.id, deletedAt: null, content: { not: content } },
-    data: { content, editedAt: at, updatedAt: at },
+  const count = await inTransaction(ctx.db, async (tx) => {
+    const { count } = await tx.message.updateMany({
+      where: { id: message.id, deletedAt: null, content: { not: content } },
+      data: { content, editedAt: at, updatedAt: at },
+    });
+    if (count === 1) {
+      const body = searchBody(content);
+      await tx.messageSearch.upsert({
+        where: { messageId: message.id },
+        create: { chatId: message.chatId, messageId: message.id, body },
+        update: { body },
+      });
+    }
+    return count;
   });
   const row = await ctx.db.message.findUniqueOrThrow({
     where: { id: message.id },
@@ -34,10 +46,10 @@ export async function editMessage(
   if (row.deletedAt !== null) throw deletedMessageError();
   if (count === 1) {
     ctx.events.publish({ chatIds: [Number(row.chatId)] }, 'message_updated', {
-      message: toMessageResource(row, ctx.fileLinks),
+      message: await toMessageResourceFor(ctx, row, null),
     });
   }
-  return toMessageResourceFor(ctx, actor.userId, row);
+  return toMessageResourceFor(ctx, row, actor.userId);
 }
 
 function requireEditable(message: MessageRow, actor: Actor, windowSeconds: number): void {

@@ -1,7 +1,7 @@
 import type { MessageResource } from '@kelisim/contracts';
 import { requireMembership } from '../access.js';
 import type { Actor, DomainContext } from '../context.js';
-import { toMessageResourcesFor } from '../reactions.js';
+import { toMessageResources } from '../message-resources.js';
 import { messageInclude } from '../resources.js';
 
 export interface MessagePageQuery {
@@ -43,7 +43,7 @@ export async function listMessages(
   const page = rows.slice(0, query.limit);
   if (!forward) page.reverse();
   return {
-    messages: await toMessageResourcesFor(ctx, actor.userId, page),
+    messages: await toMessageResources(ctx, page, actor.userId),
     hasMore: rows.length > query.limit,
   };
 }

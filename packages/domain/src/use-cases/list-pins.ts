@@ -2,7 +2,7 @@ import type { MessageResource } from '@kelisim/contracts';
 import { PINS_PER_CHAT_MAX } from '@kelisim/contracts';
 import { requireMembership } from '../access.js';
 import type { Actor, DomainContext } from '../context.js';
-import { toMessageResourcesFor } from '../reactions.js';
+import { toMessageResources } from '../message-resources.js';
 import { messageInclude } from '../resources.js';
 
 /** The chat's pinned messages, most recently pinned first. */
@@ -18,5 +18,5 @@ export async function listPins(
     orderBy: [{ pinnedAt: 'desc' }, { id: 'desc' }],
     take: PINS_PER_CHAT_MAX,
   });
-  return toMessageResourcesFor(ctx, actor.userId, rows);
+  return toMessageResources(ctx, rows, actor.userId);
 }

@@ -1,6 +1,6 @@
 import { requireMessageOfMyChat } from '../access.js';
 import type { Actor, DomainContext } from '../context.js';
-import { toMessageResourcesFor } from '../reactions.js';
+import { toMessageResources } from '../message-resources.js';
 import { messageInclude } from '../resources.js';
 import type { MessagePage } from './list-messages.js';
 
@@ -27,7 +27,7 @@ export async function listReplies(
   });
   const page = rows.slice(0, query.limit);
   return {
-    messages: await toMessageResourcesFor(ctx, actor.userId, page),
+    messages: await toMessageResources(ctx, page, actor.userId),
     hasMore: rows.length > query.limit,
   };
 }

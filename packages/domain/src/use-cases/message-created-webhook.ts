@@ -1,7 +1,8 @@
 import type { MessageResource } from '@kelisim/contracts';
 import type { DomainContext } from '../context.js';
 import type { PresenceReader } from '../ports.js';
-import { messageInclude, toMessageResource } from '../resources.js';
+import { toMessageResourceFor } from '../message-resources.js';
+import { messageInclude } from '../resources.js';
 
 export interface MessageCreatedWebhook {
   message: MessageResource;
@@ -27,7 +28,7 @@ export async function messageCreatedWebhook(
     include: messageInclude,
   });
   if (!row) return null;
-  const message = toMessageResource(row, ctx.fileLinks);
+  const message = await toMessageResourceFor(ctx, row, null);
   const participants = await ctx.db.participant.findMany({
     where: { chatId: message.chat_id, userId: { not: message.sender.id } },
     select: { userId: true, mutedUntil: true },

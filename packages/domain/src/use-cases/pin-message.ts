@@ -2,8 +2,8 @@ import { AppError, PINS_PER_CHAT_MAX, type MessageResource } from '@kelisim/cont
 import { isManager, requireMessageOfMyChat, type Membership } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
 import { deletedMessageError } from '../message-content.js';
-import { toMessageResourceFor } from '../reactions.js';
-import { messageInclude, toMessageResource } from '../resources.js';
+import { toMessageResourceFor } from '../message-resources.js';
+import { messageInclude } from '../resources.js';
 import { inTransaction } from '../transactions.js';
 
 /**
@@ -52,7 +52,7 @@ export async function pinMessage(
   });
   const chatId = Number(row.chatId);
   if (changed && pinned) {
-    const pushed = toMessageResource(row, ctx.fileLinks);
+    const pushed = await toMessageResourceFor(ctx, row, null);
     ctx.events.publish({ chatIds: [chatId] }, 'message_pinned', {
       chat_id: chatId,
       message: pushed,
@@ -63,7 +63,7 @@ export async function pinMessage(
       message_id: Number(row.id),
     });
   }
-  return toMessageResourceFor(ctx, actor.userId, row);
+  return toMessageResourceFor(ctx, row, actor.userId);
 }
 
 function requirePinner(membership: Membership): void {

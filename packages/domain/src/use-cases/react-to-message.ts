@@ -3,7 +3,7 @@ import { requireMessageOfMyChat } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
 import { deletedMessageError } from '../message-content.js';
 import { limitChatChanges } from '../rate-limits.js';
-import { toMessageResourceFor } from '../reactions.js';
+import { toMessageResourceFor } from '../message-resources.js';
 import { inTransaction } from '../transactions.js';
 
 /**
@@ -63,5 +63,5 @@ export async function reactToMessage(
       count,
     });
   }
-  return toMessageResourceFor(ctx, actor.userId, message);
+  return toMessageResourceFor(ctx, message, actor.userId);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryRateLimiter } from '@kelisim/testing';
 import { createGroup, useDomainHarness } from '../test-context.js';
 import { deleteMessage } from './delete-message.js';
+import { editMessage } from './edit-message.js';
 import { removeParticipant } from './remove-participant.js';
 import { matchOffsets, searchMessages } from './search-messages.js';
 import { sendMessage } from './send-message.js';
@@ -36,6 +37,11 @@ describe('searchMessages', () => {
     expect(await contents('100%', { chatId })).toEqual(['100% sure']);
     expect(await contents('e_c', { chatId })).toEqual(['snake_case']);
     expect(await contents('e%c', { chatId })).toEqual([]);
+
+    const edited = await sendMessage(h.ctx, ann!, { chatId, content: 'draft wording' });
+    await editMessage(h.ctx, ann!, edited.message.id, 'final wording');
+    expect(await contents('draft', { chatId })).toEqual([]);
+    expect(await contents('FINAL', { chatId })).toEqual(['final wording']);
 
     const [hit] = (await search('hello', { chatId })).hits;
     expect(hit!.matches).toEqual([

@@ -4,6 +4,7 @@ import type { AppendedMessage } from '../append-message.js';
 import type { Actor, DomainContext } from '../context.js';
 import { groupCommitOf } from '../group-commit.js';
 import { validateContent } from '../message-content.js';
+import { toMessageResourceFor } from '../message-resources.js';
 import { sendLimitKey } from '../rate-limits.js';
 import {
   messageInclude,
@@ -93,7 +94,7 @@ async function findOriginal(
     where: { chatId_senderId_clientId: { chatId, senderId: actor.userId, clientId: tempId } },
     include: messageInclude,
   });
-  return original && toMessageResource(original, ctx.fileLinks);
+  return original && toMessageResourceFor(ctx, original, actor.userId);
 }
 
 async function requireReplyTarget(

@@ -1,7 +1,7 @@
 import type { ChatSync } from '@kelisim/contracts';
 import { Prisma } from '@kelisim/db';
 import type { Actor, DomainContext } from '../context.js';
-import { toMessageResourcesFor } from '../reactions.js';
+import { toMessageResources } from '../message-resources.js';
 import { messageInclude } from '../resources.js';
 
 export interface SyncChatsQuery {
@@ -54,7 +54,7 @@ export async function syncChats(
       })
     : [];
   const byChat = new Map<number, ChatSync['messages']>();
-  for (const message of await toMessageResourcesFor(ctx, actor.userId, rows)) {
+  for (const message of await toMessageResources(ctx, rows, actor.userId)) {
     const list = byChat.get(message.chat_id) ?? [];
     list.push(message);
     byChat.set(message.chat_id, list);
