@@ -439,6 +439,62 @@ describe('the web client on a two-node cluster', () => {
     await phone.page.getByRole('button', { name: 'Back to chats' }).click();
     await phone.page.locator(testId('chat-list')).waitFor();
   });
+
+  it('edits a message and reacts to it; the other side sees the new text and the counts live', async () => {
+    const ada = await createUser(cluster.database.db, 'Ada Editor');
+    const bea = await createUser(cluster.database.db, 'Bea Reactor');
+    const chat = await directChat(ada, bea);
+    const a = await open(0, ada);
+    const b = await open(1, bea);
+    await waitConnected(a.page);
+    await waitConnected(b.page);
+    await a.page.locator(chatItem(chat.id)).click();
+    await b.page.locator(chatItem(chat.id)).click();
+    const composerA = a.page.locator(testId('composer'));
+    await composerA.fill('first draft');
+    await composerA.press('Enter');
+    const onA = a.page.locator(testId('message', { 'data-seq': 1 }));
+    const onB = b.page.locator(testId('message', { 'data-seq': 1 }));
+    await onB.waitFor();
+
+    // Ada edits in place; Bea sees the new text marked as edited, the seq unchanged.
+    await onA.hover();
+    await onA.locator(testId('edit-message')).click();
+    const box = onA.locator(testId('edit-box'));
+    await box.fill('final text');
+    await box.press('Enter');
+    await eventually(() => onB.locator('.content').textContent(), 'final text');
+    await onB.locator(testId('edited')).waitFor();
+    await eventually(
+      () => b.page.locator(chatItem(chat.id)).textContent(),
+      expect.stringContaining('final text'),
+    );
+    await eventually(() => seqsOnScreen(b.page), [1]);
+
+    // Bea reacts; both see one 👍, Bea's marked as hers.
+    const thumbs = (message: typeof onA) =>
+      message.locator(testId('reaction', { 'data-emoji': '👍' }));
+    await onB.hover();
+    await onB.locator(testId('react')).click();
+    await onB.locator(testId('reaction-pick', { 'data-emoji': '👍' })).click();
+    await eventually(() => thumbs(onA).textContent(), '👍 1');
+    await eventually(() => thumbs(onB).getAttribute('aria-pressed'), 'true');
+    await expect(thumbs(onA).getAttribute('aria-pressed')).resolves.toBe('false');
+
+    // Ada joins in, then Bea takes hers back.
+    await thumbs(onA).click();
+    await eventually(() => thumbs(onB).textContent(), '👍 2');
+    await eventually(() => thumbs(onA).getAttribute('aria-pressed'), 'true');
+    await screenshot(b.page, 'reactions');
+    await thumbs(onB).click();
+    await eventually(() => thumbs(onA).textContent(), '👍 1');
+    await eventually(() => thumbs(onB).getAttribute('aria-pressed'), 'false');
+    const [stored] = await serverMessages(bea, chat.id);
+    expect(stored).toMatchObject({
+      content: 'final text',
+      reactions: [{ emoji: '👍', count: 1, me: false }],
+    });
+  });
 });
 
 async function eventuallyMessages(user: TestUser, chatId: number, count: number) {

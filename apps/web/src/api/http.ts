@@ -18,7 +18,11 @@ export class Http {
     return this.request<{ data: T; meta: M }>('GET', path);
   }
 
-  async send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async send<T>(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const answer = await this.request<{ data: T } | undefined>(method, path, body);
     return answer?.data as T;
   }

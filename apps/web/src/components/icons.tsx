@@ -43,3 +43,20 @@ export function FileIcon() {
     </svg>
   );
 }
+
+export function PencilIcon() {
+  return (
+    <svg {...common} width={14} height={14}>
+      <path d="M4 20h4L19 9l-4-4L4 16zM14 6l4 4" />
+    </svg>
+  );
+}
+
+export function SmileIcon() {
+  return (
+    <svg {...common} width={14} height={14}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01" />
+    </svg>
+  );
+}

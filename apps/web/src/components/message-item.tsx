@@ -5,7 +5,7 @@ import { fileSources } from '../api/file-links.js';
 import { useSession } from '../session-context.js';
 import type { PendingItem } from '../state/timeline.js';
 import { clockTime } from './format.js';
-import { DownloadIcon, FileIcon, TrashIcon } from './icons.js';
+import { DownloadIcon, FileIcon, PencilIcon, SmileIcon, TrashIcon } from './icons.js';
 
 interface Props {
   message: MessageResource;
@@ -16,9 +16,15 @@ interface Props {
   direct: boolean;
 }
 
+/** The reactions offered in one click. */
+const reactionPalette = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+
 export function MessageItem({ message, mine, showSender, readBy, direct }: Props) {
   const session = useSession();
   const deleted = message.deleted_at !== null;
+  const [editing, setEditing] = useState(false);
+  const [picking, setPicking] = useState(false);
+  const editable = mine && !deleted && message.type === 'text';
   return (
     <li
       className={`message ${mine ? 'mine' : 'theirs'}${deleted ? ' deleted' : ''}`}
@@ -34,11 +40,57 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
         ) : (
           <>
             {message.file && <Attachment file={message.file} image={message.type === 'image'} />}
-            {message.content && <p className="content">{message.content}</p>}
+            {editing ? (
+              <EditBox message={message} onDone={() => setEditing(false)} />
+            ) : (
+              message.content && <p className="content">{message.content}</p>
+            )}
           </>
+        )}
+        {!deleted && (message.reactions.length > 0 || picking) && (
+          <div className="reactions" data-testid="reactions">
+            {message.reactions.map((reaction) => (
+              <button
+                key={reaction.emoji}
+                type="button"
+                className={`reaction${reaction.me ? ' me' : ''}`}
+                data-testid="reaction"
+                data-emoji={reaction.emoji}
+                aria-pressed={reaction.me}
+                aria-label={`${reaction.emoji} ${reaction.count}`}
+                onClick={() => void session.react(message, reaction.emoji, !reaction.me)}
+              >
+                {reaction.emoji} {reaction.count}
+              </button>
+            ))}
+            {picking &&
+              reactionPalette
+                .filter((emoji) => !message.reactions.some((r) => r.emoji === emoji))
+                .map((emoji) => (
+                  <button
+                    key={emoji}
+                    type="button"
+                    className="reaction pick"
+                    data-testid="reaction-pick"
+                    data-emoji={emoji}
+                    aria-label={`React with ${emoji}`}
+                    onClick={() => {
+                      setPicking(false);
+                      void session.react(message, emoji, true);
+                    }}
+                  >
+                    {emoji}
+                  </button>
+                ))}
+          </div>
         )}
         <div className="meta">
           <time dateTime={message.created_at}>{clockTime(message.created_at)}</time>
+          {message.edited_at !== null && !deleted && (
+            <span className="edited" data-testid="edited" title={`Edited ${message.edited_at}`}>
+              (edited)
+            </span>
+          )}
           {mine &&
             !deleted &&
             (readBy.length > 0 ? (
@@ -54,6 +106,31 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
                 ✓
               </span>
             ))}
+          {!deleted && (
+            <button
+              type="button"
+              className="icon-button"
+              data-testid="react"
+              aria-label="Add a reaction"
+              aria-expanded={picking}
+              title="Add a reaction"
+              onClick={() => setPicking(!picking)}
+            >
+              <SmileIcon />
+            </button>
+          )}
+          {editable && !editing && (
+            <button
+              type="button"
+              className="icon-button"
+              data-testid="edit-message"
+              aria-label="Edit message"
+              title="Edit message"
+              onClick={() => setEditing(true)}
+            >
+              <PencilIcon />
+            </button>
+          )}
           {mine && !deleted && (
             <button
               type="button"
@@ -69,6 +146,34 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
         </div>
       </div>
     </li>
+  );
+}
+
+/** My message's text in place, editable: Enter saves, Shift+Enter a new line, Escape cancels. */
+function EditBox({ message, onDone }: { message: MessageResource; onDone: () => void }) {
+  const session = useSession();
+  const [text, setText] = useState(message.content ?? '');
+  const save = async () => {
+    const content = text.trim();
+    if (content === '' || content === message.content) return onDone();
+    if (await session.editMessage(message, content)) onDone();
+  };
+  return (
+    <textarea
+      className="edit-box"
+      data-testid="edit-box"
+      aria-label="Edit message"
+      autoFocus
+      value={text}
+      onChange={(event) => setText(event.target.value)}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') onDone();
+        if (event.key === 'Enter' && !event.shiftKey) {
+          event.preventDefault();
+          void save();
+        }
+      }}
+    />
   );
 }
 

@@ -9,13 +9,15 @@ import { io, type Socket } from 'socket.io-client';
 import { ChatError, plainMessage, timeoutError } from '../api/errors.js';
 
 /**
- * What this client emits. It always waits for `mark_read`'s answer, which the contract lets other
- * clients skip; with the ack required, `emitWithAck` knows the answer's type.
+ * What this client emits. It always waits for the answers to `mark_read` and `react`, which the
+ * contract lets other clients skip; with the ack required, `emitWithAck` knows the answer's type.
  */
-type ClientEmits = Omit<ClientToServerEvents, 'mark_read'> &
-  EchoClientToServerEvents & {
-    mark_read: (...args: Required<Parameters<ClientToServerEvents['mark_read']>>) => void;
-  };
+type AckAlways<E extends keyof ClientToServerEvents> = {
+  [K in E]: (...args: Required<Parameters<ClientToServerEvents[K]>>) => void;
+};
+type ClientEmits = Omit<ClientToServerEvents, 'mark_read' | 'react'> &
+  EchoClientToServerEvents &
+  AckAlways<'mark_read' | 'react'>;
 
 export type ChatSocket = Socket<ServerToClientEvents & EchoServerToClientEvents, ClientEmits>;
 

@@ -6,12 +6,14 @@ import type { Notify } from './notices.js';
 import type { Participants } from './participants.js';
 import type { Presence } from './presence.js';
 import type { ReadCursors } from './reads.js';
-import { markDeleted } from './timeline.js';
+import { applyEdit, applyReaction, markDeleted } from './timeline.js';
 import type { Timelines } from './timelines.js';
 import type { Typing } from './typing.js';
 import type { Uploads } from './uploads.js';
 
 export interface LiveEventParts {
+  /** The signed-in user's id. */
+  me: number;
   /** A message pushed: merged into its timeline, its chat and typing line updated. */
   receive: (message: MessageResource) => void;
   timelines: Timelines;
@@ -41,6 +43,23 @@ export function listenToChatEvents(socket: ChatSocket, parts: LiveEventParts): v
       markDeleted(t, payload.message_id, new Date().toISOString()),
     );
   });
+  socket.on('message_updated', (payload) => {
+    if (!isEvent(payload)) return;
+    const { message } = payload;
+    parts.timelines.updateIfOpened(message.chat_id, (t) => applyEdit(t, message));
+    parts.chats.lastMessage(message, true);
+  });
+  for (const [event, added] of [
+    ['reaction_added', true],
+    ['reaction_removed', false],
+  ] as const) {
+    socket.on(event, (payload) => {
+      if (!isEvent(payload)) return;
+      parts.timelines.updateIfOpened(payload.chat_id, (t) =>
+        applyReaction(t, payload, added, parts.me),
+      );
+    });
+  }
   socket.on('message_read', (payload) => {
     if (isEvent(payload)) parts.reads.moved(payload);
   });

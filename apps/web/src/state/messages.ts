@@ -4,7 +4,7 @@ import type { Http } from '../api/http.js';
 import { acked, type ChatSocket } from './chat-socket.js';
 import type { Notify } from './notices.js';
 import { newTempId } from './temp-id.js';
-import { markDeleted, updatePending } from './timeline.js';
+import { markDeleted, replaceMessage, updatePending } from './timeline.js';
 import type { Timelines } from './timelines.js';
 
 /** My texts, shown pending until the server has them, and my deletes. */
@@ -42,6 +42,42 @@ export class MessageActions {
       );
     } catch (error) {
       this.notify(errorText(error));
+    }
+  }
+
+  async edit(message: MessageResource, content: string): Promise<boolean> {
+    return this.change(message, () =>
+      this.socket.connected
+        ? acked(this.socket.emitWithAck('edit_message', { message_id: message.id, content })).then(
+            (ack) => ack.message,
+          )
+        : this.http.send<MessageResource>('PATCH', `/api/messages/${message.id}`, { content }),
+    );
+  }
+
+  async react(message: MessageResource, emoji: string, on: boolean): Promise<boolean> {
+    const path = `/api/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`;
+    return this.change(message, () =>
+      this.socket.connected
+        ? acked(this.socket.emitWithAck('react', { message_id: message.id, emoji, on })).then(
+            (ack) => ack.message,
+          )
+        : this.http.send<MessageResource>(on ? 'PUT' : 'DELETE', path),
+    );
+  }
+
+  /** Applies the server's copy after an act on a message; says whether it succeeded. */
+  private async change(
+    message: MessageResource,
+    act: () => Promise<MessageResource>,
+  ): Promise<boolean> {
+    try {
+      const changed = await act();
+      this.timelines.update(message.chat_id, (t) => replaceMessage(t, changed));
+      return true;
+    } catch (error) {
+      this.notify(errorText(error));
+      return false;
     }
   }
 

@@ -175,6 +175,16 @@ export class ChatSession {
     return this.messages.delete(message);
   }
 
+  /** Replaces my message's text; false (with a notice) if the server refused. */
+  editMessage(message: MessageResource, content: string): Promise<boolean> {
+    return this.messages.edit(message, content);
+  }
+
+  /** Adds (`on`) or takes back my reaction with `emoji`. */
+  react(message: MessageResource, emoji: string, on: boolean): Promise<boolean> {
+    return this.messages.react(message, emoji, on);
+  }
+
   /** Moves my read cursor to `seq` (the newest message on screen). */
   markRead(chatId: number, seq: number): Promise<void> {
     return this.reads.markRead(chatId, seq);
@@ -213,6 +223,7 @@ export class ChatSession {
 
   private listen(): void {
     listenToChatEvents(this.socket, {
+      me: this.me.id,
       receive: (message) => this.receive(message),
       timelines: this.timelines,
       chats: this.chats,

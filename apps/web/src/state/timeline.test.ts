@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageResource } from '@kelisim/contracts';
 import {
+  applyEdit,
+  applyReaction,
   contiguousTop,
   emptyTimeline,
   failUpload,
@@ -98,5 +100,49 @@ describe('failUpload', () => {
       ['b', 'processing', undefined],
     ]);
     expect(failUpload(timeline, 99, 'x')).toBe(timeline);
+  });
+});
+
+describe('edits and reactions', () => {
+  const held = (changes: Partial<MessageResource> = {}) =>
+    mergeMessages(emptyTimeline, [message(1, changes)], me);
+  const change = (user_id: number, emoji: string, count: number) => ({
+    chat_id: 7,
+    message_id: 101,
+    emoji,
+    user_id,
+    count,
+  });
+
+  it('takes the text of a pushed edit and keeps my reactions', () => {
+    const timeline = held({ reactions: [{ emoji: '👍', count: 2, me: true }] });
+    const pushed = message(1, {
+      content: 'edited',
+      edited_at: '2026-01-01T00:01:00.000Z',
+      reactions: [{ emoji: '👍', count: 2, me: false }],
+    });
+    expect(applyEdit(timeline, pushed).messages[0]).toMatchObject({
+      content: 'edited',
+      edited_at: '2026-01-01T00:01:00.000Z',
+      reactions: [{ emoji: '👍', count: 2, me: true }],
+    });
+  });
+
+  it('sets counts from pushed changes, marks mine, and drops an emoji at zero', () => {
+    let timeline = held();
+    timeline = applyReaction(timeline, change(2, '🎉', 1), true, me);
+    timeline = applyReaction(timeline, change(me, '🎉', 2), true, me);
+    timeline = applyReaction(timeline, change(2, '👍', 1), true, me);
+    expect(timeline.messages[0]!.reactions).toEqual([
+      { emoji: '🎉', count: 2, me: true },
+      { emoji: '👍', count: 1, me: false },
+    ]);
+    timeline = applyReaction(timeline, change(2, '🎉', 1), false, me);
+    expect(timeline.messages[0]!.reactions[0]).toEqual({ emoji: '🎉', count: 1, me: true });
+    timeline = applyReaction(timeline, change(2, '👍', 0), false, me);
+    expect(timeline.messages[0]!.reactions.map((r) => r.emoji)).toEqual(['🎉']);
+    expect(applyReaction(timeline, { ...change(2, '🎉', 3), message_id: 999 }, true, me)).toBe(
+      timeline,
+    );
   });
 });

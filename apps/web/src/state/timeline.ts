@@ -1,4 +1,4 @@
-import type { MessageResource } from '@kelisim/contracts';
+import type { MessageResource, ReactionChange } from '@kelisim/contracts';
 
 /** A message the server has not confirmed yet: a text being sent or a file being uploaded. */
 export interface PendingItem {
@@ -89,6 +89,54 @@ export function markDeleted(timeline: Timeline, messageId: number, deletedAt: st
   return { ...timeline, messages };
 }
 
+/** The server's copy of a message I acted on (edited, reacted to): it replaces the held one. */
+export function replaceMessage(timeline: Timeline, message: MessageResource): Timeline {
+  return changeMessage(timeline, message.id, () => message);
+}
+
+/**
+ * A pushed edit: the new text and `edited_at`, keeping what this client knows better (its own
+ * reactions, which pushed copies mark `me: false`).
+ */
+export function applyEdit(timeline: Timeline, message: MessageResource): Timeline {
+  return changeMessage(timeline, message.id, (held) =>
+    held.deleted_at !== null
+      ? held
+      : { ...held, content: message.content, edited_at: message.edited_at },
+  );
+}
+
+/** A pushed reaction change: the emoji's new count, and `me` when the change was mine. */
+export function applyReaction(
+  timeline: Timeline,
+  change: ReactionChange,
+  added: boolean,
+  me: number,
+): Timeline {
+  return changeMessage(timeline, change.message_id, (held) => {
+    const chip = held.reactions.find((r) => r.emoji === change.emoji);
+    const mine = change.user_id === me ? added : (chip?.me ?? false);
+    const next = { emoji: change.emoji, count: change.count, me: mine };
+    const reactions = chip
+      ? held.reactions.map((r) => (r.emoji === change.emoji ? next : r))
+      : [...held.reactions, next];
+    return { ...held, reactions: reactions.filter((r) => r.count > 0) };
+  });
+}
+
+function changeMessage(
+  timeline: Timeline,
+  messageId: number,
+  change: (held: MessageResource) => MessageResource,
+): Timeline {
+  const index = timeline.messages.findIndex((m) => m.id === messageId);
+  const held = timeline.messages[index];
+  if (!held) return timeline;
+  const messages = [...timeline.messages];
+  messages[index] = change(held);
+  return { ...timeline, messages };
+}
+
 /** Marks the upload of `fileId` failed: the worker refused the file or could not process it. */
 export function failUpload(timeline: Timeline, fileId: number, error: string): Timeline {
   const item = timeline.pending.find((p) => p.fileId === fileId);
@@ -112,6 +160,8 @@ function sameMessage(a: MessageResource, b: MessageResource): boolean {
     a.id === b.id &&
     a.deleted_at === b.deleted_at &&
     a.content === b.content &&
+    a.edited_at === b.edited_at &&
+    JSON.stringify(a.reactions) === JSON.stringify(b.reactions) &&
     a.file?.status === b.file?.status
   );
 }
