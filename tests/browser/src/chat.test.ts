@@ -440,7 +440,7 @@ describe('the web client on a two-node cluster', () => {
     await phone.page.locator(testId('chat-list')).waitFor();
   });
 
-  it('edits a message and reacts to it; the other side sees the new text and the counts live', async () => {
+  it('edits, reacts, replies and searches: the other side sees the text, the counts and the quote live', async () => {
     const ada = await createUser(cluster.database.db, 'Ada Editor');
     const bea = await createUser(cluster.database.db, 'Bea Reactor');
     const chat = await directChat(ada, bea);
@@ -489,11 +489,39 @@ describe('the web client on a two-node cluster', () => {
     await thumbs(onB).click();
     await eventually(() => thumbs(onA).textContent(), '👍 1');
     await eventually(() => thumbs(onB).getAttribute('aria-pressed'), 'false');
-    const [stored] = await serverMessages(bea, chat.id);
+
+    // Bea replies with a quote of it.
+    await onB.hover();
+    await onB.locator(testId('reply')).click();
+    await expect(b.page.locator(testId('replying')).textContent()).resolves.toContain('final text');
+    const composerB = b.page.locator(testId('composer'));
+    await composerB.fill('an answer');
+    await composerB.press('Enter');
+    const replyOnA = a.page.locator(testId('message', { 'data-seq': 2 }));
+    await eventually(() => replyOnA.locator(testId('quote')).textContent(), 'Ada Editorfinal text');
+    await expect(b.page.locator(testId('replying')).count()).resolves.toBe(0);
+
+    const [stored, reply] = await serverMessages(bea, chat.id);
     expect(stored).toMatchObject({
       content: 'final text',
+      reply_count: 1,
       reactions: [{ emoji: '👍', count: 1, me: false }],
     });
+    expect(reply).toMatchObject({ content: 'an answer', reply_to: { id: stored!.id } });
+
+    // Ada finds Bea's Chinese message by two characters, highlighted, and clears the search.
+    await composerB.fill('昨天张三说明天开会');
+    await composerB.press('Enter');
+    await eventually(() => seqsOnScreen(a.page), [1, 2, 3]);
+    const search = a.page.locator(testId('search-input'));
+    await search.fill('张三');
+    await search.press('Enter');
+    const hit = a.page.locator(testId('search-result', { 'data-chat-id': chat.id }));
+    await eventually(() => hit.locator('mark').textContent(), '张三');
+    await expect(hit.textContent()).resolves.toContain('昨天张三说明天开会');
+    await screenshot(a.page, 'search');
+    await search.fill('');
+    await a.page.locator(chatItem(chat.id)).waitFor();
   });
 });
 

@@ -3,6 +3,7 @@ import { useSession } from '../session-context.js';
 import { useStore } from '../state/store.js';
 import { Avatar } from './avatar.js';
 import { ChatList } from './chat-list.js';
+import { MessageSearch } from './message-search.js';
 import { ConnectionStatus } from './connection-status.js';
 import { Conversation } from './conversation.js';
 import { NewChatDialog } from './new-chat-dialog.js';
@@ -67,7 +68,9 @@ export function ChatLayout({ onSignOut }: { onSignOut: () => void }) {
             + New chat
           </button>
         </div>
-        <ChatList selected={shownChat} onOpen={openChat} />
+        <MessageSearch onOpen={openChat}>
+          <ChatList selected={shownChat} onOpen={openChat} />
+        </MessageSearch>
       </aside>
       <main className="pane">
         {shownChat === null ? (

@@ -1,5 +1,6 @@
 import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useSession } from '../session-context.js';
+import { useStore } from '../state/store.js';
 import { PaperclipIcon } from './icons.js';
 
 /** Enter sends, Shift+Enter adds a line; the paper clip uploads a file (with the text as caption). */
@@ -7,6 +8,7 @@ export function Composer({ chatId }: { chatId: number }) {
   const session = useSession();
   const [text, setText] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
+  const replyingTo = useStore(session.stores.replyingTo, (s) => s[chatId]);
 
   const send = (event?: FormEvent) => {
     event?.preventDefault();
@@ -17,6 +19,7 @@ export function Composer({ chatId }: { chatId: number }) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Escape' && replyingTo) session.replyTo(chatId, undefined);
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
@@ -32,34 +35,52 @@ export function Composer({ chatId }: { chatId: number }) {
   };
 
   return (
-    <form className="composer" onSubmit={send}>
-      <label className="attach" title="Attach a file">
-        <input
-          ref={fileInput}
-          type="file"
-          className="visually-hidden"
-          data-testid="file-input"
-          aria-label="Attach a file"
-          onChange={(event) => onFiles(event.target.files)}
+    <>
+      {replyingTo && (
+        <div className="replying" data-testid="replying">
+          <span>
+            Replying to <strong>{replyingTo.sender.name}</strong>:{' '}
+            <span className="muted">{replyingTo.content ?? 'a file'}</span>
+          </span>
+          <button
+            type="button"
+            className="ghost small"
+            aria-label="Cancel the reply"
+            onClick={() => session.replyTo(chatId, undefined)}
+          >
+            ✕
+          </button>
+        </div>
+      )}
+      <form className="composer" onSubmit={send}>
+        <label className="attach" title="Attach a file">
+          <input
+            ref={fileInput}
+            type="file"
+            className="visually-hidden"
+            data-testid="file-input"
+            aria-label="Attach a file"
+            onChange={(event) => onFiles(event.target.files)}
+          />
+          <PaperclipIcon />
+        </label>
+        <textarea
+          data-testid="composer"
+          aria-label="Message"
+          placeholder="Write a message…"
+          rows={1}
+          value={text}
+          onChange={(event) => {
+            setText(event.target.value);
+            if (event.target.value.trim()) session.typing(chatId);
+            else session.stopTyping(chatId);
+          }}
+          onKeyDown={onKeyDown}
         />
-        <PaperclipIcon />
-      </label>
-      <textarea
-        data-testid="composer"
-        aria-label="Message"
-        placeholder="Write a message…"
-        rows={1}
-        value={text}
-        onChange={(event) => {
-          setText(event.target.value);
-          if (event.target.value.trim()) session.typing(chatId);
-          else session.stopTyping(chatId);
-        }}
-        onKeyDown={onKeyDown}
-      />
-      <button type="submit" className="primary" data-testid="send" disabled={!text.trim()}>
-        Send
-      </button>
-    </form>
+        <button type="submit" className="primary" data-testid="send" disabled={!text.trim()}>
+          Send
+        </button>
+      </form>
+    </>
   );
 }

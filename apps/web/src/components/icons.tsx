@@ -60,3 +60,11 @@ export function SmileIcon() {
     </svg>
   );
 }
+
+export function ReplyIcon() {
+  return (
+    <svg {...common} width={14} height={14}>
+      <path d="M10 8 5 12l5 4M5 12h9a5 5 0 0 1 5 5v1" />
+    </svg>
+  );
+}

@@ -5,7 +5,7 @@ import { fileSources } from '../api/file-links.js';
 import { useSession } from '../session-context.js';
 import type { PendingItem } from '../state/timeline.js';
 import { clockTime } from './format.js';
-import { DownloadIcon, FileIcon, PencilIcon, SmileIcon, TrashIcon } from './icons.js';
+import { DownloadIcon, FileIcon, PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
 
 interface Props {
   message: MessageResource;
@@ -39,6 +39,7 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
           <p className="content muted">Message deleted</p>
         ) : (
           <>
+            {message.reply_to && <Quote quoted={message.reply_to} />}
             {message.file && <Attachment file={message.file} image={message.type === 'image'} />}
             {editing ? (
               <EditBox message={message} onDone={() => setEditing(false)} />
@@ -110,6 +111,18 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
             <button
               type="button"
               className="icon-button"
+              data-testid="reply"
+              aria-label="Reply"
+              title="Reply"
+              onClick={() => session.replyTo(message.chat_id, message)}
+            >
+              <ReplyIcon />
+            </button>
+          )}
+          {!deleted && (
+            <button
+              type="button"
+              className="icon-button"
               data-testid="react"
               aria-label="Add a reaction"
               aria-expanded={picking}
@@ -146,6 +159,18 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
         </div>
       </div>
     </li>
+  );
+}
+
+/** The message a reply answers, as a quote: its sender and its first words. */
+export function Quote({ quoted }: { quoted: NonNullable<MessageResource['reply_to']> }) {
+  return (
+    <blockquote className="quote" data-testid="quote" data-seq={quoted.seq}>
+      <span className="quote-sender">{quoted.sender.name}</span>
+      <span className="quote-text">
+        {quoted.deleted ? 'Message deleted' : (quoted.content ?? 'A file')}
+      </span>
+    </blockquote>
   );
 }
 

@@ -18,17 +18,23 @@ export class MessageActions {
     private readonly onSent: (message: MessageResource) => void,
   ) {}
 
-  async send(chatId: number, content: string): Promise<void> {
+  async send(chatId: number, content: string, replyToId?: number): Promise<void> {
     const tempId = newTempId();
-    this.timelines.addPending(chatId, { tempId, kind: 'text', content, status: 'sending' });
-    await this.deliver(chatId, tempId, content);
+    this.timelines.addPending(chatId, {
+      tempId,
+      kind: 'text',
+      content,
+      status: 'sending',
+      ...(replyToId === undefined ? {} : { replyToId }),
+    });
+    await this.deliver(chatId, tempId, content, replyToId);
   }
 
-  async resend(chatId: number, tempId: string, content: string): Promise<void> {
+  async resend(chatId: number, tempId: string, content: string, replyToId?: number): Promise<void> {
     this.timelines.update(chatId, (t) =>
       updatePending(t, tempId, { status: 'sending', error: undefined }),
     );
-    await this.deliver(chatId, tempId, content);
+    await this.deliver(chatId, tempId, content, replyToId);
   }
 
   async delete(message: MessageResource): Promise<void> {
@@ -82,7 +88,13 @@ export class MessageActions {
   }
 
   /** Over the socket when it is up, else over REST; the same `temp_id` either way. */
-  private async deliver(chatId: number, tempId: string, content: string): Promise<void> {
+  private async deliver(
+    chatId: number,
+    tempId: string,
+    content: string,
+    replyToId?: number,
+  ): Promise<void> {
+    const reply = replyToId === undefined ? {} : { reply_to_id: replyToId };
     try {
       const message = this.socket.connected
         ? (
@@ -91,12 +103,14 @@ export class MessageActions {
                 chat_id: chatId,
                 content,
                 temp_id: tempId,
+                ...reply,
               }),
             )
           ).message
         : await this.http.send<MessageResource>('POST', `/api/chats/${chatId}/messages`, {
             content,
             temp_id: tempId,
+            ...reply,
           });
       this.onSent(message);
     } catch (error) {

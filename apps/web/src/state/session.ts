@@ -2,6 +2,7 @@ import type {
   ChatResource,
   FileResource,
   MessageResource,
+  SearchHit,
   UserListItem,
   UserProfile,
 } from '@kelisim/contracts';
@@ -149,9 +150,17 @@ export class ChatSession {
     return this.history.loadOlder(chatId);
   }
 
+  /** Sends a text, answering the message chosen with `replyTo` if any. */
   async send(chatId: number, content: string): Promise<void> {
     this.stopTyping(chatId);
-    await this.messages.send(chatId, content);
+    const replyToId = this.stores.replyingTo.get()[chatId]?.id;
+    this.replyTo(chatId, undefined);
+    await this.messages.send(chatId, content, replyToId);
+  }
+
+  /** Chooses the message my next send in the chat answers (undefined: none). */
+  replyTo(chatId: number, message: MessageResource | undefined): void {
+    this.stores.replyingTo.set((all) => ({ ...all, [chatId]: message }));
   }
 
   async retry(chatId: number, item: PendingItem): Promise<void> {
@@ -160,7 +169,7 @@ export class ChatSession {
       await this.uploads.upload(chatId, item.file, item.content);
       return;
     }
-    await this.messages.resend(chatId, item.tempId, item.content);
+    await this.messages.resend(chatId, item.tempId, item.content, item.replyToId);
   }
 
   discard(chatId: number, tempId: string): void {
@@ -183,6 +192,11 @@ export class ChatSession {
   /** Adds (`on`) or takes back my reaction with `emoji`. */
   react(message: MessageResource, emoji: string, on: boolean): Promise<boolean> {
     return this.messages.react(message, emoji, on);
+  }
+
+  /** Messages containing `q` in my chats, newest first (the first page). */
+  async searchMessages(q: string): Promise<SearchHit[]> {
+    return this.http.get<SearchHit[]>(`/api/search/messages?q=${encodeURIComponent(q)}`);
   }
 
   /** Moves my read cursor to `seq` (the newest message on screen). */

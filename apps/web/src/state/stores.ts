@@ -1,4 +1,4 @@
-import type { ChatResource, ParticipantResource } from '@kelisim/contracts';
+import type { ChatResource, MessageResource, ParticipantResource } from '@kelisim/contracts';
 import { createStore } from './store.js';
 import type { Timeline } from './timeline.js';
 
@@ -36,6 +36,8 @@ export function createStores() {
     typing: createStore<Record<number, Record<number, TypingEntry>>>({}),
     presence: createStore<Record<number, 'online' | 'offline'>>({}),
     notices: createStore<Notice[]>([]),
+    /** Per chat, the message my next send answers (the composer shows its quote). */
+    replyingTo: createStore<Record<number, MessageResource | undefined>>({}),
   };
 }
 

@@ -12,6 +12,8 @@ export interface PendingItem {
   file?: File;
   /** The upload's file id once the server accepted it (matched by `file_ready`/`file_failed`). */
   fileId?: number;
+  /** The message a text answers. */
+  replyToId?: number;
   createdAt: string;
 }
 
