@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatResource, MessageResource, UserProfile } from '@kelisim/contracts';
+import type { ChatResource, MessageResource, UnreadCounts, UserProfile } from '@kelisim/contracts';
 import { createUser, tokenFor, type TestUser } from '@kelisim/testing';
 import {
   api,
@@ -440,7 +440,7 @@ describe('the web client on a two-node cluster', () => {
     await phone.page.locator(testId('chat-list')).waitFor();
   });
 
-  it('edits, reacts, replies and searches: the other side sees the text, the counts and the quote live', async () => {
+  it('edits, reacts, replies, searches and mutes: the other side sees the text, the counts and the quote live', async () => {
     const ada = await createUser(cluster.database.db, 'Ada Editor');
     const bea = await createUser(cluster.database.db, 'Bea Reactor');
     const chat = await directChat(ada, bea);
@@ -522,6 +522,19 @@ describe('the web client on a two-node cluster', () => {
     await screenshot(a.page, 'search');
     await search.fill('');
     await a.page.locator(chatItem(chat.id)).waitFor();
+
+    // Ada mutes the chat: marked in her list, left out of her unread total; then unmutes.
+    await a.page.locator(testId('mute')).click();
+    await a.page.locator(`${chatItem(chat.id)} ${testId('muted')}`).waitFor();
+    const counts = await api<UnreadCounts>(
+      cluster.nodes[1]!,
+      tokenFor(ada.id),
+      'GET',
+      '/api/unread-count',
+    );
+    expect(counts.chats).toContainEqual(expect.objectContaining({ chat_id: chat.id, muted: true }));
+    await a.page.locator(testId('mute')).click();
+    await eventually(() => a.page.locator(`${chatItem(chat.id)} ${testId('muted')}`).count(), 0);
   });
 });
 

@@ -3,7 +3,7 @@ import { useSession } from '../session-context.js';
 import { useStore } from '../state/store.js';
 import { sortedChats } from '../state/stores.js';
 import { Avatar } from './avatar.js';
-import { chatTitle, messagePreview, otherParticipant, shortTime } from './format.js';
+import { chatTitle, isMuted, messagePreview, otherParticipant, shortTime } from './format.js';
 
 interface Props {
   selected: number | null;
@@ -52,9 +52,19 @@ export function ChatList({ selected, onOpen }: Props) {
                 </span>
                 <span className="chat-item-bottom">
                   <span className="chat-item-preview">{messagePreview(chat.last_message, me)}</span>
+                  {isMuted(chat) && (
+                    <span
+                      className="muted-mark"
+                      data-testid="muted"
+                      aria-label="Muted"
+                      title="Muted"
+                    >
+                      🔕
+                    </span>
+                  )}
                   {unread > 0 && (
                     <span
-                      className="badge"
+                      className={`badge${isMuted(chat) ? ' quiet' : ''}`}
                       data-testid="unread-badge"
                       aria-label={`${unread} unread`}
                     >

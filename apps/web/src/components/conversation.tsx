@@ -4,7 +4,7 @@ import { useStore } from '../state/store.js';
 import { emptyTimeline } from '../state/timeline.js';
 import { Avatar, PresenceDot } from './avatar.js';
 import { Composer } from './composer.js';
-import { chatTitle, otherParticipant } from './format.js';
+import { chatTitle, isMuted, otherParticipant } from './format.js';
 import { MessageList } from './message-list.js';
 import { ParticipantsDialog } from './participants-dialog.js';
 
@@ -44,6 +44,7 @@ export function Conversation({ chatId, onBack }: Props) {
 
   if (!chat) return null;
   const title = chatTitle(chat, me);
+  const muted = isMuted(chat);
   const other = otherParticipant(chat, me);
   return (
     <section className="conversation" aria-label={`Conversation with ${title}`}>
@@ -65,6 +66,20 @@ export function Conversation({ chatId, onBack }: Props) {
             )}
           </p>
         </div>
+        <button
+          type="button"
+          className="ghost"
+          data-testid="mute"
+          aria-pressed={muted}
+          title={
+            muted
+              ? 'Unmute: count its unread messages again'
+              : 'Mute: leave it out of the unread total'
+          }
+          onClick={() => void session.setMuted(chatId, !muted)}
+        >
+          {muted ? 'Unmute' : 'Mute'}
+        </button>
         <button
           type="button"
           className="ghost"

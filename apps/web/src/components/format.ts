@@ -36,3 +36,8 @@ export function shortTime(iso: string | null): string {
 export function clockTime(iso: string): string {
   return timeFormat.format(new Date(iso));
 }
+
+/** Whether I muted the chat (until a time still ahead). */
+export function isMuted(chat: ChatResource): boolean {
+  return chat.muted_until !== null && Date.parse(chat.muted_until) > Date.now();
+}

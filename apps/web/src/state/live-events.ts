@@ -69,6 +69,9 @@ export function listenToChatEvents(socket: ChatSocket, parts: LiveEventParts): v
   socket.on('typing', (payload) => {
     if (isEvent(payload)) parts.typing.heard(payload);
   });
+  socket.on('chat_settings', (payload) => {
+    if (isEvent(payload)) parts.chats.patch(payload.chat_id, { muted_until: payload.muted_until });
+  });
   socket.on('chat_created', (payload) => {
     if (isEvent(payload)) parts.chats.created(payload.chat);
   });

@@ -1,11 +1,13 @@
 import type {
   ChatResource,
+  ChatSettings,
   FileResource,
   MessageResource,
   SearchHit,
   UserListItem,
   UserProfile,
 } from '@kelisim/contracts';
+import { errorText } from '../api/errors.js';
 import { Http } from '../api/http.js';
 import { createChatSocket, type ChatSocket } from './chat-socket.js';
 import { ChatList, type NewChat } from './chats.js';
@@ -24,6 +26,9 @@ import type { PendingItem } from './timeline.js';
 import { Timelines } from './timelines.js';
 import { Typing } from './typing.js';
 import { Uploads } from './uploads.js';
+
+/** "Until I unmute": the last instant the server's TIMESTAMP columns hold. */
+const untilUnmuted = '2038-01-19T03:14:07Z';
 
 /**
  * The signed-in user's connection to the cluster: REST for pages and uploads, socket.io for
@@ -192,6 +197,18 @@ export class ChatSession {
   /** Adds (`on`) or takes back my reaction with `emoji`. */
   react(message: MessageResource, emoji: string, on: boolean): Promise<boolean> {
     return this.messages.react(message, emoji, on);
+  }
+
+  /** Mutes the chat for me until I unmute it (its unread messages leave my total), or unmutes. */
+  async setMuted(chatId: number, muted: boolean): Promise<void> {
+    try {
+      const settings = await this.http.send<ChatSettings>('PUT', `/api/chats/${chatId}/settings`, {
+        muted_until: muted ? untilUnmuted : null,
+      });
+      this.chats.patch(chatId, { muted_until: settings.muted_until });
+    } catch (error) {
+      this.notify(errorText(error));
+    }
   }
 
   /** Messages containing `q` in my chats, newest first (the first page). */
