@@ -440,7 +440,7 @@ describe('the web client on a two-node cluster', () => {
     await phone.page.locator(testId('chat-list')).waitFor();
   });
 
-  it('edits, reacts, replies, searches and mutes: the other side sees the text, the counts and the quote live', async () => {
+  it('edits, reacts, replies, pins, searches and mutes: the other side sees each change live', async () => {
     const ada = await createUser(cluster.database.db, 'Ada Editor');
     const bea = await createUser(cluster.database.db, 'Bea Reactor');
     const chat = await directChat(ada, bea);
@@ -522,6 +522,19 @@ describe('the web client on a two-node cluster', () => {
     await screenshot(a.page, 'search');
     await search.fill('');
     await a.page.locator(chatItem(chat.id)).waitFor();
+
+    // In a direct chat either side pins: Bea pins Ada's message, both see the pin.
+    await onB.hover();
+    await onB.locator(testId('pin')).click();
+    await onA.locator(testId('pinned')).waitFor();
+    await onB.locator(testId('pinned')).waitFor();
+    const pins = await api<MessageResource[]>(
+      cluster.nodes[0]!,
+      tokenFor(ada.id),
+      'GET',
+      `/api/chats/${chat.id}/pins`,
+    );
+    expect(pins.map((m) => m.seq)).toEqual([1]);
 
     // Ada mutes the chat: marked in her list, left out of her unread total; then unmutes.
     await a.page.locator(testId('mute')).click();

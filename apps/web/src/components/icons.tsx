@@ -68,3 +68,11 @@ export function ReplyIcon() {
     </svg>
   );
 }
+
+export function PinIcon() {
+  return (
+    <svg {...common} width={14} height={14}>
+      <path d="M9 4h6l-1 6 3 3H7l3-3zM12 13v7" />
+    </svg>
+  );
+}

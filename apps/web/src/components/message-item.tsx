@@ -5,7 +5,15 @@ import { fileSources } from '../api/file-links.js';
 import { useSession } from '../session-context.js';
 import type { PendingItem } from '../state/timeline.js';
 import { clockTime } from './format.js';
-import { DownloadIcon, FileIcon, PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
+import {
+  DownloadIcon,
+  FileIcon,
+  PencilIcon,
+  PinIcon,
+  ReplyIcon,
+  SmileIcon,
+  TrashIcon,
+} from './icons.js';
 
 interface Props {
   message: MessageResource;
@@ -14,12 +22,14 @@ interface Props {
   /** Names of the others who have read it (my messages only). */
   readBy: string[];
   direct: boolean;
+  /** A group's owner or admins, either side of a direct chat. */
+  mayPin: boolean;
 }
 
 /** The reactions offered in one click. */
 const reactionPalette = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 
-export function MessageItem({ message, mine, showSender, readBy, direct }: Props) {
+export function MessageItem({ message, mine, showSender, readBy, direct, mayPin }: Props) {
   const session = useSession();
   const deleted = message.deleted_at !== null;
   const [editing, setEditing] = useState(false);
@@ -86,6 +96,11 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
           </div>
         )}
         <div className="meta">
+          {message.pinned_at !== null && !deleted && (
+            <span className="pinned" data-testid="pinned" title="Pinned">
+              📌
+            </span>
+          )}
           <time dateTime={message.created_at}>{clockTime(message.created_at)}</time>
           {message.edited_at !== null && !deleted && (
             <span className="edited" data-testid="edited" title={`Edited ${message.edited_at}`}>
@@ -130,6 +145,19 @@ export function MessageItem({ message, mine, showSender, readBy, direct }: Props
               onClick={() => setPicking(!picking)}
             >
               <SmileIcon />
+            </button>
+          )}
+          {mayPin && !deleted && (
+            <button
+              type="button"
+              className="icon-button"
+              data-testid="pin"
+              aria-pressed={message.pinned_at !== null}
+              aria-label={message.pinned_at !== null ? 'Unpin message' : 'Pin message'}
+              title={message.pinned_at !== null ? 'Unpin message' : 'Pin message'}
+              onClick={() => void session.pin(message, message.pinned_at === null)}
+            >
+              <PinIcon />
             </button>
           )}
           {editable && !editing && (

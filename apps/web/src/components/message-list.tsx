@@ -95,6 +95,7 @@ export function MessageList({ chat, timeline }: Props) {
             }
             readBy={message.sender.id === me ? readers(message.seq) : []}
             direct={chat.type === 'direct'}
+            mayPin={chat.type === 'direct' || chat.my_role !== 'member'}
           />
         ))}
         {pending.map((item) => (

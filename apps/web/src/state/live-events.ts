@@ -6,7 +6,7 @@ import type { Notify } from './notices.js';
 import type { Participants } from './participants.js';
 import type { Presence } from './presence.js';
 import type { ReadCursors } from './reads.js';
-import { applyEdit, applyReaction, markDeleted } from './timeline.js';
+import { applyEdit, applyPin, applyReaction, markDeleted } from './timeline.js';
 import type { Timelines } from './timelines.js';
 import type { Typing } from './typing.js';
 import type { Uploads } from './uploads.js';
@@ -60,6 +60,18 @@ export function listenToChatEvents(socket: ChatSocket, parts: LiveEventParts): v
       );
     });
   }
+  socket.on('message_pinned', (payload) => {
+    if (!isEvent(payload)) return;
+    const { id, chat_id, pinned_at, pinned_by } = payload.message;
+    parts.timelines.updateIfOpened(chat_id, (t) => applyPin(t, id, { pinned_at, pinned_by }));
+  });
+  socket.on('message_unpinned', (payload) => {
+    if (!isEvent(payload)) return;
+    const unpinned = { pinned_at: null, pinned_by: null };
+    parts.timelines.updateIfOpened(payload.chat_id, (t) =>
+      applyPin(t, payload.message_id, unpinned),
+    );
+  });
   socket.on('message_read', (payload) => {
     if (isEvent(payload)) parts.reads.moved(payload);
   });

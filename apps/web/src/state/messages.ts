@@ -72,6 +72,12 @@ export class MessageActions {
     );
   }
 
+  async pin(message: MessageResource, pinned: boolean): Promise<boolean> {
+    return this.change(message, () =>
+      this.http.send<MessageResource>(pinned ? 'PUT' : 'DELETE', `/api/messages/${message.id}/pin`),
+    );
+  }
+
   /** Applies the server's copy after an act on a message; says whether it succeeded. */
   private async change(
     message: MessageResource,

@@ -194,6 +194,11 @@ export class ChatSession {
     return this.messages.edit(message, content);
   }
 
+  /** Pins the message to its chat, or unpins it. */
+  pin(message: MessageResource, pinned: boolean): Promise<boolean> {
+    return this.messages.pin(message, pinned);
+  }
+
   /** Adds (`on`) or takes back my reaction with `emoji`. */
   react(message: MessageResource, emoji: string, on: boolean): Promise<boolean> {
     return this.messages.react(message, emoji, on);

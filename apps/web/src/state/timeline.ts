@@ -108,6 +108,15 @@ export function applyEdit(timeline: Timeline, message: MessageResource): Timelin
   );
 }
 
+/** A pushed pin or unpin. */
+export function applyPin(
+  timeline: Timeline,
+  messageId: number,
+  pin: Pick<MessageResource, 'pinned_at' | 'pinned_by'>,
+): Timeline {
+  return changeMessage(timeline, messageId, (held) => ({ ...held, ...pin }));
+}
+
 /** A pushed reaction change: the emoji's new count, and `me` when the change was mine. */
 export function applyReaction(
   timeline: Timeline,
