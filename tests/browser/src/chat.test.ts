@@ -528,13 +528,12 @@ describe('the web client on a two-node cluster', () => {
     await onB.locator(testId('pin')).click();
     await onA.locator(testId('pinned')).waitFor();
     await onB.locator(testId('pinned')).waitFor();
-    const pins = await api<MessageResource[]>(
-      cluster.nodes[0]!,
-      tokenFor(ada.id),
-      'GET',
-      `/api/chats/${chat.id}/pins`,
+    await a.page.locator(testId('pins')).click();
+    await eventually(
+      () => a.page.locator(testId('pinned-message', { 'data-seq': 1 })).textContent(),
+      expect.stringContaining('final text'),
     );
-    expect(pins.map((m) => m.seq)).toEqual([1]);
+    await a.page.getByRole('button', { name: 'Close' }).click();
 
     // Ada mutes the chat: marked in her list, left out of her unread total; then unmutes.
     await a.page.locator(testId('mute')).click();
@@ -548,6 +547,52 @@ describe('the web client on a two-node cluster', () => {
     expect(counts.chats).toContainEqual(expect.objectContaining({ chat_id: chat.id, muted: true }));
     await a.page.locator(testId('mute')).click();
     await eventually(() => a.page.locator(`${chatItem(chat.id)} ${testId('muted')}`).count(), 0);
+  });
+
+  it('mentions a member picked from the @ list; only they get the mention badge', async () => {
+    const [ann, ben, cyd] = await Promise.all(
+      ['Ann Mention', 'Ben Mention', 'Cyd Mention'].map((name) =>
+        createUser(cluster.database.db, name),
+      ),
+    );
+    const group = await api<ChatResource>(
+      cluster.nodes[0]!,
+      tokenFor(ann!.id),
+      'POST',
+      '/api/chats',
+      {
+        type: 'group',
+        name: 'Mentions',
+        participant_ids: [ben!.id, cyd!.id],
+      },
+    );
+    const a = await open(0, ann);
+    const b = await open(1, ben);
+    const c = await open(0, cyd);
+    for (const app of [a, b, c]) await waitConnected(app.page);
+    await a.page.locator(chatItem(group.id)).click();
+    const composer = a.page.locator(testId('composer'));
+    await composer.fill('Please look, @Be');
+    await a.page.locator(testId('mention-option', { 'data-user-id': ben!.id })).click();
+    await expect(composer.inputValue()).resolves.toBe('Please look, @Ben Mention ');
+    await composer.press('End');
+    await composer.pressSequentially('now');
+    await composer.press('Enter');
+
+    const badge = (app: OpenedApp) =>
+      app.page.locator(`${chatItem(group.id)} ${testId('mention-badge')}`);
+    await badge(b).waitFor();
+    await eventually(
+      () => c.page.locator(`${chatItem(group.id)} ${testId('unread-badge')}`).textContent(),
+      '1',
+    );
+    await expect(badge(c).count()).resolves.toBe(0);
+    const [sent] = await serverMessages(ben!, group.id);
+    expect(sent).toMatchObject({ content: 'Please look, @Ben Mention now', mentions: [ben!.id] });
+
+    // Reading the chat clears Ben's mention badge.
+    await b.page.locator(chatItem(group.id)).click();
+    await eventually(() => badge(b).count(), 0);
   });
 });
 

@@ -52,6 +52,15 @@ export function ChatList({ selected, onOpen }: Props) {
                 </span>
                 <span className="chat-item-bottom">
                   <span className="chat-item-preview">{messagePreview(chat.last_message, me)}</span>
+                  {chat.unread_mentions > 0 && (
+                    <span
+                      className="badge mention"
+                      data-testid="mention-badge"
+                      aria-label={`${chat.unread_mentions} unread mentions of you`}
+                    >
+                      @
+                    </span>
+                  )}
                   {isMuted(chat) && (
                     <span
                       className="muted-mark"

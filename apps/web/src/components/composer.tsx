@@ -1,3 +1,4 @@
+import type { UserSummary } from '@kelisim/contracts';
 import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useSession } from '../session-context.js';
 import { useStore } from '../state/store.js';
@@ -9,20 +10,38 @@ export function Composer({ chatId }: { chatId: number }) {
   const [text, setText] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
   const replyingTo = useStore(session.stores.replyingTo, (s) => s[chatId]);
+  const chat = useStore(session.stores.chats, (s) => s.byId[chatId]);
+  const [mentioned, setMentioned] = useState<UserSummary[]>([]);
+  // "@partial" at the end of the text offers the chat's participants whose name contains it.
+  const partial = /(?:^|\s)@([^\s@]*)$/.exec(text)?.[1];
+  const options =
+    partial === undefined
+      ? []
+      : (chat?.participants ?? [])
+          .filter((user) => user.id !== session.me.id)
+          .filter((user) => user.name.toLowerCase().includes(partial.toLowerCase()))
+          .slice(0, 6);
+  const mention = (user: UserSummary) => {
+    setText(text.replace(/@[^\s@]*$/, `@${user.name} `));
+    setMentioned([...mentioned.filter((u) => u.id !== user.id), user]);
+  };
 
   const send = (event?: FormEvent) => {
     event?.preventDefault();
     const content = text.trim();
     if (!content) return;
     setText('');
-    void session.send(chatId, content);
+    setMentioned([]);
+    const mentions = mentioned.filter((u) => content.includes(`@${u.name}`)).map((u) => u.id);
+    void session.send(chatId, content, mentions);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Escape' && replyingTo) session.replyTo(chatId, undefined);
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
-      send();
+      if (options[0]) mention(options[0]);
+      else send();
     }
   };
 
@@ -53,6 +72,24 @@ export function Composer({ chatId }: { chatId: number }) {
         </div>
       )}
       <form className="composer" onSubmit={send}>
+        {options.length > 0 && (
+          <ul className="mention-options" role="listbox" aria-label="Mention someone">
+            {options.map((user) => (
+              <li key={user.id}>
+                <button
+                  type="button"
+                  role="option"
+                  aria-selected={false}
+                  data-testid="mention-option"
+                  data-user-id={user.id}
+                  onClick={() => mention(user)}
+                >
+                  @{user.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
         <label className="attach" title="Attach a file">
           <input
             ref={fileInput}

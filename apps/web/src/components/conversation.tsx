@@ -7,6 +7,7 @@ import { Composer } from './composer.js';
 import { chatTitle, isMuted, otherParticipant } from './format.js';
 import { MessageList } from './message-list.js';
 import { ParticipantsDialog } from './participants-dialog.js';
+import { PinsDialog } from './pins-dialog.js';
 
 interface Props {
   chatId: number;
@@ -21,6 +22,7 @@ export function Conversation({ chatId, onBack }: Props) {
   const typing = useStore(session.stores.typing, (s) => s[chatId]);
   const presence = useStore(session.stores.presence, (s) => s);
   const [managing, setManaging] = useState(false);
+  const [pinsOpen, setPinsOpen] = useState(false);
   const visible = usePageVisible();
   const connected = useStore(session.stores.connection, (s) => s.state === 'connected');
 
@@ -69,6 +71,14 @@ export function Conversation({ chatId, onBack }: Props) {
         <button
           type="button"
           className="ghost"
+          data-testid="pins"
+          onClick={() => setPinsOpen(true)}
+        >
+          Pinned
+        </button>
+        <button
+          type="button"
+          className="ghost"
           data-testid="mute"
           aria-pressed={muted}
           title={
@@ -106,6 +116,7 @@ export function Conversation({ chatId, onBack }: Props) {
       </div>
       <Composer chatId={chatId} />
       {managing && <ParticipantsDialog chat={chat} onClose={() => setManaging(false)} />}
+      {pinsOpen && <PinsDialog chatId={chatId} onClose={() => setPinsOpen(false)} />}
     </section>
   );
 }

@@ -113,11 +113,16 @@ export class ChatList {
   }
 
   unreadCounts(counts: UnreadCounts): void {
-    const unread = new Map(counts.chats.map((c) => [c.chat_id, c.unread]));
+    const byChat = new Map(counts.chats.map((c) => [c.chat_id, c]));
     this.store.set((state) => {
       const byId = { ...state.byId };
       for (const chat of Object.values(state.byId)) {
-        byId[chat.id] = { ...chat, unread_count: unread.get(chat.id) ?? 0 };
+        const counted = byChat.get(chat.id);
+        byId[chat.id] = {
+          ...chat,
+          unread_count: counted?.unread ?? 0,
+          unread_mentions: counted?.mentions ?? 0,
+        };
       }
       return { ...state, byId };
     });

@@ -18,7 +18,12 @@ export class MessageActions {
     private readonly onSent: (message: MessageResource) => void,
   ) {}
 
-  async send(chatId: number, content: string, replyToId?: number): Promise<void> {
+  async send(
+    chatId: number,
+    content: string,
+    replyToId?: number,
+    mentions: number[] = [],
+  ): Promise<void> {
     const tempId = newTempId();
     this.timelines.addPending(chatId, {
       tempId,
@@ -27,7 +32,7 @@ export class MessageActions {
       status: 'sending',
       ...(replyToId === undefined ? {} : { replyToId }),
     });
-    await this.deliver(chatId, tempId, content, replyToId);
+    await this.deliver(chatId, tempId, content, replyToId, mentions);
   }
 
   async resend(chatId: number, tempId: string, content: string, replyToId?: number): Promise<void> {
@@ -99,8 +104,12 @@ export class MessageActions {
     tempId: string,
     content: string,
     replyToId?: number,
+    mentions: number[] = [],
   ): Promise<void> {
-    const reply = replyToId === undefined ? {} : { reply_to_id: replyToId };
+    const reply = {
+      ...(replyToId === undefined ? {} : { reply_to_id: replyToId }),
+      ...(mentions.length === 0 ? {} : { mentions }),
+    };
     try {
       const message = this.socket.connected
         ? (

@@ -155,12 +155,12 @@ export class ChatSession {
     return this.history.loadOlder(chatId);
   }
 
-  /** Sends a text, answering the message chosen with `replyTo` if any. */
-  async send(chatId: number, content: string): Promise<void> {
+  /** Sends a text, answering the message chosen with `replyTo` if any, mentioning `mentions`. */
+  async send(chatId: number, content: string, mentions: number[] = []): Promise<void> {
     this.stopTyping(chatId);
     const replyToId = this.stores.replyingTo.get()[chatId]?.id;
     this.replyTo(chatId, undefined);
-    await this.messages.send(chatId, content, replyToId);
+    await this.messages.send(chatId, content, replyToId, mentions);
   }
 
   /** Chooses the message my next send in the chat answers (undefined: none). */
@@ -192,6 +192,11 @@ export class ChatSession {
   /** Replaces my message's text; false (with a notice) if the server refused. */
   editMessage(message: MessageResource, content: string): Promise<boolean> {
     return this.messages.edit(message, content);
+  }
+
+  /** The chat's pinned messages, most recently pinned first. */
+  listPins(chatId: number): Promise<MessageResource[]> {
+    return this.http.get<MessageResource[]>(`/api/chats/${chatId}/pins`);
   }
 
   /** Pins the message to its chat, or unpins it. */
