@@ -9,7 +9,7 @@ import {
   type PlainClient,
   type TestUser,
 } from '@kelisim/testing';
-import { useCluster } from './cluster.js';
+import { auth, useCluster } from './cluster.js';
 import { eventually, recordEcho, untilSubscribed } from './echo-helpers.js';
 
 const prefix = 'laravel_database_';
@@ -165,5 +165,55 @@ describe('edits, reactions and mentions across nodes', () => {
       [[chatId, '@Bob']],
     ]);
     expect(toCyd.flat()).toEqual([]);
+  });
+
+  it('pins, unpins and my mute reach every node once: the chat, Echo, and my own other sockets', async () => {
+    const [ann, bob] = fx.users as [TestUser, TestUser];
+    const chatId = await fx.createGroup(ann, [bob]);
+    const annElsewhere = await fx.client(1, ann);
+    const bobs = [await fx.client(0, bob), await fx.client(1, bob)];
+    const echoBob = await fx.echo(node(1), bob);
+    const echoChannel = echoBob.private(`chat.${chatId}`);
+    await untilSubscribed(fx.cluster.redis, prefix, echoChannel, `private-chat.${chatId}`);
+    const pinned = bobs.map((socket) => record(socket, 'message_pinned'));
+    const unpinned = bobs.map((socket) => record(socket, 'message_unpinned'));
+    const pinnedOnEcho = recordEcho(echoChannel, '.message_pinned');
+    const settings = record(annElsewhere, 'chat_settings');
+    const bobsSettings = bobs.map((socket) => record(socket, 'chat_settings'));
+
+    const sent = await fx
+      .api()
+      .post(`/api/chats/${chatId}/messages`)
+      .set(auth(ann))
+      .send({ content: 'pin me' });
+    const id = sent.body.data.id as number;
+    expect((await fx.api().put(`/api/messages/${id}/pin`).set(auth(bob))).status).toBe(403);
+    expect((await fx.api().put(`/api/messages/${id}/pin`).set(auth(ann))).status).toBe(200);
+    expect((await fx.api().put(`/api/messages/${id}/pin`).set(auth(ann))).status).toBe(200);
+    expect((await fx.api().delete(`/api/messages/${id}/pin`).set(auth(ann))).status).toBe(200);
+    const muted = await fx
+      .api()
+      .put(`/api/chats/${chatId}/settings`)
+      .set(auth(ann))
+      .send({ muted_until: '2030-01-01T00:00:00Z' });
+    expect(muted.status).toBe(200);
+
+    await eventually(
+      () =>
+        pinned.every((l) => l.length === 1) &&
+        unpinned.every((l) => l.length === 1) &&
+        pinnedOnEcho.length === 1 &&
+        settings.length === 1,
+      'pin, unpin and settings everywhere',
+    );
+    await sleep(300);
+    for (const list of pinned) {
+      expect(list.map((e) => [e.chat_id, e.message.id, e.message.pinned_by])).toEqual([
+        [chatId, id, ann.id],
+      ]);
+    }
+    for (const list of unpinned) expect(list).toEqual([{ chat_id: chatId, message_id: id }]);
+    expect(settings).toEqual([{ chat_id: chatId, muted_until: '2030-01-01T00:00:00.000Z' }]);
+    expect(bobsSettings.flat()).toEqual([]);
   });
 });
