@@ -1,5 +1,5 @@
 import type { FileResource, MessageResource } from '@kelisim/contracts';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { formatBytes } from '@kelisim/contracts';
 import { fileSources } from '../api/file-links.js';
 import { useSession } from '../session-context.js';
@@ -123,70 +123,78 @@ export function MessageItem({ message, mine, showSender, readBy, direct, mayPin 
               </span>
             ))}
           {!deleted && (
-            <button
-              type="button"
-              className="icon-button"
-              data-testid="reply"
-              aria-label="Reply"
-              title="Reply"
+            <IconAction
+              testId="reply"
+              label="Reply"
               onClick={() => session.replyTo(message.chat_id, message)}
             >
               <ReplyIcon />
-            </button>
+            </IconAction>
           )}
           {!deleted && (
-            <button
-              type="button"
-              className="icon-button"
-              data-testid="react"
-              aria-label="Add a reaction"
-              aria-expanded={picking}
-              title="Add a reaction"
+            <IconAction
+              testId="react"
+              label="Add a reaction"
+              expanded={picking}
               onClick={() => setPicking(!picking)}
             >
               <SmileIcon />
-            </button>
+            </IconAction>
           )}
           {mayPin && !deleted && (
-            <button
-              type="button"
-              className="icon-button"
-              data-testid="pin"
-              aria-pressed={message.pinned_at !== null}
-              aria-label={message.pinned_at !== null ? 'Unpin message' : 'Pin message'}
-              title={message.pinned_at !== null ? 'Unpin message' : 'Pin message'}
+            <IconAction
+              testId="pin"
+              label={message.pinned_at !== null ? 'Unpin message' : 'Pin message'}
+              pressed={message.pinned_at !== null}
               onClick={() => void session.pin(message, message.pinned_at === null)}
             >
               <PinIcon />
-            </button>
+            </IconAction>
           )}
           {editable && !editing && (
-            <button
-              type="button"
-              className="icon-button"
-              data-testid="edit-message"
-              aria-label="Edit message"
-              title="Edit message"
-              onClick={() => setEditing(true)}
-            >
+            <IconAction testId="edit-message" label="Edit message" onClick={() => setEditing(true)}>
               <PencilIcon />
-            </button>
+            </IconAction>
           )}
           {mine && !deleted && (
-            <button
-              type="button"
-              className="icon-button delete"
-              data-testid="delete-message"
-              aria-label="Delete message"
-              title="Delete message"
+            <IconAction
+              testId="delete-message"
+              label="Delete message"
+              className="delete"
               onClick={() => void session.deleteMessage(message)}
             >
               <TrashIcon />
-            </button>
+            </IconAction>
           )}
         </div>
       </div>
     </li>
+  );
+}
+
+/** A small icon button on a message, labelled for screen readers and as a tooltip. */
+function IconAction(props: {
+  testId: string;
+  label: string;
+  onClick: () => void;
+  children: ReactNode;
+  pressed?: boolean;
+  expanded?: boolean;
+  className?: string;
+}) {
+  return (
+    <button
+      type="button"
+      className={`icon-button${props.className ? ` ${props.className}` : ''}`}
+      data-testid={props.testId}
+      aria-label={props.label}
+      aria-pressed={props.pressed}
+      aria-expanded={props.expanded}
+      title={props.label}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
   );
 }
 
