@@ -316,7 +316,12 @@ describe('nginx (the shipped template) in front of the cluster', () => {
     expect(overBody.type).toContain('application/json');
     expect(overBody.body).toMatchObject({ code: 'payload_too_large' });
 
-    const uploads = (await nginx.accessLog()).filter((entry) => entry.uri.endsWith('/files'));
+    // nginx logs a request once it is done with it, which for the refused body can be after the
+    // client has the 413.
+    const uploadsLogged = async () =>
+      (await nginx.accessLog()).filter((entry) => entry.uri.endsWith('/files'));
+    await expect.poll(async () => (await uploadsLogged()).length).toBe(3);
+    const uploads = await uploadsLogged();
     expect(uploads.map((entry) => [entry.status, entry.upstream !== ''])).toEqual([
       [202, true],
       [413, true],
