@@ -121,9 +121,9 @@ async function searchApi(system: SystemUnderTest, token: string, q: string): Pro
 async function searchSql(sql: Connection, chats: number[], q: string): Promise<number> {
   const rows = await sql.query<unknown[]>(
     `SELECT message_id FROM message_search FORCE INDEX (PRIMARY)
-     WHERE chat_id IN (?) AND body LIKE ?
+     WHERE chat_id IN (?) AND body LIKE LOWER(?)
      ORDER BY message_id DESC LIMIT 21`,
-    [chats, `%${q.toLowerCase()}%`],
+    [chats, `%${q}%`],
   );
   return Math.min(rows.length, 20);
 }

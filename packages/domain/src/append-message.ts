@@ -1,7 +1,7 @@
 import { AppError, type MessageType } from '@kelisim/contracts';
 import { Prisma, type ChatFile } from '@kelisim/db';
 import { now } from './context.js';
-import { searchBody } from './message-content.js';
+import { indexForSearch } from './message-content.js';
 import { messageInclude, type MessageRow, type ReplyPreviewRow } from './resources.js';
 import type { Tx } from './transactions.js';
 
@@ -102,18 +102,10 @@ export async function appendMessages(tx: Tx, messages: NewMessage[]): Promise<Ap
       })),
     );
     if (mentions.length > 0) await tx.messageMention.createMany({ data: mentions });
-    const searchable = fresh.flatMap(({ fields }) =>
-      fields.content === null
-        ? []
-        : [
-            {
-              chatId: fields.chatId,
-              messageId: ids.get(`${fields.chatId}:${fields.seq}`)!,
-              body: searchBody(fields.content),
-            },
-          ],
+    await indexForSearch(
+      tx,
+      fresh.map(({ fields }) => ids.get(`${fields.chatId}:${fields.seq}`)!),
     );
-    if (searchable.length > 0) await tx.messageSearch.createMany({ data: searchable });
     for (const { index, fields, mentions } of fresh) {
       const message = messages[index]!;
       outcomes[index] = {

@@ -1,4 +1,6 @@
 import { AppError } from '@kelisim/contracts';
+import { Prisma } from '@kelisim/db';
+import type { Tx } from './transactions.js';
 
 /** A text message's body, as sent or edited: not blank, at most `maxLength` code points. */
 export function validateContent(content: string, maxLength: number): void {
@@ -23,7 +25,14 @@ export function deletedMessageError(): AppError {
   );
 }
 
-/** What search compares a message's text as (`message_search.body`): lowercased. */
-export function searchBody(content: string): string {
-  return content.toLowerCase();
+/**
+ * Writes (or rewrites) these messages' text into `message_search`, lowercased by the database as
+ * the search query is, in one statement; messages without text are left out.
+ */
+export async function indexForSearch(tx: Tx, messageIds: bigint[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await tx.$executeRaw`
+    REPLACE INTO message_search (chat_id, message_id, body)
+    SELECT chat_id, id, LOWER(content) FROM messages
+    WHERE id IN (${Prisma.join(messageIds)}) AND content IS NOT NULL`;
 }

@@ -1,7 +1,7 @@
 import { AppError, type MessageResource } from '@kelisim/contracts';
 import { requireMessageOfMyChat } from '../access.js';
 import { now, type Actor, type DomainContext } from '../context.js';
-import { deletedMessageError, searchBody, validateContent } from '../message-content.js';
+import { deletedMessageError, indexForSearch, validateContent } from '../message-content.js';
 import { limitChatChanges } from '../rate-limits.js';
 import { toMessageResourceFor } from '../message-resources.js';
 import { messageInclude, type MessageRow } from '../resources.js';
@@ -29,14 +29,7 @@ export async function editMessage(
       where: { id: message.id, deletedAt: null, content: { not: content } },
       data: { content, editedAt: at, updatedAt: at },
     });
-    if (count === 1) {
-      const body = searchBody(content);
-      await tx.messageSearch.upsert({
-        where: { messageId: message.id },
-        create: { chatId: message.chatId, messageId: message.id, body },
-        update: { body },
-      });
-    }
+    if (count === 1) await indexForSearch(tx, [message.id]);
     return count;
   });
   const row = await ctx.db.message.findUniqueOrThrow({

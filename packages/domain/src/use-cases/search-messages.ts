@@ -2,7 +2,6 @@ import type { SearchHit } from '@kelisim/contracts';
 import { Prisma } from '@kelisim/db';
 import { requireParticipant } from '../access.js';
 import type { Actor, DomainContext } from '../context.js';
-import { searchBody } from '../message-content.js';
 import { limitSearches } from '../rate-limits.js';
 import { toMessageResources } from '../message-resources.js';
 import { messageInclude } from '../resources.js';
@@ -25,8 +24,8 @@ export interface SearchPage {
 /**
  * Messages that contain `q`, in the chats the actor takes part in (or one of them), newest first.
  *
- * A case-insensitive substring match (`LIKE` on the lowercased text in `message_search`, byte for
- * byte) over the messages of those chats, so it works alike for text without spaces (Chinese,
+ * A case-insensitive substring match (`LIKE` on the text in `message_search`, both sides lowercased
+ * by the database, then compared byte for byte) over the messages of those chats, so it works alike for text without spaces (Chinese,
  * Japanese), emoji and mixed scripts. `message_search` is clustered by chat, so the cost is one
  * range read per chat, bounded by how many messages the actor's chats hold, not by the table.
  * Deleted messages and chats the actor left are excluded.
@@ -45,7 +44,7 @@ export async function searchMessages(
     SELECT message_id FROM message_search FORCE INDEX (PRIMARY)
     WHERE chat_id IN (${Prisma.join(chatIds)})
       ${query.before === undefined ? Prisma.empty : Prisma.sql`AND message_id < ${query.before}`}
-      AND body LIKE ${`%${escapeLike(searchBody(query.q))}%`}
+      AND body LIKE LOWER(${`%${escapeLike(query.q)}%`})
     ORDER BY message_id DESC
     LIMIT ${query.limit + 1}`;
   const ids = found.slice(0, query.limit).map((row) => row.message_id);
