@@ -71,40 +71,22 @@ export async function createApiHarness(
   const redis = createRedis(redisConfig);
   const publisher = new RecordingPublisher();
   const jobs = new RecordingJobQueue();
+  const limiter = (name: string, points = 10_000, windowSeconds = 60) =>
+    createRedisRateLimiter(redis, {
+      keyPrefix: `${redisConfig.keyPrefix}${name}`,
+      points,
+      windowSeconds,
+    });
   const ctx: DomainContext = {
     db: database.db,
     events: publisher,
     jobs,
-    sendRateLimiter: createRedisRateLimiter(redis, {
-      keyPrefix: `${redisConfig.keyPrefix}send`,
-      points: options.sendsPerWindow ?? 10_000,
-      windowSeconds: 60,
-    }),
-    typingRateLimiter: createRedisRateLimiter(redis, {
-      keyPrefix: `${redisConfig.keyPrefix}typing`,
-      points: 1,
-      windowSeconds: 2,
-    }),
-    chatCreateRateLimiter: createRedisRateLimiter(redis, {
-      keyPrefix: `${redisConfig.keyPrefix}chat-create`,
-      points: options.chatCreatesPerWindow ?? 10_000,
-      windowSeconds: 60,
-    }),
-    participantAddRateLimiter: createRedisRateLimiter(redis, {
-      keyPrefix: `${redisConfig.keyPrefix}participant-add`,
-      points: options.participantAddsPerWindow ?? 10_000,
-      windowSeconds: 60,
-    }),
-    messageDeleteRateLimiter: createRedisRateLimiter(redis, {
-      keyPrefix: `${redisConfig.keyPrefix}message-delete`,
-      points: options.deletesPerWindow ?? 10_000,
-      windowSeconds: 60,
-    }),
-    searchRateLimiter: createRedisRateLimiter(redis, {
-      keyPrefix: `${redisConfig.keyPrefix}search`,
-      points: options.searchesPerWindow ?? 10_000,
-      windowSeconds: 60,
-    }),
+    sendRateLimiter: limiter('send', options.sendsPerWindow),
+    typingRateLimiter: limiter('typing', 1, 2),
+    chatCreateRateLimiter: limiter('chat-create', options.chatCreatesPerWindow),
+    participantAddRateLimiter: limiter('participant-add', options.participantAddsPerWindow),
+    messageDeleteRateLimiter: limiter('message-delete', options.deletesPerWindow),
+    searchRateLimiter: limiter('search', options.searchesPerWindow),
     limits: {
       messageMaxLength: options.messageMaxLength ?? 10_000,
       groupMaxMembers: options.groupMaxMembers ?? 1_000,

@@ -9,6 +9,7 @@ import {
   metricsEnv,
   parseEnvSections,
   presenceEnv,
+  type RateLimitSetting,
 } from '@kelisim/config';
 import { nodeEnvSections } from '@kelisim/node';
 
@@ -65,9 +66,9 @@ export interface GatewaySettings {
   /** Largest accepted socket.io frame; chat frames are far smaller than socket.io's 1 MB default. */
   maxFrameBytes: number;
   /** Incoming events allowed per socket, and per user across nodes, per window. */
-  eventLimit: { points: number; windowSeconds: number };
+  eventLimit: RateLimitSetting;
   /** `sync` and `sync_chats`: a budget of their own (same shape), so a resume is never starved. */
-  syncLimit: { points: number; windowSeconds: number };
+  syncLimit: RateLimitSetting;
   /** Sockets one user may hold on this node; more handshakes fail with `too_many_connections`. */
   maxSocketsPerUser: number;
   /** How long a draining node waits for its sockets to move elsewhere before closing. */

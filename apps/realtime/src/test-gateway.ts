@@ -3,7 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAuthenticator, createCredentialCheck, type CacheReader } from '@kelisim/auth';
-import { defaultStorageBaseUrl, type ChatConfig, type JwtConfig } from '@kelisim/config';
+import {
+  defaultStorageBaseUrl,
+  type ChatConfig,
+  type JwtConfig,
+  type RateLimitSetting,
+} from '@kelisim/config';
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import { createChat, defaultGroupCommit } from '@kelisim/domain';
@@ -43,7 +48,7 @@ export async function startTestGateway(
     corsOrigins?: string[];
     messageMaxLength?: number;
     editWindowSeconds?: number;
-    sendRateLimit?: { points: number; windowSeconds: number };
+    sendRateLimit?: RateLimitSetting;
     /** Token settings (blacklist, Sanctum); the blacklist reads `laravelCache`, else `redis`. */
     jwt?: JwtConfig;
     laravelCache?: CacheReader;

@@ -22,6 +22,16 @@ export function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** Numeric settings, each from its environment variable or its default: `{name: [VAR, default]}`. */
+export function settingsFromEnv<K extends string>(
+  table: Record<K, [variable: string, fallback: number]>,
+): Record<K, number> {
+  const entries = Object.entries(table) as [K, [string, number]][];
+  return Object.fromEntries(
+    entries.map(([name, [variable, fallback]]) => [name, numberFromEnv(variable, fallback)]),
+  ) as Record<K, number>;
+}
+
 export async function totalCpuSeconds(nodes: BenchNode[]): Promise<number> {
   const values = await Promise.all(nodes.map((node) => node.cpuSeconds()));
   return values.reduce((sum, value) => sum + value, 0);

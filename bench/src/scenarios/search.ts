@@ -1,7 +1,7 @@
 import mariadb, { type Connection } from 'mariadb';
 import { median, printResult, progress, round } from '../report.js';
 import { startSystem, type SystemUnderTest } from '../system.js';
-import { numberFromEnv } from './common.js';
+import { settingsFromEnv } from './common.js';
 import { poolOptions } from './db-insert.js';
 import type { ScenarioOptions } from './scenario.js';
 
@@ -21,13 +21,13 @@ export async function run(options: ScenarioOptions): Promise<void> {
 export async function runSearch(options: ScenarioOptions) {
   const settings = options.smoke
     ? { messages: 20_000, chats: 100, memberOf: 10, queries: 5, rounds: 1 }
-    : {
-        messages: numberFromEnv('BENCH_SEARCH_MESSAGES', 1_000_000),
-        chats: numberFromEnv('BENCH_SEARCH_CHATS', 1_000),
-        memberOf: numberFromEnv('BENCH_SEARCH_MEMBER_OF', 50),
-        queries: numberFromEnv('BENCH_SEARCH_QUERIES', 40),
-        rounds: numberFromEnv('BENCH_SEARCH_ROUNDS', 3),
-      };
+    : settingsFromEnv({
+        messages: ['BENCH_SEARCH_MESSAGES', 1_000_000],
+        chats: ['BENCH_SEARCH_CHATS', 1_000],
+        memberOf: ['BENCH_SEARCH_MEMBER_OF', 50],
+        queries: ['BENCH_SEARCH_QUERIES', 40],
+        rounds: ['BENCH_SEARCH_ROUNDS', 3],
+      });
   const system = await startSystem({
     label: 'search',
     nodes: 1,

@@ -356,25 +356,31 @@ export const chatEnv = z
     drainDelayMs: env.CHAT_DRAIN_DELAY * 1000,
   }));
 
+/** A budget: `points` actions per `windowSeconds`, per user, across all nodes. */
+export interface RateLimitSetting {
+  points: number;
+  windowSeconds: number;
+}
+
 export interface ChatConfig {
   /** Longest message, in Unicode code points. */
   messageMaxLength: number;
   /** How long after sending its sender may edit a message, in seconds; 0: always. */
   editWindowSeconds: number;
   /** Sends per user per window, across all nodes. */
-  sendRateLimit: { points: number; windowSeconds: number };
+  sendRateLimit: RateLimitSetting;
   /** How a node's concurrent sends share transactions: the longest wait and the most per batch. */
   groupCommit: { maxWaitMs: number; maxBatch: number };
   /** Most members a group may have, its creator included. */
   groupMaxMembers: number;
   /** Chats created per user per window, across all nodes. */
-  createRateLimit: { points: number; windowSeconds: number };
+  createRateLimit: RateLimitSetting;
   /** Users added to groups (at creation or later) per user per window, across all nodes. */
-  participantAddRateLimit: { points: number; windowSeconds: number };
+  participantAddRateLimit: RateLimitSetting;
   /** Message deletions per user per window, across all nodes. */
-  deleteRateLimit: { points: number; windowSeconds: number };
+  deleteRateLimit: RateLimitSetting;
   /** Message searches per user per window, across all nodes. */
-  searchRateLimit: { points: number; windowSeconds: number };
+  searchRateLimit: RateLimitSetting;
   /** Origins allowed by CORS on the REST API (no credentials); `*` allows any. */
   corsOrigins: string[];
   /**

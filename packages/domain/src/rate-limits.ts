@@ -18,57 +18,50 @@ async function enforce(
 /** The send budget's key: text messages and uploads draw on it alike. */
 export const sendLimitKey = (userId: number) => `send:${userId}`;
 
-export function limitUploads(ctx: DomainContext, actor: Actor): Promise<void> {
-  return enforce(
-    ctx.sendRateLimiter,
-    sendLimitKey(actor.userId),
-    'You are sending messages and files too fast. Try again shortly.',
-  );
-}
+export const limitUploads = budget(
+  (ctx) => ctx.sendRateLimiter,
+  (actor) => sendLimitKey(actor.userId),
+  'You are sending messages and files too fast. Try again shortly.',
+);
 
 /** Edits and reactions change what a chat shows: they draw on the send budget too. */
-export function limitChatChanges(ctx: DomainContext, actor: Actor): Promise<void> {
-  return enforce(
-    ctx.sendRateLimiter,
-    sendLimitKey(actor.userId),
-    'You are sending too fast. Try again shortly.',
-  );
-}
+export const limitChatChanges = budget(
+  (ctx) => ctx.sendRateLimiter,
+  (actor) => sendLimitKey(actor.userId),
+  'You are sending too fast. Try again shortly.',
+);
 
-export function limitChatCreation(ctx: DomainContext, actor: Actor): Promise<void> {
-  return enforce(
-    ctx.chatCreateRateLimiter,
-    `chat-create:${actor.userId}`,
-    'You are creating chats too fast. Try again shortly.',
-  );
-}
+export const limitChatCreation = budget(
+  (ctx) => ctx.chatCreateRateLimiter,
+  (actor) => `chat-create:${actor.userId}`,
+  'You are creating chats too fast. Try again shortly.',
+);
 
 /** One point per user added to a group, whether at its creation or later. */
-export function limitParticipantAdds(
-  ctx: DomainContext,
-  actor: Actor,
-  count: number,
-): Promise<void> {
-  return enforce(
-    ctx.participantAddRateLimiter,
-    `participant-add:${actor.userId}`,
-    'You are adding participants too fast. Try again shortly.',
-    count,
-  );
-}
+export const limitParticipantAdds = budget(
+  (ctx) => ctx.participantAddRateLimiter,
+  (actor) => `participant-add:${actor.userId}`,
+  'You are adding participants too fast. Try again shortly.',
+);
 
-export function limitSearches(ctx: DomainContext, actor: Actor): Promise<void> {
-  return enforce(
-    ctx.searchRateLimiter,
-    `search:${actor.userId}`,
-    'You are searching too fast. Try again shortly.',
-  );
-}
+export const limitSearches = budget(
+  (ctx) => ctx.searchRateLimiter,
+  (actor) => `search:${actor.userId}`,
+  'You are searching too fast. Try again shortly.',
+);
 
-export function limitMessageDeletion(ctx: DomainContext, actor: Actor): Promise<void> {
-  return enforce(
-    ctx.messageDeleteRateLimiter,
-    `message-delete:${actor.userId}`,
-    'You are deleting messages too fast. Try again shortly.',
-  );
+export const limitMessageDeletion = budget(
+  (ctx) => ctx.messageDeleteRateLimiter,
+  (actor) => `message-delete:${actor.userId}`,
+  'You are deleting messages too fast. Try again shortly.',
+);
+
+/** A per-user budget: `points` actions count against the actor's key in that limiter. */
+function budget(
+  limiter: (ctx: DomainContext) => RateLimiter,
+  key: (actor: Actor) => string,
+  message: string,
+) {
+  return (ctx: DomainContext, actor: Actor, points = 1): Promise<void> =>
+    enforce(limiter(ctx), key(actor), message, points);
 }

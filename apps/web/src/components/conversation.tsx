@@ -68,36 +68,30 @@ export function Conversation({ chatId, onBack }: Props) {
             )}
           </p>
         </div>
-        <button
-          type="button"
-          className="ghost"
-          data-testid="pins"
-          onClick={() => setPinsOpen(true)}
-        >
-          Pinned
-        </button>
-        <button
-          type="button"
-          className="ghost"
-          data-testid="mute"
-          aria-pressed={muted}
-          title={
-            muted
-              ? 'Unmute: count its unread messages again'
-              : 'Mute: leave it out of the unread total'
-          }
-          onClick={() => void session.setMuted(chatId, !muted)}
-        >
-          {muted ? 'Unmute' : 'Mute'}
-        </button>
-        <button
-          type="button"
-          className="ghost"
-          data-testid="participants"
-          onClick={() => setManaging(true)}
-        >
-          {chat.type === 'group' ? 'Members' : 'Details'}
-        </button>
+        {[
+          { id: 'pins', label: 'Pinned', act: () => setPinsOpen(true) },
+          {
+            id: 'mute',
+            label: muted ? 'Unmute' : 'Mute',
+            act: () => session.setMuted(chatId, !muted),
+          },
+          {
+            id: 'participants',
+            label: chat.type === 'group' ? 'Members' : 'Details',
+            act: () => setManaging(true),
+          },
+        ].map(({ id, label, act }) => (
+          <button
+            key={id}
+            type="button"
+            className="ghost"
+            data-testid={id}
+            aria-pressed={id === 'mute' ? muted : undefined}
+            onClick={() => void act()}
+          >
+            {label}
+          </button>
+        ))}
       </header>
       <MessageList chat={chat} timeline={timeline} />
       <div className="typing-line" aria-live="polite">

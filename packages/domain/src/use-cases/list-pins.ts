@@ -11,12 +11,15 @@ export async function listPins(
   actor: Actor,
   chatId: number,
 ): Promise<MessageResource[]> {
-  await requireMembership(ctx.db, chatId, actor.userId);
-  const rows = await ctx.db.message.findMany({
-    where: { chatId, pinnedAt: { not: null }, deletedAt: null },
-    include: messageInclude,
-    orderBy: [{ pinnedAt: 'desc' }, { id: 'desc' }],
-    take: PINS_PER_CHAT_MAX,
-  });
+  // The membership check and the read go out together; a non-participant gets 404 all the same.
+  const [, rows] = await Promise.all([
+    requireMembership(ctx.db, chatId, actor.userId),
+    ctx.db.message.findMany({
+      where: { chatId, pinnedAt: { not: null }, deletedAt: null },
+      include: messageInclude,
+      orderBy: [{ pinnedAt: 'desc' }, { id: 'desc' }],
+      take: PINS_PER_CHAT_MAX,
+    }),
+  ]);
   return toMessageResources(ctx, rows, actor.userId);
 }
