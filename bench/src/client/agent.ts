@@ -1,7 +1,9 @@
 // A load generator process (forked by `agents.ts`): holds many client connections, sends at a
-// given rate, and records what arrives. Driven by its parent over IPC.
+// given rate, and records what arrives; or holds the reconnect storm's followers. Driven by its
+// parent over IPC.
 import { io, type Socket } from 'socket.io-client';
 import { Histogram } from '../report.js';
+import { Followers } from './follower.js';
 import { LeanSocket } from './lean.js';
 import { PlainSocket } from './plain.js';
 import {
@@ -31,10 +33,19 @@ const clients: (Client | undefined)[] = [];
 let delivery = new Histogram();
 let sampleDelivery = new Histogram();
 let ack = new Histogram();
-let counters = { deliveries: 0, duplicates: 0, disconnects: 0, sent: 0, acked: 0, ackErrors: 0 };
+const noCounts = () => ({
+  deliveries: 0,
+  duplicates: 0,
+  disconnects: 0,
+  sent: 0,
+  acked: 0,
+  ackErrors: 0,
+});
+let counters = noCounts();
 let firstAckError: string | undefined;
 let cpuAtReset = process.cpuUsage();
 let sendSequence = 0;
+const followers = new Followers();
 
 /** The stamp of a received event: our `new_message` content, or a `{t, key}` payload. */
 function stampOf(name: string, args: unknown[]): { t: number; key: string } | 'probe' | undefined {
@@ -203,7 +214,7 @@ function reset(): void {
   delivery = new Histogram();
   sampleDelivery = new Histogram();
   ack = new Histogram();
-  counters = { deliveries: 0, duplicates: 0, disconnects: 0, sent: 0, acked: 0, ackErrors: 0 };
+  counters = noCounts();
   firstAckError = undefined;
   for (const client of clients) {
     if (!client) continue;
@@ -237,8 +248,15 @@ async function handle(request: AgentRequest): Promise<unknown> {
       return reset();
     case 'stats':
       return stats();
+    case 'follow':
+      return followers.follow(request.url, request.followers, request.jitterMs);
+    case 'node-ready':
+      return followers.nodeReady(request.at);
+    case 'follower-stats':
+      return followers.stats();
     case 'close':
       for (const client of clients) client?.close();
+      followers.close();
       clients.length = 0;
       setTimeout(() => process.exit(0), 50);
       return undefined;

@@ -1,14 +1,18 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Histogram, type LatencySummary } from '../report.js';
-import type {
-  AgentReply,
-  AgentRequest,
-  AgentStats,
-  ClientSpec,
-  ConnectReply,
-  SendReply,
-  SendSlot,
+import {
+  mergeFollowerStats,
+  type AgentCounts,
+  type AgentReply,
+  type AgentRequest,
+  type AgentStats,
+  type ClientSpec,
+  type ConnectReply,
+  type FollowerSpec,
+  type FollowerStats,
+  type SendReply,
+  type SendSlot,
 } from './protocol.js';
 
 const agentScript = fileURLToPath(new URL('./agent.ts', import.meta.url));
@@ -48,15 +52,7 @@ class Agent {
   }
 }
 
-export interface AggregateStats {
-  deliveries: number;
-  duplicates: number;
-  probed: number;
-  connected: number;
-  disconnects: number;
-  sent: number;
-  acked: number;
-  ackErrors: number;
+export interface AggregateStats extends AgentCounts {
   firstAckError?: string;
   delivery: LatencySummary;
   sampleDelivery: LatencySummary;
@@ -66,8 +62,8 @@ export interface AggregateStats {
 }
 
 /**
- * Load generator processes holding the clients: client `i` of `connect(specs)` lives in agent
- * `i % count`, so every agent gets a share of every kind of client.
+ * Load generator processes holding the clients: client `i` of `connect(specs)` (or follower `i`
+ * of `follow`) lives in agent `i % count`, so every agent gets a share of every kind of client.
  */
 export class AgentPool {
   private constructor(private readonly agents: Agent[]) {}
@@ -95,13 +91,18 @@ export class AgentPool {
     return { agent: index % this.agents.length, local: Math.floor(index / this.agents.length) };
   }
 
+  /** Agent `agent`'s share of `items` (see `locate`). */
+  private shareOf<T>(items: T[], agent: number): T[] {
+    return items.filter((_, i) => i % this.agents.length === agent);
+  }
+
   /** Connects `specs` (in order; see `locate`), `concurrency` handshakes in flight per agent. */
   async connect(specs: ClientSpec[], concurrency = 100): Promise<ConnectReply> {
     const replies = await Promise.all(
       this.agents.map((agent, a) =>
         agent.request<ConnectReply>({
           type: 'connect',
-          clients: specs.filter((_, i) => i % this.agents.length === a),
+          clients: this.shareOf(specs, a),
           concurrency,
           localAddress: `127.0.0.${2 + a}`,
         }),
@@ -175,6 +176,31 @@ export class AgentPool {
     };
   }
 
+  /**
+   * Starts the reconnect storm's followers of `url` (see `follower.ts`), 50 connects every 50 ms
+   * per agent; resolves once they are created, not connected (watch `followerStats`).
+   */
+  async follow(url: string, followers: FollowerSpec[], jitterMs: number): Promise<void> {
+    await Promise.all(
+      this.agents.map((agent, a) =>
+        agent.request({ type: 'follow', url, followers: this.shareOf(followers, a), jitterMs }),
+      ),
+    );
+  }
+
+  /** The followers' node is ready again since `at` (epoch ms): they reconnect within the jitter. */
+  async nodeReady(at: number): Promise<void> {
+    await Promise.all(this.agents.map((agent) => agent.request({ type: 'node-ready', at })));
+  }
+
+  async followerStats(): Promise<FollowerStats> {
+    return mergeFollowerStats(
+      await Promise.all(
+        this.agents.map((agent) => agent.request<FollowerStats>({ type: 'follower-stats' })),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.agents.map(async (agent) => {
@@ -184,5 +210,18 @@ export class AgentPool {
         clearTimeout(timer);
       }),
     );
+  }
+}
+
+/** Starts `count` agents, lends them to `work`, and closes them however `work` ends. */
+export async function withAgentPool<T>(
+  count: number,
+  work: (pool: AgentPool) => Promise<T>,
+): Promise<T> {
+  const pool = AgentPool.start(count);
+  try {
+    return await work(pool);
+  } finally {
+    await pool.close();
   }
 }

@@ -37,6 +37,16 @@ export type AgentRequest =
     }
   | { type: 'reset' }
   | { type: 'stats' }
+  | {
+      type: 'follow';
+      url: string;
+      followers: FollowerSpec[];
+      /** Each follower reconnects at a uniformly random moment within this window. */
+      jitterMs: number;
+    }
+  /** The followers' node is back (ready at `at`, epoch ms): the storm of reconnects begins. */
+  | { type: 'node-ready'; at: number }
+  | { type: 'follower-stats' }
   | { type: 'close' };
 
 export interface ConnectReply {
@@ -51,7 +61,8 @@ export interface SendReply {
   elapsedMs: number;
 }
 
-export interface AgentStats {
+/** What an agent counts since the last reset; the pool adds up its agents' counts. */
+export interface AgentCounts {
   /** Stamped events received (probes excluded), each counted once per client. */
   deliveries: number;
   duplicates: number;
@@ -62,6 +73,9 @@ export interface AgentStats {
   sent: number;
   acked: number;
   ackErrors: number;
+}
+
+export interface AgentStats extends AgentCounts {
   firstAckError?: string;
   /** Delivery latency (sender's stamp → receipt), every client. */
   delivery: HistogramData;
@@ -73,6 +87,36 @@ export interface AgentStats {
   cpuSeconds: number;
 }
 
+/** A client of the reconnect storm: the real socket.io-client, following one chat by seq. */
+export interface FollowerSpec {
+  userId: number;
+  chatId: number;
+  token: string;
+}
+
+/** The followers' state: per follower in `resumedAt` and `have`, summed over them otherwise. */
+export interface FollowerStats {
+  followers: number;
+  /** Followers that have caught up with their chat at least once. */
+  synced: number;
+  /** Per follower: when it last finished resuming (epoch ms), 0 if never. */
+  resumedAt: number[];
+  /** Per follower: its chat and the highest seq it holds without a gap. */
+  have: [chatId: number, seq: number][];
+  /** Connect → caught up, for every resume after the first connect. */
+  resumeLatenciesMs: number[];
+  connectErrorsBeforeReady: number;
+  connectErrorsAfterReady: number;
+  connectErrorReasons: Record<string, number>;
+  syncCalls: number;
+  syncErrors: number;
+  /** `new_message` events of their chats received live. */
+  live: number;
+}
+
+/** An event's acknowledgement (the contract's `Ack`), as far as the bench reads it. */
+export type AckOf<T extends object> = ({ ok: true } & T) | { ok: false; error: { code: string } };
+
 export type AgentReply = { id: number; error?: string; result?: unknown };
 
 /** The stamp a sender puts into what it sends: `bench|<ms since epoch>|<unique key>`. */
@@ -81,3 +125,28 @@ export function stampContent(t: number, key: string): string {
 }
 
 export const now = () => performance.timeOrigin + performance.now();
+
+/** Adds up followers' (or agents') stats: the per-follower lists joined, the counts summed. */
+export function mergeFollowerStats(all: FollowerStats[]): FollowerStats {
+  const sum = (pick: (stats: FollowerStats) => number) =>
+    all.reduce((total, stats) => total + pick(stats), 0);
+  const connectErrorReasons: Record<string, number> = {};
+  for (const stats of all) {
+    for (const [reason, count] of Object.entries(stats.connectErrorReasons)) {
+      connectErrorReasons[reason] = (connectErrorReasons[reason] ?? 0) + count;
+    }
+  }
+  return {
+    followers: sum((stats) => stats.followers),
+    synced: sum((stats) => stats.synced),
+    resumedAt: all.flatMap((stats) => stats.resumedAt),
+    have: all.flatMap((stats) => stats.have),
+    resumeLatenciesMs: all.flatMap((stats) => stats.resumeLatenciesMs),
+    connectErrorsBeforeReady: sum((stats) => stats.connectErrorsBeforeReady),
+    connectErrorsAfterReady: sum((stats) => stats.connectErrorsAfterReady),
+    connectErrorReasons,
+    syncCalls: sum((stats) => stats.syncCalls),
+    syncErrors: sum((stats) => stats.syncErrors),
+    live: sum((stats) => stats.live),
+  };
+}

@@ -8,20 +8,22 @@
 // Delivery latency runs from the sender's time stamp (in the content) to the receipt, so on the
 // db path it includes the commit: it bounds commit → delivery from above.
 import { Emitter } from '@socket.io/redis-emitter';
-import { AgentPool, type AggregateStats } from '../client/agents.js';
+import { withAgentPool, type AgentPool } from '../client/agents.js';
 import { now, stampContent, type ClientSpec, type SendSlot } from '../client/protocol.js';
 import { startBaseline } from '../baseline/system.js';
 import { printResult, progress, round } from '../report.js';
-import { startSystem, type BenchNode } from '../system.js';
+import type { BenchNode } from '../system.js';
+import { numberFromEnv, ratio, ourNodesThenBaseline, startOurSystem } from './common.js';
 import {
-  drain,
-  numberFromEnv,
-  numbersFromEnv,
-  ratio,
-  totalCpuSeconds,
-  waitUntil,
-  ourNodesThenBaseline,
-} from './common.js';
+  bestPassing,
+  clientsOver,
+  connectUntilProbed,
+  measureDeliveries,
+  sweep,
+  sweepSizes,
+  type DeliveryStep,
+  type SweepSizes,
+} from './delivery-steps.js';
 import { paced } from './pacing.js';
 import type { ScenarioOptions } from './scenario.js';
 
@@ -44,44 +46,29 @@ export interface ChatTarget {
   stop(): Promise<void>;
 }
 
-export interface Sizes {
+export interface Sizes extends SweepSizes {
   users: number;
   chatSize: number;
-  rates: number[];
   fanoutRate: number;
-  durationMs: number;
-  warmupMs: number;
-  agents: number;
-  /** Every n-th client is the real socket.io-client. */
-  realEvery: number;
 }
 
 function sizes(smoke: boolean): Sizes {
-  if (smoke) {
-    return {
-      users: 20,
-      chatSize: 10,
-      rates: [20],
-      fanoutRate: 50,
-      durationMs: 1_000,
-      warmupMs: 0,
-      agents: 2,
-      realEvery: 10,
-    };
-  }
+  const sweep = sweepSizes(smoke, [
+    'BENCH_CHAT_RATES',
+    [100, 250, 500, 1_000, 1_500, 2_000, 3_000],
+  ]);
+  if (smoke) return { ...sweep, users: 20, chatSize: 10, fanoutRate: 50 };
   return {
+    ...sweep,
     users: numberFromEnv('BENCH_CHAT_USERS', 1_000),
     chatSize: numberFromEnv('BENCH_CHAT_SIZE', 10),
-    rates: numbersFromEnv('BENCH_CHAT_RATES', [100, 250, 500, 1_000, 1_500, 2_000, 3_000]),
     fanoutRate: numberFromEnv('BENCH_CHAT_FANOUT_RATE', 2_000),
-    durationMs: numberFromEnv('BENCH_DURATION_S', 8) * 1000,
-    warmupMs: 2_000,
-    agents: numberFromEnv('BENCH_AGENTS', 2),
-    realEvery: 50,
   };
 }
 
-export function slotsOf(chats: ChatTarget['chats'], indexOf: Map<number, number>): SendSlot[] {
+/** Every member of every chat as a sender, client `i` being user `userIds[i]`. */
+export function slotsOf(chats: ChatTarget['chats'], userIds: number[]): SendSlot[] {
+  const indexOf = new Map(userIds.map((id, index) => [id, index]));
   // Round-robin over chats first, so consecutive sends go to different chats.
   const slots: SendSlot[] = [];
   const chatSize = chats[0]?.memberIds.length ?? 0;
@@ -92,29 +79,32 @@ export function slotsOf(chats: ChatTarget['chats'], indexOf: Map<number, number>
   return slots;
 }
 
-async function startOurs(size: Sizes): Promise<ChatTarget> {
-  const sut = await startSystem({ label: 'chat', nodes: 2 });
-  try {
+/** The chat scenario's target: user `userIds[i]` is client `i`, the clients spread over the nodes. */
+function chatTarget(
+  size: Sizes,
+  userIds: number[],
+  authOf: (userId: number) => Record<string, unknown>,
+  parts: Pick<ChatTarget, 'system' | 'nodes' | 'chats' | 'emitter' | 'stop'>,
+): ChatTarget {
+  return {
+    scenario: 'chat',
+    ...parts,
+    specs: clientsOver(parts.nodes, userIds.map(authOf), { realEvery: size.realEvery }),
+    slots: slotsOf(parts.chats, userIds),
+  };
+}
+
+function startOurs(size: Sizes): Promise<ChatTarget> {
+  return startOurSystem({ label: 'chat', nodes: 2 }, async (sut) => {
     const { userIds, chats } = await sut.seed({ users: size.users, chatSize: size.chatSize });
-    const indexOf = new Map(userIds.map((id, index) => [id, index]));
-    return {
-      scenario: 'chat',
+    return chatTarget(size, userIds, (userId) => ({ token: sut.tokenFor(userId) }), {
       system: 'kelisim',
       nodes: sut.nodes,
-      specs: userIds.map((userId, index) => ({
-        url: sut.nodes[index % sut.nodes.length]!.url,
-        auth: { token: sut.tokenFor(userId) },
-        real: index % size.realEvery === size.realEvery - 1,
-      })),
       chats,
-      slots: slotsOf(chats, indexOf),
       emitter: new Emitter(sut.redis, { key: sut.env.CHAT_SOCKET_IO_KEY }),
       stop: () => sut.stop(),
-    };
-  } catch (error) {
-    await sut.stop();
-    throw error;
-  }
+    });
+  });
 }
 
 async function startReference(size: Sizes): Promise<ChatTarget> {
@@ -125,21 +115,14 @@ async function startReference(size: Sizes): Promise<ChatTarget> {
     chats.push({ id: chats.length + 1, memberIds: userIds.slice(start, start + size.chatSize) });
   }
   const chatOf = new Map(chats.flatMap((chat) => chat.memberIds.map((id) => [id, chat.id])));
-  const indexOf = new Map(userIds.map((id, index) => [id, index]));
-  return {
-    scenario: 'chat',
+  const roomsOf = (userId: number) => (chatOf.has(userId) ? [`chat:${chatOf.get(userId)}`] : []);
+  return chatTarget(size, userIds, (userId) => ({ rooms: roomsOf(userId) }), {
     system: 'baseline',
     nodes: baseline.nodes,
-    specs: userIds.map((userId, index) => ({
-      url: baseline.nodes[index % baseline.nodes.length]!.url,
-      auth: { rooms: chatOf.has(userId) ? [`chat:${chatOf.get(userId)}`] : [] },
-      real: index % size.realEvery === size.realEvery - 1,
-    })),
     chats,
-    slots: slotsOf(chats, indexOf),
     emitter: new Emitter(baseline.redis, { key: baseline.socketIoKey }),
     stop: () => baseline.stop(),
-  };
+  });
 }
 
 /** A `new_message` as our server pushes it, with the stamp (or `probe`) as its content. */
@@ -161,13 +144,8 @@ export function pushedMessage(chatId: number, seq: number, content: string) {
   };
 }
 
-export interface StepResult {
-  pass: boolean;
-  rate: number;
-  deliveriesPerS: number;
-  p99: number;
+export interface StepResult extends DeliveryStep {
   ackP99: number;
-  cpuUsPerDelivery: number;
 }
 
 export async function step(
@@ -180,30 +158,25 @@ export async function step(
   report: boolean,
 ): Promise<StepResult> {
   const chatSize = size.chatSize;
-  await pool.reset();
-  const cpuBefore = await totalCpuSeconds(target.nodes);
-  const started = now();
   let emitted = 0;
-  let elapsedMs: number;
-  if (path === 'fanout') {
-    const result = await paced(rate, durationMs, (i) => {
-      const chat = target.chats[i % target.chats.length]!;
-      const t = now();
-      target.emitter
-        .to(`chat:${chat.id}`)
-        .emit('new_message', pushedMessage(chat.id, i + 1, stampContent(t, `f${i}`)));
-    });
-    emitted = result.fired;
-    elapsedMs = result.elapsedMs;
-  } else {
-    elapsedMs = (await pool.send(target.slots, rate, durationMs)).elapsedMs;
-  }
-  const expected = (stats: AggregateStats) =>
-    (path === 'fanout' ? emitted : stats.acked) * chatSize;
-  const stats = await drain(pool, expected);
-  const windowS = (now() - started) / 1000;
-  const cpu = (await totalCpuSeconds(target.nodes)) - cpuBefore;
-  const loss = Math.max(0, expected(stats) - stats.deliveries);
+  const measured = await measureDeliveries(
+    pool,
+    target.nodes,
+    async () => {
+      if (path === 'db') return (await pool.send(target.slots, rate, durationMs)).elapsedMs;
+      const result = await paced(rate, durationMs, (i) => {
+        const chat = target.chats[i % target.chats.length]!;
+        const t = now();
+        target.emitter
+          .to(`chat:${chat.id}`)
+          .emit('new_message', pushedMessage(chat.id, i + 1, stampContent(t, `f${i}`)));
+      });
+      emitted = result.fired;
+      return result.elapsedMs;
+    },
+    (stats) => (path === 'fanout' ? emitted : stats.acked) * chatSize,
+  );
+  const { stats, loss } = measured;
   const sent = path === 'fanout' ? emitted : stats.sent;
   const unacked = path === 'db' ? stats.sent - stats.acked - stats.ackErrors : 0;
   const pass =
@@ -216,10 +189,10 @@ export async function step(
   const result: StepResult = {
     pass,
     rate,
-    deliveriesPerS: round(stats.deliveries / (elapsedMs / 1000), 1),
+    deliveriesPerS: measured.deliveriesPerS,
     p99: stats.delivery.p99,
     ackP99: stats.ack.p99,
-    cpuUsPerDelivery: stats.deliveries > 0 ? round((cpu / stats.deliveries) * 1e6, 2) : 0,
+    cpuUsPerDelivery: measured.cpuReport.cpu_us_per_delivery,
   };
   if (report) {
     printResult(target.scenario, {
@@ -231,7 +204,7 @@ export async function step(
       users: size.users,
       chat_size: chatSize,
       rate,
-      duration_s: round(elapsedMs / 1000, 2),
+      duration_s: round(measured.elapsedMs / 1000, 2),
       sent,
       acked: path === 'db' ? stats.acked : null,
       ack_errors: stats.ackErrors,
@@ -245,9 +218,7 @@ export async function step(
       delivery_ms: stats.delivery,
       ack_ms: path === 'db' ? stats.ack : null,
       sample_delivery_ms: stats.sampleDelivery,
-      cpu_us_per_delivery: result.cpuUsPerDelivery,
-      server_cpu_pct: round((cpu / windowS) * 100, 1),
-      generator_cpu_pct: round((stats.generatorCpuSeconds / windowS) * 100, 1),
+      ...measured.cpuReport,
       pass,
     });
   }
@@ -264,30 +235,18 @@ export async function connectAndProbe(target: ChatTarget, pool: AgentPool) {
   progress(
     `${target.scenario}: connecting ${target.specs.length} ${target.transport ?? ''} clients to ${target.system}`,
   );
-  const connected = await pool.connect(target.specs, 50);
-  if (connected.failed > 0) {
-    throw new Error(`${connected.failed} clients failed to connect: ${connected.firstError}`);
-  }
-  await pool.reset();
   let probe = 0;
-  const allProbed = await waitUntil(
-    async () => {
-      for (const chat of target.chats) {
-        target.emitter
-          .to(`chat:${chat.id}`)
-          .emit('new_message', pushedMessage(chat.id, ++probe, 'probe'));
-      }
-      return (await pool.stats()).probed >= target.specs.length;
-    },
-    20_000,
-    250,
-  );
-  if (!allProbed) throw new Error('not every client received the probe within 20 s');
+  await connectUntilProbed(pool, target.specs, () => {
+    for (const chat of target.chats) {
+      target.emitter
+        .to(`chat:${chat.id}`)
+        .emit('new_message', pushedMessage(chat.id, ++probe, 'probe'));
+    }
+  });
 }
 
-async function exercise(target: ChatTarget, size: Sizes): Promise<TargetResults> {
-  const pool = AgentPool.start(size.agents);
-  try {
+function exercise(target: ChatTarget, size: Sizes): Promise<TargetResults> {
+  return withAgentPool(size.agents, async (pool) => {
     await connectAndProbe(target, pool);
 
     await step(target, pool, size, 'fanout', size.fanoutRate, size.warmupMs, false);
@@ -295,28 +254,24 @@ async function exercise(target: ChatTarget, size: Sizes): Promise<TargetResults>
     await step(target, pool, size, 'db', size.rates[0]!, size.warmupMs, false);
     // The rates the targets name (500 and 1 000 sends/s) are always measured; above them the
     // sweep stops at the first rate that fails.
-    const steps: StepResult[] = [];
-    for (const rate of size.rates) {
-      const result = await step(target, pool, size, 'db', rate, size.durationMs, true);
-      steps.push(result);
-      if (!result.pass && rate >= ACK_RATE) break;
-    }
+    const steps = await sweep(
+      size.rates,
+      (rate) => step(target, pool, size, 'db', rate, size.durationMs, true),
+      (result) => !result.pass && result.rate >= ACK_RATE,
+    );
     return { fanout, steps };
-  } finally {
-    await pool.close();
-  }
+  });
 }
 
 export async function run(options: ScenarioOptions): Promise<void> {
   const size = sizes(options.smoke);
-  const { kelisim: ours, baseline: base } = await ourNodesThenBaseline(
-    'chat',
-    { ours: () => startOurs(size), baseline: () => startReference(size) },
-    (target) => exercise(target, size),
-  );
+  const { kelisim: ours, baseline: base } = await ourNodesThenBaseline('chat', size, {
+    ours: startOurs,
+    baseline: startReference,
+    exercise,
+  });
   // The highest rate that kept p99 ≤ 100 ms with nothing lost (a noisy lower step does not hide it).
-  const best = (steps: StepResult[]) =>
-    steps.filter((s) => s.pass).reduce((max, s) => Math.max(max, s.rate), 0);
+  const best = (steps: StepResult[]) => bestPassing(steps, (s) => s.rate);
   const at = (steps: StepResult[], rate: number) => steps.find((s) => s.rate === rate) ?? null;
   const ackRate = size.rates.includes(ACK_RATE) ? ACK_RATE : size.rates[0]!;
   const oursAck = at(ours.steps, ackRate);

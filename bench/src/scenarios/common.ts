@@ -1,7 +1,7 @@
 import type { AgentPool, AggregateStats } from '../client/agents.js';
 import { sleep } from '../proc.js';
-import { progress, round } from '../report.js';
-import type { BenchNode } from '../system.js';
+import { printResult, progress, round } from '../report.js';
+import { startSystem, type BenchNode, type SystemUnderTest } from '../system.js';
 
 /** A list of numbers from an environment variable (`"100,250,500"`), or the default. */
 export function numbersFromEnv(name: string, fallback: number[]): number[] {
@@ -30,6 +30,39 @@ export function settingsFromEnv<K extends string>(
   return Object.fromEntries(
     entries.map(([name, [variable, fallback]]) => [name, numberFromEnv(variable, fallback)]),
   ) as Record<K, number>;
+}
+
+/**
+ * Starts a fresh system, measures it once, prints the result as the scenario's JSON line and
+ * returns it; the system is stopped however the measurement ends.
+ */
+export async function measureFreshSystem<R extends object>(
+  scenario: string,
+  start: { label: string; nodes: number },
+  measure: (system: SystemUnderTest) => Promise<R>,
+): Promise<R> {
+  const system = await startSystem(start);
+  try {
+    const result = await measure(system);
+    printResult(scenario, result);
+    return result;
+  } finally {
+    await system.stop();
+  }
+}
+
+/** Starts our system and readies it with `prepare` (seeding, clients); stops it if that fails. */
+export async function startOurSystem<T>(
+  start: { label: string; nodes: number },
+  prepare: (system: SystemUnderTest) => Promise<T>,
+): Promise<T> {
+  const system = await startSystem(start);
+  try {
+    return await prepare(system);
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
 }
 
 export async function totalCpuSeconds(nodes: BenchNode[]): Promise<number> {
@@ -90,26 +123,31 @@ export const MB = 1024 * 1024;
 export type SystemName = 'kelisim' | 'baseline';
 
 /**
- * Starts our nodes, exercises them and stops them, then the same for the baseline: the two
- * systems never run at once, and each is stopped even when its exercise fails.
+ * Starts our nodes, exercises them and stops them, then the same for the baseline (both at
+ * `size`): the two systems never run at once, and each is stopped even when its exercise fails.
  */
 export async function ourNodesThenBaseline<
   T extends { system: SystemName; stop(): Promise<void> },
   R,
+  S,
 >(
   scenario: string,
-  starts: { ours: () => Promise<T>; baseline: () => Promise<T> },
-  exercise: (target: T) => Promise<R>,
+  size: S,
+  sides: {
+    ours: (size: S) => Promise<T>;
+    baseline: (size: S) => Promise<T>;
+    exercise: (target: T, size: S) => Promise<R>;
+  },
 ): Promise<Record<SystemName, R>> {
   const results: Partial<Record<SystemName, R>> = {};
   for (const [label, start] of [
-    ['our nodes', starts.ours],
-    ['the baseline', starts.baseline],
+    ['our nodes', sides.ours],
+    ['the baseline', sides.baseline],
   ] as const) {
     progress(`${scenario}: starting ${label}`);
-    const target = await start();
+    const target = await start(size);
     try {
-      results[target.system] = await exercise(target);
+      results[target.system] = await sides.exercise(target, size);
     } finally {
       progress(`${scenario}: stopping ${target.system}`);
       await target.stop();

@@ -5,7 +5,7 @@
 // `rss_loaded_mb` is read at the end of the idle window (the heap collected at leisure); RSS per
 // connection is (that − RSS before) / N.
 // A fresh node per N, so one size's garbage never counts towards the next.
-import { AgentPool } from '../client/agents.js';
+import { withAgentPool } from '../client/agents.js';
 import type { ClientSpec } from '../client/protocol.js';
 import { startBaseline } from '../baseline/system.js';
 import { stopProcess, sleep } from '../proc.js';
@@ -54,8 +54,7 @@ async function measure(
   await sleep(size.settleMs);
   const rssBefore = await node.rssBytes();
   const agents = Math.max(2, Math.min(8, Math.ceil(n / 5_000)));
-  const pool = AgentPool.start(agents);
-  try {
+  return withAgentPool(agents, async (pool) => {
     progress(`connections: ${n} clients to ${system} (${agents} generator processes)`);
     const connected = await pool.connect(specs, 100);
     await sleep(size.settleMs);
@@ -101,9 +100,7 @@ async function measure(
       generator_processes: agents,
     });
     return result;
-  } finally {
-    await pool.close();
-  }
+  });
 }
 
 export async function run(options: ScenarioOptions): Promise<void> {

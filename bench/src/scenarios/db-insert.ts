@@ -8,9 +8,10 @@ import mariadb, {
 import type { DatabaseConfig } from '@kelisim/config';
 import { connectionOptions } from '@kelisim/db';
 import { connectClient, type ChatClient } from '@kelisim/testing';
-import { printResult, round, summarize, type LatencySummary } from '../report.js';
-import { startSystem, type BenchNode, type SystemUnderTest } from '../system.js';
-import { numberFromEnv, ratio, totalCpuSeconds } from './common.js';
+import type { AckOf } from '../client/protocol.js';
+import { round, summarize, type LatencySummary } from '../report.js';
+import type { BenchNode, SystemUnderTest } from '../system.js';
+import { measureFreshSystem, ratio, settingsFromEnv, totalCpuSeconds } from './common.js';
 import type { ScenarioOptions } from './scenario.js';
 
 /**
@@ -28,36 +29,31 @@ export async function run(options: ScenarioOptions): Promise<void> {
 
 /** Runs the scenario once, prints its JSON line and returns what it printed. */
 export async function runDbInsert(options: ScenarioOptions) {
-  const settings = options.smoke
-    ? { senders: 4, durationMs: 1_500, warmupMs: 0, users: 40, chatSize: 10 }
+  const settings: Settings = options.smoke
+    ? { senders: 4, durationS: 1.5, warmupMs: 0, users: 40, chatSize: 10 }
     : {
-        senders: numberFromEnv('BENCH_SENDERS', 32),
-        durationMs: numberFromEnv('BENCH_DURATION_S', 10) * 1000,
+        ...settingsFromEnv({
+          senders: ['BENCH_SENDERS', 32],
+          durationS: ['BENCH_DURATION_S', 10],
+          users: ['BENCH_CHAT_USERS', 1_000],
+          chatSize: ['BENCH_CHAT_SIZE', 10],
+        }),
         warmupMs: 2_000,
-        users: numberFromEnv('BENCH_CHAT_USERS', 1_000),
-        chatSize: numberFromEnv('BENCH_CHAT_SIZE', 10),
       };
-  const system = await startSystem({ label: 'db_insert', nodes: 2 });
-  try {
-    const result = await measure(system, settings);
-    printResult('db-insert', result);
-    return result;
-  } finally {
-    await system.stop();
-  }
+  return measureFreshSystem('db-insert', { label: 'db_insert', nodes: 2 }, (system) =>
+    measure(system, settings),
+  );
 }
 
 interface Settings {
   senders: number;
-  durationMs: number;
+  /** Each measured loop's length. */
+  durationS: number;
   /** Before each measured loop, the same loop unmeasured (JIT, pools, caches). */
   warmupMs: number;
   users: number;
   chatSize: number;
 }
-
-/** An event's acknowledgement (the contract's `Ack`), as far as the bench reads it. */
-export type AckOf<T extends object> = ({ ok: true } & T) | { ok: false; error: { code: string } };
 
 /** Who sends where: sender k posts as a member of chat k mod C (its own chat while k < C). */
 interface Sender {
@@ -95,7 +91,7 @@ async function measure(system: SystemUnderTest, settings: Settings) {
       warmupFailed += warm.failed;
     }
     const cpuBefore = await totalCpuSeconds(system.nodes);
-    const loop = await closedLoop(settings.senders, settings.durationMs, (k, i) =>
+    const loop = await closedLoop(settings.senders, settings.durationS * 1000, (k, i) =>
       operation(k, `${name}-${k}-${i}`),
     );
     const cpuMs = ((await totalCpuSeconds(system.nodes)) - cpuBefore) * 1000;
@@ -135,7 +131,7 @@ async function measure(system: SystemUnderTest, settings: Settings) {
       users: settings.users,
       chats: chats.length,
       chat_size: settings.chatSize,
-      duration_s: settings.durationMs / 1000,
+      duration_s: settings.durationS,
       node_db_pool: Number(system.env.DB_POOL_SIZE ?? 10),
       raw_tx: rawTx.report(),
       raw_as_ours: rawAsOurs.report(),

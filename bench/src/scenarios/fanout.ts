@@ -5,20 +5,22 @@
 // through `@socket.io/redis-emitter` (`emitter.to(room).emit(event, channel, data)`), with the
 // same clients receiving the same frames.
 import { Emitter } from '@socket.io/redis-emitter';
-import { AgentPool } from '../client/agents.js';
+import { withAgentPool, type AgentPool } from '../client/agents.js';
 import { now, type ClientSpec } from '../client/protocol.js';
 import { startBaseline } from '../baseline/system.js';
 import { printResult, progress, round } from '../report.js';
-import { startSystem, type BenchNode } from '../system.js';
+import type { BenchNode } from '../system.js';
+import { numberFromEnv, ratio, ourNodesThenBaseline, startOurSystem } from './common.js';
 import {
-  drain,
-  numberFromEnv,
-  numbersFromEnv,
-  ratio,
-  totalCpuSeconds,
-  waitUntil,
-  ourNodesThenBaseline,
-} from './common.js';
+  bestPassing,
+  clientsOver,
+  connectUntilProbed,
+  measureDeliveries,
+  sweep,
+  sweepSizes,
+  type DeliveryStep,
+  type SweepSizes,
+} from './delivery-steps.js';
 import { paced } from './pacing.js';
 import type { ScenarioOptions } from './scenario.js';
 
@@ -36,58 +38,34 @@ interface FanoutTarget {
   stop(): Promise<void>;
 }
 
-interface Sizes {
+interface Sizes extends SweepSizes {
   subscribers: number;
-  rates: number[];
-  durationMs: number;
-  warmupMs: number;
-  agents: number;
-  realEvery: number;
 }
 
 function sizes(smoke: boolean): Sizes {
-  if (smoke) {
-    return {
-      subscribers: 20,
-      rates: [20],
-      durationMs: 1_000,
-      warmupMs: 0,
-      agents: 2,
-      realEvery: 10,
-    };
-  }
   return {
-    subscribers: numberFromEnv('BENCH_FANOUT_SUBSCRIBERS', 1_000),
-    rates: numbersFromEnv('BENCH_FANOUT_RATES', [20, 50, 80, 110, 140, 180, 240]),
-    durationMs: numberFromEnv('BENCH_DURATION_S', 8) * 1000,
-    warmupMs: 2_000,
-    agents: numberFromEnv('BENCH_AGENTS', 2),
-    realEvery: 50,
+    ...sweepSizes(smoke, ['BENCH_FANOUT_RATES', [20, 50, 80, 110, 140, 180, 240]]),
+    subscribers: smoke ? 20 : numberFromEnv('BENCH_FANOUT_SUBSCRIBERS', 1_000),
   };
 }
 
-async function startOurs(size: Sizes): Promise<FanoutTarget> {
-  const sut = await startSystem({ label: 'fanout', nodes: 2 });
-  try {
+function startOurs(size: Sizes): Promise<FanoutTarget> {
+  return startOurSystem({ label: 'fanout', nodes: 2 }, async (sut) => {
     const { userIds } = await sut.seed({ users: size.subscribers, chatSize: 0 });
     const channel = `${sut.broadcastPrefix}${CHANNEL}`;
     return {
       system: 'kelisim',
       nodes: sut.nodes,
-      specs: userIds.map((userId, index) => ({
-        url: sut.nodes[index % sut.nodes.length]!.url,
-        auth: { token: sut.tokenFor(userId) },
-        subscribe: [CHANNEL],
-        real: index % size.realEvery === size.realEvery - 1,
-      })),
+      specs: clientsOver(
+        sut.nodes,
+        userIds.map((userId) => ({ token: sut.tokenFor(userId) })),
+        { subscribe: [CHANNEL], realEvery: size.realEvery },
+      ),
       publish: (data) =>
         void sut.redis.publish(channel, JSON.stringify({ event: EVENT, data, socket: null })),
       stop: () => sut.stop(),
     };
-  } catch (error) {
-    await sut.stop();
-    throw error;
-  }
+  });
 }
 
 async function startReference(size: Sizes): Promise<FanoutTarget> {
@@ -97,22 +75,14 @@ async function startReference(size: Sizes): Promise<FanoutTarget> {
   return {
     system: 'baseline',
     nodes: baseline.nodes,
-    specs: Array.from({ length: size.subscribers }, (_, index) => ({
-      url: baseline.nodes[index % baseline.nodes.length]!.url,
-      auth: { rooms: [room] },
-      real: index % size.realEvery === size.realEvery - 1,
-    })),
+    specs: clientsOver(
+      baseline.nodes,
+      Array.from({ length: size.subscribers }, () => ({ rooms: [room] })),
+      { realEvery: size.realEvery },
+    ),
     publish: (data) => emitter.to(room).emit(EVENT, CHANNEL, data),
     stop: () => baseline.stop(),
   };
-}
-
-interface StepResult {
-  rate: number;
-  pass: boolean;
-  deliveriesPerS: number;
-  p99: number;
-  cpuUsPerDelivery: number;
 }
 
 async function step(
@@ -122,30 +92,34 @@ async function step(
   rate: number,
   durationMs: number,
   report: boolean,
-): Promise<StepResult> {
-  await pool.reset();
-  const cpuBefore = await totalCpuSeconds(target.nodes);
-  const started = now();
-  const { fired, elapsedMs } = await paced(rate, durationMs, (i) =>
-    target.publish({ t: now(), key: `b${i}`, n: i }),
+): Promise<DeliveryStep> {
+  let published = 0;
+  const measured = await measureDeliveries(
+    pool,
+    target.nodes,
+    async () => {
+      const { fired, elapsedMs } = await paced(rate, durationMs, (i) =>
+        target.publish({ t: now(), key: `b${i}`, n: i }),
+      );
+      published = fired;
+      return elapsedMs;
+    },
+    () => published * size.subscribers,
   );
-  const expected = fired * size.subscribers;
-  const stats = await drain(pool, () => expected);
-  const windowS = (now() - started) / 1000;
-  const cpu = (await totalCpuSeconds(target.nodes)) - cpuBefore;
-  const loss = Math.max(0, expected - stats.deliveries);
+  const { stats, loss } = measured;
+  const expected = published * size.subscribers;
   const lossRatio = expected > 0 ? loss / expected : 0;
   const pass =
     stats.delivery.p99 <= P99_LIMIT_MS &&
     lossRatio <= LOSS_LIMIT &&
     stats.duplicates === 0 &&
     stats.disconnects === 0;
-  const result: StepResult = {
+  const result: DeliveryStep = {
     rate,
     pass,
-    deliveriesPerS: round(stats.deliveries / (elapsedMs / 1000), 1),
+    deliveriesPerS: measured.deliveriesPerS,
     p99: stats.delivery.p99,
-    cpuUsPerDelivery: stats.deliveries > 0 ? round((cpu / stats.deliveries) * 1e6, 2) : 0,
+    cpuUsPerDelivery: measured.cpuReport.cpu_us_per_delivery,
   };
   if (report) {
     printResult('fanout', {
@@ -154,8 +128,8 @@ async function step(
       nodes: target.nodes.length,
       subscribers: size.subscribers,
       rate,
-      duration_s: round(elapsedMs / 1000, 2),
-      published: fired,
+      duration_s: round(measured.elapsedMs / 1000, 2),
+      published,
       deliveries: stats.deliveries,
       deliveries_per_s: result.deliveriesPerS,
       loss,
@@ -164,56 +138,40 @@ async function step(
       disconnects: stats.disconnects,
       delivery_ms: stats.delivery,
       sample_delivery_ms: stats.sampleDelivery,
-      cpu_us_per_delivery: result.cpuUsPerDelivery,
-      server_cpu_pct: round((cpu / windowS) * 100, 1),
-      generator_cpu_pct: round((stats.generatorCpuSeconds / windowS) * 100, 1),
+      ...measured.cpuReport,
       pass,
     });
   }
   return result;
 }
 
-async function exercise(target: FanoutTarget, size: Sizes): Promise<StepResult[]> {
-  const pool = AgentPool.start(size.agents);
-  try {
+function exercise(target: FanoutTarget, size: Sizes): Promise<DeliveryStep[]> {
+  return withAgentPool(size.agents, async (pool) => {
     progress(`fanout: connecting ${target.specs.length} clients to ${target.system}`);
-    const connected = await pool.connect(target.specs, 50);
-    if (connected.failed > 0) {
-      throw new Error(`${connected.failed} clients failed to connect: ${connected.firstError}`);
-    }
     // Subscriptions are confirmed by nothing on public channels: publish probes until all see one.
-    await pool.reset();
-    const allProbed = await waitUntil(
-      async () => {
-        target.publish({ probe: true });
-        return (await pool.stats()).probed >= target.specs.length;
-      },
-      20_000,
-      250,
+    await connectUntilProbed(
+      pool,
+      target.specs,
+      () => target.publish({ probe: true }),
+      'subscriber',
     );
-    if (!allProbed) throw new Error('not every subscriber received the probe within 20 s');
     await step(target, pool, size, size.rates[0]!, size.warmupMs, false);
-    const steps: StepResult[] = [];
-    for (const rate of size.rates) {
-      const result = await step(target, pool, size, rate, size.durationMs, true);
-      steps.push(result);
-      if (!result.pass) break;
-    }
-    return steps;
-  } finally {
-    await pool.close();
-  }
+    return sweep(
+      size.rates,
+      (rate) => step(target, pool, size, rate, size.durationMs, true),
+      (result) => !result.pass,
+    );
+  });
 }
 
 export async function run(options: ScenarioOptions): Promise<void> {
   const size = sizes(options.smoke);
-  const { kelisim: ours, baseline: base } = await ourNodesThenBaseline(
-    'fanout',
-    { ours: () => startOurs(size), baseline: () => startReference(size) },
-    (target) => exercise(target, size),
-  );
-  const best = (steps: StepResult[]) =>
-    steps.filter((s) => s.pass).reduce((max, s) => Math.max(max, s.deliveriesPerS), 0);
+  const { kelisim: ours, baseline: base } = await ourNodesThenBaseline('fanout', size, {
+    ours: startOurs,
+    baseline: startReference,
+    exercise,
+  });
+  const best = (steps: DeliveryStep[]) => bestPassing(steps, (s) => s.deliveriesPerS);
   // CPU per delivery compared at the highest rate both sustained (or the first rate).
   const common =
     [...ours].reverse().find((s) => s.pass && base.some((b) => b.rate === s.rate && b.pass)) ??

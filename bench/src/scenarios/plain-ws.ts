@@ -5,7 +5,7 @@
 // fixed rate (`db`: committed, pushed, acked). Reported per transport: node CPU per delivery and
 // p99 delivery; the summary's `cpu_ratio` is /ws ÷ socket.io (the target: ≤ 1.1).
 import { Emitter } from '@socket.io/redis-emitter';
-import { AgentPool } from '../client/agents.js';
+import { withAgentPool } from '../client/agents.js';
 import { printResult, progress } from '../report.js';
 import { startSystem } from '../system.js';
 import {
@@ -17,6 +17,7 @@ import {
   type StepResult,
 } from './chat.js';
 import { numberFromEnv, ratio } from './common.js';
+import { clientsOver } from './delivery-steps.js';
 import type { ScenarioOptions } from './scenario.js';
 
 type Transport = NonNullable<ChatTarget['transport']>;
@@ -65,19 +66,18 @@ export async function run(options: ScenarioOptions): Promise<void> {
   const emitter = new Emitter(sut.redis, { key: sut.env.CHAT_SOCKET_IO_KEY });
   try {
     const { userIds, chats } = await sut.seed({ users: size.users, chatSize: size.chatSize });
-    const indexOf = new Map(userIds.map((id, index) => [id, index]));
     const target = (transport: Transport): ChatTarget => ({
       scenario: 'plain-ws',
       system: 'kelisim',
       transport,
       nodes: sut.nodes,
-      specs: userIds.map((userId, index) => ({
-        url: sut.nodes[index % sut.nodes.length]!.url,
-        auth: { token: sut.tokenFor(userId) },
-        transport,
-      })),
+      specs: clientsOver(
+        sut.nodes,
+        userIds.map((userId) => ({ token: sut.tokenFor(userId) })),
+        { transport },
+      ),
       chats,
-      slots: slotsOf(chats, indexOf),
+      slots: slotsOf(chats, userIds),
       emitter,
       stop: async () => {},
     });
@@ -88,8 +88,7 @@ export async function run(options: ScenarioOptions): Promise<void> {
     for (let round = 0; round < size.rounds; round++) {
       for (const transport of transports) {
         const chatTarget = target(transport);
-        const pool = AgentPool.start(size.agents);
-        try {
+        await withAgentPool(size.agents, async (pool) => {
           await connectAndProbe(chatTarget, pool);
           await step(chatTarget, pool, size, 'fanout', size.fanoutRate, size.warmupMs, false);
           results[transport].fanout.push(
@@ -98,9 +97,7 @@ export async function run(options: ScenarioOptions): Promise<void> {
           results[transport].db.push(
             await step(chatTarget, pool, size, 'db', size.sendRate, size.durationMs, true),
           );
-        } finally {
-          await pool.close();
-        }
+        });
         // The nodes finish the disconnects (presence) before the next transport is measured.
         await new Promise((resolve) => setTimeout(resolve, options.smoke ? 200 : 2_000));
       }

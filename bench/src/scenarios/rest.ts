@@ -1,8 +1,8 @@
 import autocannon from 'autocannon';
 import mariadb from 'mariadb';
-import { printResult, round, summarize, type LatencySummary } from '../report.js';
-import { startSystem, type BenchNode, type SeededData, type SystemUnderTest } from '../system.js';
-import { numberFromEnv, ratio, totalCpuSeconds } from './common.js';
+import { round, summarize, type LatencySummary } from '../report.js';
+import type { BenchNode, SeededData, SystemUnderTest } from '../system.js';
+import { measureFreshSystem, ratio, settingsFromEnv, totalCpuSeconds } from './common.js';
 import { poolOptions } from './db-insert.js';
 import type { ScenarioOptions } from './scenario.js';
 
@@ -21,24 +21,21 @@ export async function run(options: ScenarioOptions): Promise<void> {
 
 /** Runs the scenario once, prints its JSON line and returns what it printed. */
 export async function runRest(options: ScenarioOptions) {
-  const settings = options.smoke
+  const settings: Settings = options.smoke
     ? { connections: 4, durationS: 1, warmupS: 0, history: 200, users: 40, chatSize: 10 }
     : {
-        connections: numberFromEnv('BENCH_REST_CONNECTIONS', 32),
-        durationS: numberFromEnv('BENCH_DURATION_S', 10),
+        ...settingsFromEnv({
+          connections: ['BENCH_REST_CONNECTIONS', 32],
+          durationS: ['BENCH_DURATION_S', 10],
+          history: ['BENCH_REST_HISTORY', 10_000],
+        }),
         warmupS: 2,
-        history: numberFromEnv('BENCH_REST_HISTORY', 10_000),
         users: 1_000,
         chatSize: 10,
       };
-  const system = await startSystem({ label: 'rest', nodes: 2 });
-  try {
-    const result = await measure(system, settings);
-    printResult('rest', result);
-    return result;
-  } finally {
-    await system.stop();
-  }
+  return measureFreshSystem('rest', { label: 'rest', nodes: 2 }, (system) =>
+    measure(system, settings),
+  );
 }
 
 interface Settings {
