@@ -80,6 +80,16 @@ export interface Scripts<Name extends string> {
   sweep<T>(expiriesKey: string, sweepEntries: (entries: string[]) => Promise<T[]>): Promise<T[]>;
 }
 
+/**
+ * Calls a command added by `defineCommand`: ioredis adds it to the client (and its pipelines) at
+ * run time under the given name, so its type cannot name it.
+ */
+function callDefined(target: Redis | ChainableCommander, name: string, args: ScriptArg[]) {
+  const command: unknown = Reflect.get(target, name);
+  if (typeof command !== 'function') throw new Error(`Redis script ${name} is not defined`);
+  return Reflect.apply(command, target, args) as unknown;
+}
+
 export function defineScripts<Name extends string>(
   redis: Redis,
   definitions: Record<Name, ScriptDefinition>,
@@ -88,14 +98,11 @@ export function defineScripts<Name extends string>(
   for (const [name, { lua, numberOfKeys }] of Object.entries<ScriptDefinition>(all)) {
     redis.defineCommand(name, { lua: LUA_NOW + lua, numberOfKeys });
   }
-  type Commands<R> = Record<string, (...args: ScriptArg[]) => R>;
-  const commands = redis as unknown as Commands<Promise<unknown>>;
   return {
-    run: (name, ...args) => commands[name]!(...args),
+    run: (name, ...args) => callDefined(redis, name, args) as Promise<unknown>,
     async runAll(name, calls) {
       const pipeline = redis.pipeline();
-      const pipelined = pipeline as unknown as Commands<ChainableCommander>;
-      for (const args of calls) pipelined[name]!(...args);
+      for (const args of calls) callDefined(pipeline, name, args);
       const results = (await pipeline.exec()) ?? [];
       return results.map(([error, result]) => {
         if (error) throw error;
@@ -105,10 +112,10 @@ export function defineScripts<Name extends string>(
     async sweep(expiriesKey, sweepEntries) {
       const swept = [];
       for (;;) {
-        const entries = (await commands[EXPIRED_ENTRIES_COMMAND]!(
+        const entries = (await callDefined(redis, EXPIRED_ENTRIES_COMMAND, [
           expiriesKey,
           SWEEP_BATCH,
-        )) as string[];
+        ])) as string[];
         if (entries.length === 0) break;
         swept.push(...(await sweepEntries(entries)));
         if (entries.length < SWEEP_BATCH) break;

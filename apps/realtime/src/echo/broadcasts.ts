@@ -36,7 +36,8 @@ export function ingestBroadcasts(
     '__keyevent@',
     '__redis__:',
   ];
-  const server = io as unknown as Server;
+  // Laravel names the events, so they are emitted through the untyped view of the server.
+  const server: Server = io;
 
   let lastDropLog = 0;
   let unlogged = 0;
