@@ -13,6 +13,7 @@ import { createRedis } from '@kelisim/redis';
 import {
   createTestDatabase,
   createUser,
+  startSentinelTopology,
   startServerNode,
   testJwtConfig,
   testRedisConfig,
@@ -218,6 +219,27 @@ describe('pnpm run doctor', () => {
       ),
     );
     expect(run.code).toBe(1);
+  });
+
+  it('reports the master the sentinels name and its replica, and says to start the sentinels when none answers', async () => {
+    const topology = await startSentinelTopology();
+    try {
+      const sentinelEnv = { ...installationEnv(), REDIS_HOST: 'unused.invalid', ...topology.env };
+      const run = await runDoctor(sentinelEnv, ['--listen', '1']);
+      expect(run.lines.Redis).toMatch(
+        new RegExp(
+          `^✔ Redis: Redis 7\\.[\\d.]+ at 127\\.0\\.0\\.1:${topology.master.port}, the master "${topology.masterName}" of sentinels ${topology.env.REDIS_SENTINELS}, with 1 replica\\(s\\), db 0$`,
+        ),
+      );
+      for (const sentinel of topology.sentinels) await sentinel.kill();
+      const down = await runDoctor(sentinelEnv, ['--listen', '1']);
+      expect(down.lines.Redis).toMatch(
+        /^✖ Redis: .* — start the sentinels, or set REDIS_SENTINELS/,
+      );
+      expect(down.code).toBe(1);
+    } finally {
+      await topology.close();
+    }
   });
 
   it('reports failed, pending and changed migrations and a database that is not utf8mb4', async () => {

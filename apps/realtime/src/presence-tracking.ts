@@ -34,7 +34,12 @@ export function trackPresence(
       userId: socket.data.userId,
       connectionId: socket.id,
     }));
-    if (connections.length > 0) track(presence.heartbeat(connections));
+    if (connections.length === 0) return;
+    track(
+      presence.heartbeat(connections).then(async (backOnline) => {
+        for (const userId of backOnline) await announceOnline(ports, userId);
+      }),
+    );
   }, ttlMs / 3);
 
   const sweep = setInterval(() => {

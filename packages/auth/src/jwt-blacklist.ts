@@ -99,7 +99,15 @@ export function blacklistRedisConfig(
   blacklist: JwtBlacklistConfig,
 ): RedisConfig {
   if (blacklist.redisUrl) {
-    return { ...redis, url: blacklist.redisUrl, username: undefined, password: undefined, db: 0 };
+    return {
+      ...redis,
+      url: blacklist.redisUrl,
+      username: undefined,
+      password: undefined,
+      db: 0,
+      tls: undefined,
+      sentinel: undefined,
+    };
   }
   if (!redis.url) return { ...redis, db: blacklist.redisDb };
   const url = new URL(redis.url);

@@ -52,7 +52,11 @@ export function databaseConfigFromUrl(raw: string): Omit<DatabaseConfig, 'connec
   };
 }
 
-/** Redis: Laravel's REDIS_* names. CHAT_REDIS_KEY_PREFIX namespaces this service's own keys. */
+/**
+ * Redis: Laravel's REDIS_* names. CHAT_REDIS_KEY_PREFIX namespaces this service's own keys.
+ * REDIS_SENTINELS (with REDIS_SENTINEL_MASTER) selects a Sentinel-managed master instead of one
+ * server; the credentials, database and REDIS_SCHEME apply to the master in either case.
+ */
 export const redisEnv = z
   .object({
     REDIS_URL: envOptionalString(),
@@ -61,17 +65,94 @@ export const redisEnv = z
     REDIS_USERNAME: envOptionalString(),
     REDIS_PASSWORD: envOptionalString(),
     REDIS_DB: envInt({ min: 0, max: 255, default: 0 }),
+    REDIS_SCHEME: envEnum(['tcp', 'tls'], 'tcp'),
+    REDIS_SENTINELS: envOptionalString(),
+    REDIS_SENTINEL_MASTER: envOptionalString(),
+    REDIS_SENTINEL_PASSWORD: envOptionalString(),
     CHAT_REDIS_KEY_PREFIX: envString('kelisim:'),
   })
-  .transform((env): RedisConfig => ({
-    url: env.REDIS_URL,
-    host: env.REDIS_HOST,
-    port: env.REDIS_PORT,
-    username: env.REDIS_USERNAME,
-    password: env.REDIS_PASSWORD,
-    db: env.REDIS_DB,
-    keyPrefix: env.CHAT_REDIS_KEY_PREFIX,
-  }));
+  .transform((env, ctx): RedisConfig => {
+    const config: RedisConfig = {
+      url: env.REDIS_URL,
+      host: env.REDIS_HOST,
+      port: env.REDIS_PORT,
+      username: env.REDIS_USERNAME,
+      password: env.REDIS_PASSWORD,
+      db: env.REDIS_DB,
+      keyPrefix: env.CHAT_REDIS_KEY_PREFIX,
+      tls: env.REDIS_SCHEME === 'tls' || undefined,
+    };
+    if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'not a redis:// or rediss:// URL',
+      });
+    }
+    if (!env.REDIS_SENTINELS) {
+      if (env.REDIS_SENTINEL_MASTER) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_SENTINEL_MASTER'],
+          message: 'set REDIS_SENTINELS too (host:port of each sentinel, comma-separated)',
+        });
+      }
+      return config;
+    }
+    const nodes = hostPortList(env.REDIS_SENTINELS, 26379);
+    if (!nodes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_SENTINELS'],
+        message: 'expected host:port,host:port,… (e.g. 10.0.0.1:26379,10.0.0.2:26379)',
+      });
+    }
+    if (!env.REDIS_SENTINEL_MASTER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_SENTINEL_MASTER'],
+        message:
+          'the name the sentinels monitor the master under (e.g. mymaster) is required with REDIS_SENTINELS',
+      });
+    }
+    if (env.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'REDIS_SENTINELS and REDIS_URL exclude each other: the sentinels name the master',
+      });
+    }
+    if (!nodes || !env.REDIS_SENTINEL_MASTER || env.REDIS_URL) return z.NEVER;
+    return {
+      ...config,
+      url: undefined,
+      sentinel: {
+        nodes,
+        masterName: env.REDIS_SENTINEL_MASTER,
+        password: env.REDIS_SENTINEL_PASSWORD,
+      },
+    };
+  });
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `host:port,host:port` (a bare host takes `defaultPort`); undefined when an entry is malformed. */
+export function hostPortList(value: string, defaultPort: number): HostPort[] | undefined {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const list = entries.map((entry) => {
+    const match = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(entry);
+    const port = match?.[2] ? Number(match[2]) : defaultPort;
+    if (!match || port < 1 || port > 65535) return undefined;
+    return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  return list.length > 0 && list.every(Boolean) ? (list as HostPort[]) : undefined;
+}
 
 export interface RedisConfig {
   url?: string | undefined;
@@ -81,6 +162,18 @@ export interface RedisConfig {
   password?: string | undefined;
   db: number;
   keyPrefix: string;
+  /** TLS to Redis (REDIS_SCHEME=tls; a rediss:// URL implies it). */
+  tls?: boolean | undefined;
+  /** The master is the one these sentinels name (REDIS_SENTINELS); host, port and url are unused. */
+  sentinel?: SentinelConfig | undefined;
+}
+
+export interface SentinelConfig {
+  nodes: HostPort[];
+  /** REDIS_SENTINEL_MASTER: the name the sentinels monitor the master under. */
+  masterName: string;
+  /** REDIS_SENTINEL_PASSWORD: the sentinels' own password (`requirepass` of sentinel.conf). */
+  password?: string | undefined;
 }
 
 export const jwtAlgorithms = [

@@ -1,23 +1,25 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { StartupError, type RedisConfig } from '@kelisim/config';
+import {
+  StartupError,
+  redisAddress,
+  redisAddressSettings,
+  redisConnectionOptions,
+  type RedisConfig,
+} from '@kelisim/config';
 import { startDependenciesHint } from '@kelisim/db';
 
 /**
- * A Redis connection that reconnects forever with capped backoff, so a Redis restart is survived.
+ * A Redis connection that reconnects forever with capped backoff, so a Redis restart (or, with
+ * sentinels, a failover to another master) is survived.
  * Commands issued while disconnected fail after a few retries instead of queueing without bound.
  */
 export function createRedis(config: RedisConfig, options: RedisOptions = {}): Redis {
-  const common: RedisOptions = {
-    username: config.username,
-    password: config.password,
-    db: config.db,
+  return new Redis({
+    ...redisConnectionOptions(config),
     maxRetriesPerRequest: 3,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
     ...options,
-  };
-  return config.url
-    ? new Redis(config.url, common)
-    : new Redis({ host: config.host, port: config.port, ...common });
+  });
 }
 
 /**
@@ -28,6 +30,8 @@ export async function connectOnce(config: RedisConfig, connectTimeoutMs: number)
   const redis = createRedis(config, {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
+    sentinelRetryStrategy: () => null,
+    failoverDetector: false,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
@@ -58,12 +62,14 @@ export async function assertRedisReachable(config: RedisConfig): Promise<void> {
 }
 
 function redisStartupError(error: unknown, config: RedisConfig): Error {
-  const address = config.url ? redisUrlAddress(config.url) : `${config.host}:${config.port}`;
-  const addressSettings = config.url ? 'REDIS_URL' : 'REDIS_HOST/REDIS_PORT or REDIS_URL';
+  const address = redisAddress(config);
+  const addressSettings = redisAddressSettings(config);
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   let sentence: string | undefined;
-  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+  if (config.sentinel && /sentinels are unreachable/.test(message)) {
+    sentence = `No sentinel answers for the ${address} (${addressSettings}): start them, or point REDIS_SENTINELS at the sentinels that monitor your master.`;
+  } else if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     sentence = `Cannot reach Redis at ${address} (${addressSettings}): start it, e.g. ${startDependenciesHint}, or point those settings at your server.`;
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     sentence = `Cannot resolve the Redis host of ${address} (${addressSettings}): fix the host name, or start a local server, e.g. ${startDependenciesHint}.`;
@@ -73,13 +79,4 @@ function redisStartupError(error: unknown, config: RedisConfig): Error {
     sentence = `Redis at ${address} refused the credentials (REDIS_USERNAME/REDIS_PASSWORD or REDIS_URL): ${message.replace(/\.$/, '')}.`;
   }
   return sentence ? new StartupError(sentence, { cause: error }) : (error as Error);
-}
-
-function redisUrlAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || 6379}`;
-  } catch {
-    return 'REDIS_URL';
-  }
 }

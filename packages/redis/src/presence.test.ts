@@ -164,21 +164,26 @@ describe('dead nodes', () => {
     expect(await live.disconnect(1, 'new')).toMatchObject({ userId: 1 });
   });
 
-  it('does not revive a connection by heartbeat once it was disconnected or swept', async () => {
+  it('records a live connection again when its node heartbeats after it expired (an outage), and says its user is back', async () => {
     const ttlMs = 300;
-    const presence = startNode(ttlMs);
-    await presence.connect(1, 'closed');
-    await presence.connect(2, 'expired');
-    await presence.disconnect(1, 'closed');
-    await sleep(ttlMs * 3);
-    expect(await presence.sweep()).toMatchObject([{ userId: 2 }]);
+    const [node, sweeper] = startNodes(2, ttlMs);
+    await node.connect(1, 'kept');
+    await node.connect(2, 'also-kept');
+    await node.connect(2, 'second-tab');
+    await sleep(ttlMs * 3); // the node could not reach Redis meanwhile
+    expect((await sweeper.sweep()).map((change) => change.userId).sort()).toEqual([1, 2]);
 
-    await presence.heartbeat([
-      { userId: 1, connectionId: 'closed' },
-      { userId: 2, connectionId: 'expired' },
+    const backOnline = await node.heartbeat([
+      { userId: 1, connectionId: 'kept' },
+      { userId: 2, connectionId: 'also-kept' },
+      { userId: 2, connectionId: 'second-tab' },
     ]);
-    expect(await presence.onlineUsers([1, 2])).toEqual(new Set());
-    expect(await presence.sweep()).toEqual([]);
+    expect(backOnline.sort()).toEqual([1, 2]);
+    expect(await sweeper.onlineUsers([1, 2])).toEqual(new Set([1, 2]));
+    expect(await sweeper.lastSeen(1)).toBeNull();
+    expect(await node.heartbeat([{ userId: 1, connectionId: 'kept' }])).toEqual([]);
+    expect(await node.disconnect(2, 'also-kept')).toBeNull();
+    expect(await node.disconnect(2, 'second-tab')).toMatchObject({ userId: 2 });
   });
 
   it('reports offline on disconnect of an unknown connection when the user only had expired ones, and sweep then skips them', async () => {
@@ -204,7 +209,7 @@ describe('heartbeat', () => {
     await presence.connect(1_001, 'not-refreshed');
 
     await sleep(ttlMs * 0.6);
-    await presence.heartbeat(all);
+    expect(await presence.heartbeat(all)).toEqual([]);
     await sleep(ttlMs * 0.6);
 
     const userIds = [...all.map(({ userId }) => userId), 1_001];
@@ -216,7 +221,7 @@ describe('heartbeat', () => {
   });
 
   it('accepts an empty list', async () => {
-    await expect(startNode().heartbeat([])).resolves.toBeUndefined();
+    await expect(startNode().heartbeat([])).resolves.toEqual([]);
   });
 });
 

@@ -25,9 +25,11 @@ export interface Presence {
   disconnect(userId: number, connectionId: string): Promise<PresenceChange | null>;
   /**
    * Refreshes the expiry of this node's live connections (called every ttl/3 by each node), in one
-   * round trip. A connection already removed (disconnected, or swept after expiring) is not revived.
+   * round trip. A live connection Redis no longer knows (it expired while this node could not
+   * reach Redis, or a failover lost it) is recorded again; the users that brings back online are
+   * returned, so they can be announced.
    */
-  heartbeat(connections: PresenceConnection[]): Promise<void>;
+  heartbeat(connections: PresenceConnection[]): Promise<number[]>;
   /**
    * Finds users whose every connection expired (their node died), removes them and returns them;
    * each such user is returned by exactly one caller even when several nodes sweep at once.
@@ -78,16 +80,6 @@ redis.call('SET', KEYS[3], seen, 'PX', ARGV[5])
 return seen
 `;
 
-/** KEYS conns, users. ARGV connectionId, userId, ttlMs, connsTtlMs. 0 when the connection is gone. */
-const HEARTBEAT = `
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-local expiry = now + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], 'GT', expiry, ARGV[2])
-return 1
-`;
-
 /**
  * KEYS conns, users, last_seen. ARGV userId, ttlMs, lastSeenTtlMs. The last-seen ms (the user's
  * last refresh) when this call took the user offline; nil when a connection is live again or
@@ -129,7 +121,6 @@ return nil
 const SCRIPTS = {
   presenceConnect: { lua: CONNECT, numberOfKeys: 2 },
   presenceDisconnect: { lua: DISCONNECT, numberOfKeys: 3 },
-  presenceHeartbeat: { lua: HEARTBEAT, numberOfKeys: 2 },
   presenceSweepUser: { lua: SWEEP_USER, numberOfKeys: 3 },
   presenceOnlineUsers: { lua: ONLINE_USERS, numberOfKeys: 1 },
   presenceLastSeen: { lua: LAST_SEEN, numberOfKeys: 2 },
@@ -153,7 +144,7 @@ export function createPresence(redis: Redis, options: PresenceOptions): Presence
   const connsKey = (userId: number | string): string => `${prefix}conns:${userId}`;
   const lastSeenKey = (userId: number | string): string => `${prefix}last_seen:${userId}`;
   const scripts = defineScripts(redis, SCRIPTS);
-  /** The arguments of the connect and heartbeat scripts. */
+  /** The arguments of the connect script, which heartbeats run too. */
   const refreshArgs = ({ userId, connectionId }: PresenceConnection): ScriptArg[] => [
     connsKey(userId),
     usersKey,
@@ -187,8 +178,9 @@ export function createPresence(redis: Redis, options: PresenceOptions): Presence
     },
 
     async heartbeat(connections) {
-      if (connections.length === 0) return;
-      await scripts.runAll('presenceHeartbeat', connections.map(refreshArgs));
+      if (connections.length === 0) return [];
+      const first = await scripts.runAll('presenceConnect', connections.map(refreshArgs));
+      return [...new Set(connections.filter((_, i) => first[i] === 1).map((c) => c.userId))];
     },
 
     sweep: () =>

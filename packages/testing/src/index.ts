@@ -5,6 +5,8 @@ export * from './ports.js';
 export * from './random.js';
 export * from './refused-tokens.js';
 export * from './redis.js';
+export * from './redis-server.js';
+export * from './redis-sentinel.js';
 export * from './redis-keys.js';
 export * from './cluster.js';
 export * from './s3.js';

@@ -14,8 +14,25 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * What to run besides the port: plain server flags, or a config file of the test's own (a
+ * sentinel rewrites its file). `readyLine` is what the process prints once it serves.
+ */
+export interface RedisServerOptions {
+  args?: string[];
+  configFile?: (port: number) => Promise<string>;
+  readyLine?: string;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
+  const configFile = await options.configFile?.(port);
+  const args = [
+    ...(configFile ? [configFile] : []),
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ...(options.args ?? []),
+  ];
+  const readyLine = options.readyLine ?? 'Ready to accept connections';
   const logs: string[] = [];
   let child: ChildProcess | undefined;
   const server: RedisServer = {
@@ -31,19 +48,20 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     async start() {
       if (child) throw new Error('redis-server is already running');
-      child = await launch(port, logs);
+      child = await launch(args, port, readyLine, logs);
     },
   };
   await server.start();
   return server;
 }
 
-function launch(port: number, logs: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    '/usr/bin/redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+function launch(
+  args: string[],
+  port: number,
+  readyLine: string,
+  logs: string[],
+): Promise<ChildProcess> {
+  const child = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {
       clearTimeout(timer);
@@ -55,7 +73,7 @@ function launch(port: number, logs: string[]): Promise<ChildProcess> {
     createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
     createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line);
-      if (line.includes('Ready to accept connections')) {
+      if (line.includes(readyLine)) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve(child);

@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv, redisEnv } from '@kelisim/config';
+import type { FileResource, ServerEvents } from '@kelisim/contracts';
+import { createRedis } from '@kelisim/redis';
+import {
+  clusterEnv,
+  connectClient,
+  createTestDatabase,
+  createUsers,
+  record,
+  sleep,
+  startSentinelTopology,
+  startServerNode,
+  testRedisConfig,
+  tokenFor,
+  type ChatClient,
+  type GatewayProcess,
+  type SentinelTopology,
+  type TestDatabase,
+  type TestUser,
+} from '@kelisim/testing';
+import {
+  connectEcho,
+  laravelBroadcast,
+  recordEcho,
+  untilSubscribed,
+  type EchoClient,
+} from './echo-helpers.js';
+import {
+  Holder,
+  Sender,
+  auth,
+  createGroup,
+  expectAllAcknowledged,
+  expectEveryoneHoldsExactly,
+  stillRunning,
+} from './stream-check.js';
+
+// Two all-in-one nodes (REST, sockets, worker) on a Sentinel deployment of real redis-server
+// processes: one master, one replica, three sentinels.
+const prefix = 'laravel_database_';
+const presenceTtlSeconds = 3;
+const run = randomBytes(4).toString('hex');
+let topology: SentinelTopology;
+let database: TestDatabase;
+let storageDir: string;
+let nodes: GatewayProcess[] = [];
+let users: TestUser[];
+/** Laravel's side: publishes broadcasts to whichever server the sentinels name as master. */
+let laravel: Redis;
+const closeables: { close(): void }[] = [];
+
+beforeAll(async () => {
+  topology = await startSentinelTopology();
+  database = await createTestDatabase('sentinel');
+  storageDir = await mkdtemp(path.join(tmpdir(), 'kelisim-sentinel-files-'));
+  const env = {
+    ...clusterEnv({ database: database.config, redis: testRedisConfig() }),
+    ...topology.env,
+    REDIS_HOST: 'sentinel-mode-ignores-this.invalid',
+    REDIS_PREFIX: prefix,
+    STORAGE_PATH: storageDir,
+    CHAT_PRESENCE_TTL: String(presenceTtlSeconds),
+    CHAT_SEND_RATE_LIMIT: '10000',
+  };
+  nodes = await Promise.all([startServerNode(env), startServerNode(env)]);
+  users = await createUsers(database.db, 6, 'Sentinel');
+  laravel = createRedis(parseEnv(redisEnv, env));
+  laravel.on('error', () => {});
+}, 90_000);
+afterAll(async () => {
+  for (const closeable of closeables) closeable.close();
+  for (const node of nodes) node.kill('SIGKILL');
+  await Promise.all(nodes.map((node) => node.exited));
+  laravel?.disconnect();
+  await database?.drop();
+  await topology?.close();
+  if (storageDir) await rm(storageDir, { recursive: true, force: true });
+});
+
+function later<T extends { close(): void }>(closeable: T): T {
+  closeables.push(closeable);
+  return closeable;
+}
+
+async function echoOn(node: GatewayProcess, user: TestUser): Promise<EchoClient> {
+  const echo = await connectEcho(node.url, tokenFor(user.id));
+  later({ close: () => echo.disconnect() });
+  return echo;
+}
+
+/** Who of `user`'s chats is online, as a client connecting to `node` is told. */
+async function presenceSnapshot(node: GatewayProcess, user: TestUser) {
+  const socket: ChatClient = io(node.url, {
+    auth: { token: tokenFor(user.id) },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    autoConnect: false,
+  });
+  try {
+    const snapshot = new Promise<ServerEvents['presence_snapshot']>((resolve, reject) => {
+      socket.once('presence_snapshot', resolve);
+      socket.once('connect_error', reject);
+      setTimeout(() => reject(new Error('no presence_snapshot')), 10_000);
+    });
+    socket.connect();
+    return await snapshot;
+  } finally {
+    socket.close();
+  }
+}
+
+describe('Redis behind Sentinel', () => {
+  it('delivers across nodes exactly once, shares presence and relays Laravel broadcasts', async () => {
+    const [a, b] = users as [TestUser, TestUser];
+    const chatId = await createGroup(nodes[0]!.url, a, [b]);
+    const sa = later(await connectClient(nodes[0]!.url, a.id));
+    const presenceToA = record(sa, 'presence');
+    const sb = later(await connectClient(nodes[1]!.url, b.id));
+    const toB = record(sb, 'new_message');
+
+    const ack = await sa.emitWithAck('send_message', { chat_id: chatId, content: 'via sentinel' });
+    expect(ack.ok).toBe(true);
+    await expect.poll(() => toB.map((e) => e.message.content)).toEqual(['via sentinel']);
+    await expect
+      .poll(() => presenceToA.filter((e) => e.user_id === b.id).map((e) => e.status))
+      .toEqual(['online']);
+
+    const name = `orders.${run}`;
+    const channel = (await echoOn(nodes[1]!, b)).channel(name);
+    await untilSubscribed(laravel, prefix, channel, name);
+    const shipped = recordEcho(channel, '.shipped');
+    await laravel.publish(`${prefix}${name}`, laravelBroadcast('shipped', { order: 1 }));
+    await expect.poll(() => shipped).toHaveLength(1);
+    await sleep(300);
+    expect(toB).toHaveLength(1);
+    expect(shipped).toEqual([{ order: 1, socket: null }]);
+  });
+
+  it('fails over mid-stream: nothing acknowledged is lost, live delivery, broadcasts, uploads and presence come back', async () => {
+    const [sender, onNode0, onNode1] = users.slice(2) as [TestUser, TestUser, TestUser];
+    const chatId = await createGroup(nodes[0]!.url, sender, [onNode0, onNode1]);
+    // Uploads go to a chat of their own: the file's message stays out of the streamed chat.
+    const filesChatId = await createGroup(nodes[1]!.url, onNode1, [sender]);
+    const holders = [new Holder(onNode0, chatId), new Holder(onNode1, chatId)];
+    for (const [node, holder] of holders.entries()) {
+      later(holder);
+      await holder.connect(nodes[node]!.url);
+    }
+    const name = `deliveries.${run}`;
+    const channel = (await echoOn(nodes[1]!, onNode1)).channel(name);
+    await untilSubscribed(laravel, prefix, channel, name);
+    const broadcasts = recordEcho(channel, '.delivered');
+    const stream = new Sender(
+      nodes.map((node) => node.url),
+      sender,
+      chatId,
+      10,
+    );
+
+    await stream.stream(0, 30, 5);
+    await stream.settled();
+    await expectEveryoneHoldsExactly(holders, stream, { livePushesComplete: holders });
+
+    const oldMaster = topology.master.port;
+    await topology.master.kill();
+    // An upload and a stream of sends, spread over both nodes, while the sentinels fail over.
+    const uploaded = uploadWithRetries(nodes[1]!, onNode1, filesChatId, 'during-failover.txt');
+    await stream.stream(30, 80, 50);
+    await expect
+      .poll(() => topology.masterPort(), { timeout: 30_000, interval: 200 })
+      .toBe(topology.replica.port);
+    const promotedAt = Date.now();
+    expect(oldMaster).not.toBe(topology.replica.port);
+    await stream.settled();
+    expect(stream.failures).toEqual([]);
+
+    // Probe until a send reaches both nodes live again.
+    let probes = 80;
+    let resumed = false;
+    for (; !resumed && Date.now() - promotedAt < 20_000; probes++) {
+      await stream.stream(probes, probes + 1, 0);
+      await stream.settled();
+      const seq = stream.inOrder().at(-1)!.seq;
+      await sleep(250);
+      resumed = holders.every((holder) => holder.pushed.includes(seq));
+    }
+    const resumedAfterMs = Date.now() - promotedAt;
+    expect(resumed, 'a send after the promotion reached both nodes live').toBe(true);
+    expect(resumedAfterMs).toBeLessThanOrEqual(15_000);
+    const beforeTail = stream.acked.length;
+    await stream.stream(probes, probes + 20, 5);
+    await stream.settled();
+    const tail = stream.acked.slice(beforeTail).map((m) => m.seq);
+    for (const holder of holders) {
+      await expect
+        .poll(() => tail.filter((seq) => !holder.pushed.includes(seq)), {
+          timeout: 10_000,
+          message: `sent after the failover, not pushed live to ${holder.user.name}`,
+        })
+        .toEqual([]);
+    }
+
+    // Laravel's broadcasts reach the Echo subscriber again, once each.
+    await expect
+      .poll(
+        async () => {
+          await laravel.publish(`${prefix}${name}`, laravelBroadcast('delivered', { n: 0 }));
+          return broadcasts.length;
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBeGreaterThan(0);
+    await laravel.publish(`${prefix}${name}`, laravelBroadcast('delivered', { n: 1 }));
+    const afterFailover = () => broadcasts.filter((data) => (data as { n: number }).n === 1);
+    await expect.poll(afterFailover).toHaveLength(1);
+    await sleep(300);
+    expect(afterFailover()).toHaveLength(1);
+
+    // The upload made during the failover is processed by a worker on the new master.
+    const file = await uploaded;
+    await expect
+      .poll(() => fileStatus(nodes[1]!, onNode1, filesChatId, file.id), { timeout: 30_000 })
+      .toBe('ready');
+
+    // Presence converges within its TTL: a new connection sees the user on the other node.
+    await expect
+      .poll(
+        async () =>
+          (await presenceSnapshot(nodes[0]!, onNode0)).users.map((u) => [u.user_id, u.status]),
+        { timeout: (presenceTtlSeconds + 5) * 1_000, interval: 500 },
+      )
+      .toContainEqual([onNode1.id, 'online']);
+
+    for (const node of nodes) expect(await stillRunning(node)).toBe('running');
+    for (const holder of holders) await holder.sync();
+    await expectAllAcknowledged(database.db, stream, probes + 20);
+    await expectEveryoneHoldsExactly(holders, stream);
+  });
+});
+
+/** Uploads a file as a client does: a refused or failed attempt is tried again. */
+async function uploadWithRetries(
+  node: GatewayProcess,
+  user: TestUser,
+  chatId: number,
+  filename: string,
+): Promise<FileResource> {
+  const failures: string[] = [];
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const form = new FormData();
+    form.append('file', new Blob([`uploaded while failing over ${run}`]), filename);
+    try {
+      const res = await fetch(`${node.url}/api/chats/${chatId}/files`, {
+        method: 'POST',
+        headers: auth(user),
+        body: form,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = (await res.json()) as { data: FileResource };
+      if (res.status === 202) return body.data;
+      failures.push(`${res.status} ${JSON.stringify(body)}`);
+    } catch (error) {
+      failures.push(String(error));
+    }
+    await sleep(1_000);
+  }
+  throw new Error(`upload failed: ${failures.join('; ')}`);
+}
+
+async function fileStatus(node: GatewayProcess, user: TestUser, chatId: number, id: number) {
+  const res = await fetch(`${node.url}/api/chats/${chatId}/files?limit=100`, {
+    headers: auth(user),
+  });
+  const files = ((await res.json()) as { data: FileResource[] }).data;
+  return files.find((file) => file.id === id)?.status;
+}
