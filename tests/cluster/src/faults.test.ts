@@ -14,6 +14,7 @@ import {
   createGroup,
   expectAllAcknowledged,
   expectEveryoneHoldsExactly,
+  expectLiveDeliveryResumes,
   readiness,
   stillRunning,
 } from './stream-check.js';
@@ -125,32 +126,15 @@ describe('Redis restarted mid-stream', () => {
     }
 
     // Probe until a send reaches both nodes live again (the adapters resubscribe after backoff).
-    let probes = 50;
-    let resumed = false;
-    for (; probes < 70 && !resumed; probes++) {
-      await stream.stream(probes, probes + 1, 0);
-      await stream.settled();
-      const seq = stream.inOrder().at(-1)!.seq;
-      await sleep(500);
-      resumed = holders.every((holder) => holder.pushed.includes(seq));
-    }
-    expect(resumed, 'a send after the restart reached both nodes live').toBe(true);
-    const beforeTail = stream.acked.length;
-    await stream.stream(probes, probes + 30, 5);
-    await stream.settled();
-    const tail = stream.acked.slice(beforeTail).map((m) => m.seq);
-    for (const holder of holders) {
-      await expect
-        .poll(() => tail.filter((seq) => !holder.pushed.includes(seq)), {
-          timeout: 10_000,
-          message: `sent after the restart, not pushed live to ${holder.user.name}`,
-        })
-        .toEqual([]);
-    }
+    const { next } = await expectLiveDeliveryResumes(stream, holders, 50, {
+      timeoutMs: 15_000,
+      tail: 30,
+      after: 'restart',
+    });
 
     for (const gateway of cluster.gateways) expect(await stillRunning(gateway)).toBe('running');
     for (const holder of holders) await holder.sync();
-    await expectAllAcknowledged(cluster.database.db, stream, probes + 30);
+    await expectAllAcknowledged(cluster.database.db, stream, next);
     await expectEveryoneHoldsExactly(holders, stream);
   });
 });

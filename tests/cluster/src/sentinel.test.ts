@@ -39,6 +39,7 @@ import {
   createGroup,
   expectAllAcknowledged,
   expectEveryoneHoldsExactly,
+  expectLiveDeliveryResumes,
   stillRunning,
 } from './stream-check.js';
 
@@ -182,31 +183,12 @@ describe('Redis behind Sentinel', () => {
     await stream.settled();
     expect(stream.failures).toEqual([]);
 
-    // Probe until a send reaches both nodes live again.
-    let probes = 80;
-    let resumed = false;
-    for (; !resumed && Date.now() - promotedAt < 20_000; probes++) {
-      await stream.stream(probes, probes + 1, 0);
-      await stream.settled();
-      const seq = stream.inOrder().at(-1)!.seq;
-      await sleep(250);
-      resumed = holders.every((holder) => holder.pushed.includes(seq));
-    }
-    const resumedAfterMs = Date.now() - promotedAt;
-    expect(resumed, 'a send after the promotion reached both nodes live').toBe(true);
-    expect(resumedAfterMs).toBeLessThanOrEqual(15_000);
-    const beforeTail = stream.acked.length;
-    await stream.stream(probes, probes + 20, 5);
-    await stream.settled();
-    const tail = stream.acked.slice(beforeTail).map((m) => m.seq);
-    for (const holder of holders) {
-      await expect
-        .poll(() => tail.filter((seq) => !holder.pushed.includes(seq)), {
-          timeout: 10_000,
-          message: `sent after the failover, not pushed live to ${holder.user.name}`,
-        })
-        .toEqual([]);
-    }
+    const { next, resumedAt } = await expectLiveDeliveryResumes(stream, holders, 80, {
+      timeoutMs: 20_000,
+      tail: 20,
+      after: 'promotion',
+    });
+    expect(resumedAt - promotedAt).toBeLessThanOrEqual(15_000);
 
     // Laravel's broadcasts reach the Echo subscriber again, once each.
     await expect
@@ -241,7 +223,7 @@ describe('Redis behind Sentinel', () => {
 
     for (const node of nodes) expect(await stillRunning(node)).toBe('running');
     for (const holder of holders) await holder.sync();
-    await expectAllAcknowledged(database.db, stream, probes + 20);
+    await expectAllAcknowledged(database.db, stream, next);
     await expectEveryoneHoldsExactly(holders, stream);
   });
 });

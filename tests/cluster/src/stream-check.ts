@@ -216,6 +216,44 @@ export async function createGroup(apiUrl: string, owner: TestUser, members: Test
   return (res.body as { data: { id: number } }).data.id;
 }
 
+/**
+ * After an outage: sends one message at a time (numbered from `from`) until one reaches every
+ * holder live, within `timeoutMs`, then `tail` more, each of which must reach every holder live.
+ * Returns the next message number and when live delivery was back.
+ */
+export async function expectLiveDeliveryResumes(
+  stream: Sender,
+  holders: Holder[],
+  from: number,
+  options: { timeoutMs: number; tail: number; after: string },
+): Promise<{ next: number; resumedAt: number }> {
+  const started = Date.now();
+  let probe = from;
+  let resumed = false;
+  for (; !resumed && Date.now() - started < options.timeoutMs; probe++) {
+    await stream.stream(probe, probe + 1, 0);
+    await stream.settled();
+    const seq = stream.inOrder().at(-1)!.seq;
+    await sleep(250);
+    resumed = holders.every((holder) => holder.pushed.includes(seq));
+  }
+  const resumedAt = Date.now();
+  expect(resumed, `a send after the ${options.after} reached every node live`).toBe(true);
+  const beforeTail = stream.acked.length;
+  await stream.stream(probe, probe + options.tail, 5);
+  await stream.settled();
+  const tail = stream.acked.slice(beforeTail).map((m) => m.seq);
+  for (const holder of holders) {
+    await expect
+      .poll(() => tail.filter((seq) => !holder.pushed.includes(seq)), {
+        timeout: 10_000,
+        message: `sent after the ${options.after}, not pushed live to ${holder.user.name}`,
+      })
+      .toEqual([]);
+  }
+  return { next: probe + options.tail, resumedAt };
+}
+
 /** Every send was acknowledged, the acknowledged seqs are 1..n, and nothing else was committed. */
 export async function expectAllAcknowledged(db: Db, sender: Sender, count: number) {
   await sender.settled();
