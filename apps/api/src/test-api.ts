@@ -1,12 +1,11 @@
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { createAuthenticator, type CacheReader } from '@kelisim/auth';
 import type { JwtConfig } from '@kelisim/config';
 import { createSanctumTokenStore } from '@kelisim/db';
 import type { DomainContext } from '@kelisim/domain';
 import { silentLogger } from '@kelisim/logger';
-import { createRedis, createRedisRateLimiter } from '@kelisim/redis';
+import { createRedis, createRedisRateLimiter, type RedisClient } from '@kelisim/redis';
 import {
   createTestDatabase,
   createUsers,
@@ -27,7 +26,7 @@ export const auth = (user: TestUser) => ({ Authorization: `Bearer ${tokenFor(use
 
 export interface ApiHarness {
   database: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   publisher: RecordingPublisher;
   jobs: RecordingJobQueue;
   /** The domain context the app runs with, for calling use cases the worker would. */

@@ -13,6 +13,7 @@ import { createRedis } from '@kelisim/redis';
 import {
   createTestDatabase,
   createUser,
+  startRedisClusterTopology,
   startSentinelTopology,
   startServerNode,
   testJwtConfig,
@@ -235,6 +236,27 @@ describe('pnpm run doctor', () => {
       const down = await runDoctor(sentinelEnv, ['--listen', '1']);
       expect(down.lines.Redis).toMatch(
         /^✖ Redis: .* — start the sentinels, or set REDIS_SENTINELS/,
+      );
+      expect(down.code).toBe(1);
+    } finally {
+      await topology.close();
+    }
+  });
+
+  it('reports the masters, replicas and state of a Redis Cluster, and says to start it when no node answers', async () => {
+    const topology = await startRedisClusterTopology();
+    try {
+      const clusterEnv = { ...installationEnv(), REDIS_HOST: 'unused.invalid', ...topology.env };
+      const run = await runDoctor(clusterEnv, ['--listen', '1']);
+      expect(run.lines.Redis).toMatch(
+        new RegExp(
+          `^✔ Redis: Redis 7\\.[\\d.]+, Redis Cluster of ${topology.env.REDIS_CLUSTER_NODES}: 3 master\\(s\\), 3 replica\\(s\\), cluster_state ok, sharded pub/sub available$`,
+        ),
+      );
+      for (const server of topology.servers) await server.kill();
+      const down = await runDoctor(clusterEnv, ['--listen', '1']);
+      expect(down.lines.Redis).toMatch(
+        /^✖ Redis: no node answers as a cluster .* — start the cluster, or set REDIS_CLUSTER_NODES/,
       );
       expect(down.code).toBe(1);
     } finally {

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { createAuthenticator, createCredentialCheck, type CacheReader } from '@kelisim/auth';
 import {
   defaultStorageBaseUrl,
@@ -13,7 +12,7 @@ import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@ke
 import { silentLogger } from '@kelisim/logger';
 import { createChat, defaultGroupCommit } from '@kelisim/domain';
 import { composeNode } from '@kelisim/node';
-import { createRedis } from '@kelisim/redis';
+import { createRedis, type RedisClient } from '@kelisim/redis';
 import {
   createTestDatabase,
   createUsers,
@@ -34,7 +33,7 @@ export interface GatewayHarness {
   url: string;
   gateway: Gateway;
   database: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   /** A new user and a group of theirs alone. */
   userWithGroup(name: string): Promise<{ user: TestUser; chatId: number }>;
   close(): Promise<void>;

@@ -1,5 +1,4 @@
 import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,13 @@ import {
   type QueueName,
 } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
-import { createDomainContext, createPresence, createRedis, type Presence } from '@kelisim/redis';
+import {
+  createDomainContext,
+  createPresence,
+  createRedis,
+  type Presence,
+  type RedisClient,
+} from '@kelisim/redis';
 import { createLocalStorage } from '@kelisim/storage';
 import {
   createTestDatabase,
@@ -30,7 +35,7 @@ import { startWorkers, type Workers } from './worker.js';
 export interface WorkerHarness {
   database: TestDatabase;
   redisConfig: RedisConfig;
-  redis: Redis;
+  redis: RedisClient;
   connection: ConnectionOptions;
   /** The BullMQ prefix, under the test's own Redis key prefix. */
   prefix: string;
@@ -136,7 +141,7 @@ export async function createWorkerHarness(
   };
 }
 
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

@@ -172,4 +172,12 @@ describe('blacklistRedisConfig', () => {
       username: undefined,
     });
   });
+
+  it("reads Laravel's cache from the same Redis Cluster, whose only database is 0", () => {
+    const cluster: RedisConfig = { ...ours, cluster: { nodes: [{ host: 'a', port: 7000 }] } };
+    expect(blacklistRedisConfig(cluster, blacklist)).toEqual(cluster);
+    expect(
+      blacklistRedisConfig(cluster, { ...blacklist, redisUrl: 'redis://laravel-cache:6379/1' }),
+    ).toMatchObject({ url: 'redis://laravel-cache:6379/1', cluster: undefined });
+  });
 });

@@ -107,8 +107,11 @@ export function blacklistRedisConfig(
       db: 0,
       tls: undefined,
       sentinel: undefined,
+      cluster: undefined,
     };
   }
+  // A Redis Cluster has only database 0: Laravel's cache shares it, apart by key prefix.
+  if (redis.cluster) return redis;
   if (!redis.url) return { ...redis, db: blacklist.redisDb };
   const url = new URL(redis.url);
   url.pathname = `/${blacklist.redisDb}`;

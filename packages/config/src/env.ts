@@ -59,6 +59,11 @@ export function envEnum<const T extends readonly [string, ...string[]]>(
   return fromEnv(z.enum(values).default(defaultValue as never));
 }
 
+/** One of `values`, or undefined when unset (the default then depends on other settings). */
+export function envOptionalEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return fromEnv(z.enum(values).optional());
+}
+
 /** Explicit booleans: "false", "0", "no", "off" are false; anything unrecognised is an error. */
 export const envBoolean = () =>
   fromEnv(

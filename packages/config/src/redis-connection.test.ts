@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv, type ConfigError } from './env.js';
-import { redisAddress, redisConnectionOptions } from './redis-connection.js';
+import {
+  redisAddress,
+  redisAddressSettings,
+  redisClusterOptions,
+  redisConnectionOptions,
+} from './redis-connection.js';
+import { chatEnv } from './sections.js';
 import { redisEnv } from './sections.js';
 
 const redis = (env: Record<string, string>) => parseEnv(redisEnv, env);
@@ -87,5 +93,54 @@ describe('where Redis is', () => {
         REDIS_URL: 'redis://b:6379',
       }),
     ).toEqual([expect.stringMatching(/^REDIS_URL: REDIS_SENTINELS and REDIS_URL exclude/)]);
+  });
+
+  it('connects to a Redis Cluster through its seed nodes, with the credentials and TLS on every node', () => {
+    const config = redis({
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001, redis-3',
+      REDIS_USERNAME: 'app',
+      REDIS_PASSWORD: 'pw',
+      REDIS_SCHEME: 'tls',
+      REDIS_HOST: 'ignored',
+    });
+    expect(redisClusterOptions(config)).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: 'redis-3', port: 6379 },
+      ],
+      redisOptions: { username: 'app', password: 'pw', tls: {} },
+    });
+    expect(redisAddress(config)).toBe('Redis Cluster of 10.0.0.1:7000,10.0.0.2:7001,redis-3:6379');
+    expect(redisAddressSettings(config)).toBe('REDIS_CLUSTER_NODES');
+    expect(redisClusterOptions(redis({ REDIS_HOST: 'cache' }))).toBeUndefined();
+  });
+
+  it('refuses Cluster settings that contradict another mode, a database other than 0, or malformed nodes', () => {
+    expect(problems({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'b:26379' })).toEqual([
+      expect.stringMatching(/^REDIS_SENTINELS: REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude/),
+    ]);
+    expect(problems({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://b:6379' })).toEqual([
+      expect.stringMatching(/^REDIS_URL: REDIS_CLUSTER_NODES and REDIS_URL exclude/),
+    ]);
+    expect(problems({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_DB: '1' })).toEqual([
+      expect.stringMatching(/^REDIS_DB: a Redis Cluster has only database 0/),
+    ]);
+    expect(problems({ REDIS_CLUSTER_NODES: 'a:7000:1' })).toEqual([
+      expect.stringMatching(/^REDIS_CLUSTER_NODES: expected host:port/),
+    ]);
+  });
+
+  it('uses the sharded adapter on a Cluster by default and refuses the classic one there', () => {
+    expect(parseEnv(chatEnv, {}).adapter).toBe('classic');
+    expect(parseEnv(chatEnv, { REDIS_CLUSTER_NODES: 'a:7000' }).adapter).toBe('sharded');
+    expect(
+      parseEnv(chatEnv, { REDIS_CLUSTER_NODES: 'a:7000', CHAT_REDIS_ADAPTER: 'sharded' }).adapter,
+    ).toBe('sharded');
+    expect(() =>
+      parseEnv(chatEnv, { REDIS_CLUSTER_NODES: 'a:7000', CHAT_REDIS_ADAPTER: 'classic' }),
+    ).toThrow(
+      /CHAT_REDIS_ADAPTER: a Redis Cluster \(REDIS_CLUSTER_NODES\) needs the sharded adapter/,
+    );
   });
 });

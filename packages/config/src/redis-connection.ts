@@ -48,8 +48,26 @@ export function redisConnectionOptions(config: RedisConfig): RedisConnectionOpti
   };
 }
 
+/**
+ * A Redis Cluster's seed nodes and the options every node connection takes (credentials, TLS);
+ * undefined when Redis is not a Cluster.
+ */
+export function redisClusterOptions(
+  config: RedisConfig,
+): { nodes: HostPort[]; redisOptions: Omit<RedisConnectionOptions, 'db'> } | undefined {
+  if (!config.cluster) return undefined;
+  const { username, password } = config;
+  return {
+    nodes: config.cluster.nodes,
+    redisOptions: { username, password, tls: config.tls ? {} : undefined },
+  };
+}
+
 /** Where the service's Redis is, for messages: never a password. */
 export function redisAddress(config: RedisConfig): string {
+  if (config.cluster) {
+    return `Redis Cluster of ${config.cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+  }
   if (config.sentinel) {
     const nodes = config.sentinel.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
     return `master "${config.sentinel.masterName}" of sentinels ${nodes}`;
@@ -65,6 +83,7 @@ export function redisAddress(config: RedisConfig): string {
 
 /** The settings that say where Redis is, for messages that tell the reader what to change. */
 export function redisAddressSettings(config: RedisConfig): string {
+  if (config.cluster) return 'REDIS_CLUSTER_NODES';
   if (config.sentinel) return 'REDIS_SENTINELS/REDIS_SENTINEL_MASTER';
   return config.url ? 'REDIS_URL' : 'REDIS_HOST/REDIS_PORT or REDIS_URL';
 }

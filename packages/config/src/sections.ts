@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { envBoolean, envEnum, envInt, envOptionalString, envString } from './env.js';
+import {
+  envBoolean,
+  envEnum,
+  envInt,
+  envOptionalEnum,
+  envOptionalString,
+  envString,
+} from './env.js';
 
 /** MySQL/MariaDB: Laravel's DB_* names, or one DATABASE_URL (mysql://user:pass@host:port/db). */
 export const databaseEnv = z
@@ -55,7 +62,9 @@ export function databaseConfigFromUrl(raw: string): Omit<DatabaseConfig, 'connec
 /**
  * Redis: Laravel's REDIS_* names. CHAT_REDIS_KEY_PREFIX namespaces this service's own keys.
  * REDIS_SENTINELS (with REDIS_SENTINEL_MASTER) selects a Sentinel-managed master instead of one
- * server; the credentials, database and REDIS_SCHEME apply to the master in either case.
+ * server; REDIS_CLUSTER_NODES selects a Redis Cluster. The credentials and REDIS_SCHEME apply to
+ * every server in each mode, the database to one server or the Sentinel master (a Cluster has only
+ * database 0).
  */
 export const redisEnv = z
   .object({
@@ -69,6 +78,7 @@ export const redisEnv = z
     REDIS_SENTINELS: envOptionalString(),
     REDIS_SENTINEL_MASTER: envOptionalString(),
     REDIS_SENTINEL_PASSWORD: envOptionalString(),
+    REDIS_CLUSTER_NODES: envOptionalString(),
     CHAT_REDIS_KEY_PREFIX: envString('kelisim:'),
   })
   .transform((env, ctx): RedisConfig => {
@@ -89,6 +99,7 @@ export const redisEnv = z
         message: 'not a redis:// or rediss:// URL',
       });
     }
+    if (env.REDIS_CLUSTER_NODES) return clusterConfig(config, env, ctx);
     if (!env.REDIS_SENTINELS) {
       if (env.REDIS_SENTINEL_MASTER) {
         ctx.addIssue({
@@ -134,6 +145,46 @@ export const redisEnv = z
     };
   });
 
+function clusterConfig(
+  config: RedisConfig,
+  env: {
+    REDIS_CLUSTER_NODES?: string;
+    REDIS_SENTINELS?: string;
+    REDIS_URL?: string;
+    REDIS_DB: number;
+  },
+  ctx: z.RefinementCtx,
+): RedisConfig {
+  const nodes = hostPortList(env.REDIS_CLUSTER_NODES ?? '', 6379);
+  const conflicts: [string, string | undefined, string][] = [
+    [
+      'REDIS_CLUSTER_NODES',
+      nodes ? undefined : 'x',
+      'expected host:port,host:port,… (e.g. 10.0.0.1:6379,10.0.0.2:6379)',
+    ],
+    [
+      'REDIS_SENTINELS',
+      env.REDIS_SENTINELS,
+      'REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other: a Redis Cluster fails over by itself',
+    ],
+    [
+      'REDIS_URL',
+      env.REDIS_URL,
+      'REDIS_CLUSTER_NODES and REDIS_URL exclude each other: the cluster nodes name the servers',
+    ],
+    [
+      'REDIS_DB',
+      env.REDIS_DB === 0 ? undefined : 'x',
+      'a Redis Cluster has only database 0: unset REDIS_DB or set it to 0',
+    ],
+  ];
+  for (const [path, value, message] of conflicts) {
+    if (value !== undefined) ctx.addIssue({ code: 'custom', path: [path], message });
+  }
+  if (conflicts.some(([, value]) => value !== undefined) || !nodes) return z.NEVER;
+  return { ...config, url: undefined, cluster: { nodes } };
+}
+
 export interface HostPort {
   host: string;
   port: number;
@@ -166,6 +217,8 @@ export interface RedisConfig {
   tls?: boolean | undefined;
   /** The master is the one these sentinels name (REDIS_SENTINELS); host, port and url are unused. */
   sentinel?: SentinelConfig | undefined;
+  /** A Redis Cluster reached through these seed nodes (REDIS_CLUSTER_NODES); host, port, url, db unused. */
+  cluster?: { nodes: HostPort[] } | undefined;
 }
 
 export interface SentinelConfig {
@@ -415,9 +468,20 @@ export const chatEnv = z
     CHAT_CORS_ORIGINS: envOptionalString(),
     APP_URL: envString('http://localhost'),
     CHAT_NODE_ID: envOptionalString(),
-    CHAT_REDIS_ADAPTER: envEnum(['classic', 'sharded'], 'classic'),
+    CHAT_REDIS_ADAPTER: envOptionalEnum(['classic', 'sharded']),
+    REDIS_CLUSTER_NODES: envOptionalString(),
     CHAT_SOCKET_IO_KEY: envString('socket.io'),
     CHAT_DRAIN_DELAY: envInt({ min: 0, max: 300, default: 0 }),
+  })
+  .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER_NODES && env.CHAT_REDIS_ADAPTER === 'classic') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHAT_REDIS_ADAPTER'],
+        message:
+          'a Redis Cluster (REDIS_CLUSTER_NODES) needs the sharded adapter (sharded pub/sub, Redis 7 or later): set CHAT_REDIS_ADAPTER=sharded or leave it unset',
+      });
+    }
   })
   .transform((env): ChatConfig => ({
     messageMaxLength: env.CHAT_MESSAGE_MAX_LENGTH,
@@ -444,7 +508,7 @@ export const chatEnv = z
     corsOrigins: originList(env.CHAT_CORS_ORIGINS) ?? ['*'],
     socketOrigins: originList(env.CHAT_CORS_ORIGINS) ?? originOf(env.APP_URL),
     nodeId: env.CHAT_NODE_ID,
-    adapter: env.CHAT_REDIS_ADAPTER,
+    adapter: env.CHAT_REDIS_ADAPTER ?? (env.REDIS_CLUSTER_NODES ? 'sharded' : 'classic'),
     socketIoKey: env.CHAT_SOCKET_IO_KEY,
     drainDelayMs: env.CHAT_DRAIN_DELAY * 1000,
   }));
@@ -482,7 +546,7 @@ export interface ChatConfig {
    */
   socketOrigins: string[];
   nodeId?: string | undefined;
-  /** socket.io Redis adapter flavour: classic pub/sub, or sharded pub/sub for Redis Cluster. */
+  /** socket.io Redis adapter flavour: classic pub/sub, or sharded pub/sub (the default on a Redis Cluster). */
   adapter: 'classic' | 'sharded';
   /** Channel prefix of the socket.io Redis adapter; every node and emitter must agree. */
   socketIoKey: string;

@@ -5,4 +5,4 @@ export {
   type EnabledWebhookSettings,
   type WebhookSettings,
 } from './webhook-settings.js';
-export { bullConnection, bullPrefix } from './connection.js';
+export { bullConnection, bullPrefix, closeBullConnection } from './connection.js';

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { JobQueue } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
 import {
@@ -18,7 +18,7 @@ export interface JobQueues extends JobQueue {
 
 export interface JobQueueOptions {
   /** Holds who the next unread push is for (the queues' own connection is BullMQ's). */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Queue webhooks for Laravel (`notifyLaravel`); off unless LARAVEL_WEBHOOK_URL is set. */
   webhooks?: {
     enabled: boolean;

@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Authenticate, CredentialCheck } from '@kelisim/auth';
 import {
   chatEnv,
@@ -20,6 +19,7 @@ import { createDb, type Db } from '@kelisim/db';
 import type { DomainContext, EventPublisher, JobQueue } from '@kelisim/domain';
 import {
   bullConnection,
+  closeBullConnection,
   bullPrefix,
   createJobQueues,
   webhookEnv,
@@ -44,6 +44,7 @@ import {
   createSocketPublisher,
   type Presence,
   type SocketAdapter,
+  type RedisClient,
 } from '@kelisim/redis';
 import { createFileLinks, type SignedFileLinks } from '@kelisim/storage/file-links';
 
@@ -81,7 +82,7 @@ export type SocketRole = 'adapter' | 'publisher';
 export interface ChatNode {
   logger: Logger;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   jobs: JobQueues;
   /** Where BullMQ keeps the queues (workers connect there too). */
@@ -203,6 +204,7 @@ export function composeNode(
         redis.quit(),
         laravelAuth?.close(),
       ]);
+      await closeBullConnection(bull.connection);
     },
   };
 }

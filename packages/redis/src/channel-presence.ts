@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { assertTtl, defineScripts, lua, type ScriptArg } from './expiring-connections.js';
 
 export interface ChannelPresenceOptions {
-  /** Namespace of the keys, e.g. `kelisim:` → `kelisim:echo-presence:expiries`. */
+  /** Namespace of the keys, e.g. `kelisim:` → `kelisim:{echo-presence}:expiries`. */
   keyPrefix: string;
   /** A connection not refreshed for this long counts as gone. */
   ttlMs: number;
@@ -130,13 +130,14 @@ function parseMember(json: unknown): ChannelMember | null {
  * that died without cleanup expire after `ttlMs`, and a periodic `sweep` on any node removes them.
  */
 export function createChannelPresence(
-  redis: Redis,
+  redis: RedisClient,
   options: ChannelPresenceOptions,
 ): ChannelPresence {
   const { ttlMs } = options;
   assertTtl(ttlMs);
   const keyTtlMs = KEY_TTLS * ttlMs;
-  const prefix = `${options.keyPrefix}echo-presence:`;
+  // One hash tag for every key, so the scripts' keys share a slot on a Redis Cluster.
+  const prefix = `${options.keyPrefix}{echo-presence}:`;
   const expiriesKey = `${prefix}expiries`;
   // Channel names are free text: the entry is JSON so `a:b` + `c` never meets `a` + `b:c`.
   const entryOf = (channel: string, userId: string) => JSON.stringify([channel, userId]);

@@ -14,7 +14,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('a node that cannot reach Redis at start', () => {
-  it('names the address and the settings to fix, for one server and for sentinels', async () => {
+  it('names the address and the settings to fix, for one server, sentinels and a cluster', async () => {
     const port = await closedPort();
     const single = assertRedisReachable({ ...testRedisConfig(), port });
     await expect(single).rejects.toThrow(StartupError);
@@ -29,5 +29,16 @@ describe('a node that cannot reach Redis at start', () => {
     await expect(assertRedisReachable(sentinel)).rejects.toThrow(
       `No sentinel answers for the master "mymaster" of sentinels 127.0.0.1:${port} (REDIS_SENTINELS/REDIS_SENTINEL_MASTER)`,
     );
+
+    const cluster = { ...testRedisConfig(), cluster: { nodes: [{ host: '127.0.0.1', port }] } };
+    await expect(assertRedisReachable(cluster)).rejects.toThrow(
+      `No node of the Redis Cluster of 127.0.0.1:${port} answers as a cluster (REDIS_CLUSTER_NODES)`,
+    );
+    // A plain server is not a cluster either.
+    const notCluster = {
+      ...testRedisConfig(),
+      cluster: { nodes: [{ host: '127.0.0.1', port: testRedisConfig().port }] },
+    };
+    await expect(assertRedisReachable(notCluster)).rejects.toThrow(StartupError);
   });
 });

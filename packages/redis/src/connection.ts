@@ -1,24 +1,47 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import {
   StartupError,
   redisAddress,
   redisAddressSettings,
+  redisClusterOptions,
   redisConnectionOptions,
   type RedisConfig,
 } from '@kelisim/config';
 import { startDependenciesHint } from '@kelisim/db';
 
+/** One Redis server (or Sentinel-managed master), or a Redis Cluster: the service's Redis client. */
+export type RedisClient = Redis | Cluster;
+
+const reconnectDelayMs = (attempt: number) => Math.min(100 * 2 ** attempt, 2_000);
+
 /**
  * A Redis connection that reconnects forever with capped backoff, so a Redis restart (or, with
- * sentinels, a failover to another master) is survived.
+ * sentinels, a failover to another master; on a Cluster, a replica's promotion) is survived.
  * Commands issued while disconnected fail after a few retries instead of queueing without bound.
+ * On a Cluster, `options` apply to every node connection and `clusterOptions` to the cluster.
  */
-export function createRedis(config: RedisConfig, options: RedisOptions = {}): Redis {
-  return new Redis({
-    ...redisConnectionOptions(config),
-    maxRetriesPerRequest: 3,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-    ...options,
+export function createRedis(
+  config: RedisConfig,
+  options: RedisOptions = {},
+  clusterOptions: ClusterOptions = {},
+): RedisClient {
+  const cluster = redisClusterOptions(config);
+  if (!cluster) {
+    return new Redis({
+      ...redisConnectionOptions(config),
+      maxRetriesPerRequest: 3,
+      retryStrategy: reconnectDelayMs,
+      ...options,
+    });
+  }
+  const { lazyConnect, enableOfflineQueue, retryStrategy, ...nodeOptions } = options;
+  return new Cluster(cluster.nodes, {
+    redisOptions: { ...cluster.redisOptions, maxRetriesPerRequest: 3, ...nodeOptions },
+    clusterRetryStrategy:
+      retryStrategy === undefined ? reconnectDelayMs : (retryStrategy ?? undefined),
+    lazyConnect,
+    enableOfflineQueue,
+    ...clusterOptions,
   });
 }
 
@@ -26,15 +49,22 @@ export function createRedis(config: RedisConfig, options: RedisOptions = {}): Re
  * One connection attempt, without the services' reconnect-forever policy: the connected client,
  * or the reason it could not connect (ioredis alone would only say "Connection is closed").
  */
-export async function connectOnce(config: RedisConfig, connectTimeoutMs: number): Promise<Redis> {
-  const redis = createRedis(config, {
-    lazyConnect: true,
-    connectTimeout: connectTimeoutMs,
-    sentinelRetryStrategy: () => null,
-    failoverDetector: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
+export async function connectOnce(
+  config: RedisConfig,
+  connectTimeoutMs: number,
+): Promise<RedisClient> {
+  const redis = createRedis(
+    config,
+    {
+      lazyConnect: true,
+      connectTimeout: connectTimeoutMs,
+      sentinelRetryStrategy: () => null,
+      failoverDetector: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    },
+    { slotsRefreshTimeout: connectTimeoutMs },
+  );
   let cause: unknown;
   redis.on('error', (error) => {
     cause ??= error;
@@ -67,7 +97,12 @@ function redisStartupError(error: unknown, config: RedisConfig): Error {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   let sentence: string | undefined;
-  if (config.sentinel && /sentinels are unreachable/.test(message)) {
+  if (
+    config.cluster &&
+    /None of startup nodes is available|Failed to refresh slots cache/.test(message)
+  ) {
+    sentence = `No node of the ${address} answers as a cluster (${addressSettings}): start it, or point REDIS_CLUSTER_NODES at its nodes (host:port,host:port,…).`;
+  } else if (config.sentinel && /sentinels are unreachable/.test(message)) {
     sentence = `No sentinel answers for the ${address} (${addressSettings}): start them, or point REDIS_SENTINELS at the sentinels that monitor your master.`;
   } else if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     sentence = `Cannot reach Redis at ${address} (${addressSettings}): start it, e.g. ${startDependenciesHint}, or point those settings at your server.`;

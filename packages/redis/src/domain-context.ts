@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { ChatConfig } from '@kelisim/config';
 import { TYPING_REPEAT_WINDOW_MS } from '@kelisim/contracts';
 import type { Db } from '@kelisim/db';
@@ -8,7 +8,7 @@ import { createRedisRateLimiter } from './rate-limiter.js';
 /** The domain's dependencies as every process composes them. */
 export function createDomainContext(deps: {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   events: EventPublisher;
   jobs: JobQueue;
   chat: Pick<

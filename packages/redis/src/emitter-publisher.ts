@@ -1,5 +1,5 @@
+import type { RedisClient } from './connection.js';
 import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
 import { echoChannels, rooms, type ServerEventName, type ServerEvents } from '@kelisim/contracts';
 import type { Audience, EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
@@ -25,7 +25,7 @@ export function chatEchoRooms(chatId: number): string[] {
  * processes that hold no sockets (API nodes, workers). `key` must match the adapter's key.
  */
 export function createEmitterPublisher(
-  redis: Redis,
+  redis: RedisClient,
   logger: Logger,
   key = 'socket.io',
 ): EventPublisher {

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 // Shared by presence and channel presence: both keep, per tracked subject, a sorted set of
 // connectionId → expiry (ms) and sweep subjects whose newest connection expired.
@@ -84,14 +85,14 @@ export interface Scripts<Name extends string> {
  * Calls a command added by `defineCommand`: ioredis adds it to the client (and its pipelines) at
  * run time under the given name, so its type cannot name it.
  */
-function callDefined(target: Redis | ChainableCommander, name: string, args: ScriptArg[]) {
+function callDefined(target: RedisClient | ChainableCommander, name: string, args: ScriptArg[]) {
   const command: unknown = Reflect.get(target, name);
   if (typeof command !== 'function') throw new Error(`Redis script ${name} is not defined`);
   return Reflect.apply(command, target, args) as unknown;
 }
 
 export function defineScripts<Name extends string>(
-  redis: Redis,
+  redis: RedisClient,
   definitions: Record<Name, ScriptDefinition>,
 ): Scripts<Name> {
   const all = { ...definitions, [EXPIRED_ENTRIES_COMMAND]: EXPIRED_ENTRIES };

@@ -3,12 +3,13 @@ import {
   createAuthenticator,
   createCredentialCheck,
   type Authenticate,
+  type CacheReader,
   type CredentialCheck,
 } from '@kelisim/auth';
 import type { JwtConfig, RedisConfig } from '@kelisim/config';
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import type { Logger } from '@kelisim/logger';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisClient } from './connection.js';
 
 /**
  * The token check of every process that serves clients: Laravel's JWTs (with jwt-auth's
@@ -24,6 +25,7 @@ export function createLaravelAuthenticator(
     ? createRedis(blacklistRedisConfig(config.redis, config.jwt.blacklist))
     : undefined;
   laravelCache?.on('error', (error) => logger.warn({ err: error }, 'laravel cache redis error'));
+  const cacheReader = laravelCache && cacheReaderOf(laravelCache);
   if (config.jwt.secretWarning) {
     logger.warn(
       { setting: 'JWT_SECRET', problem: config.jwt.secretWarning },
@@ -32,15 +34,27 @@ export function createLaravelAuthenticator(
   }
   return {
     verifyToken: createAuthenticator(config.jwt, {
-      laravelCache,
+      laravelCache: cacheReader,
       sanctumTokens: createSanctumTokenStore(db),
     }),
     credentials: createCredentialCheck(config.jwt, {
-      laravelCache,
+      laravelCache: cacheReader,
       store: createLiveCredentialStore(db),
     }),
     async close() {
       await laravelCache?.quit();
     },
+  };
+}
+
+/**
+ * Reads many cache keys at once: one MGET on a server; on a Cluster, where MGET's keys must share
+ * a slot and blacklist keys do not, one GET per key, all sent at once.
+ */
+function cacheReaderOf(cache: RedisClient): CacheReader {
+  if (!('nodes' in cache)) return cache;
+  return {
+    get: (key) => cache.get(key),
+    mget: (keys) => Promise.all(keys.map((key) => cache.get(key))),
   };
 }

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { assertTtl, defineScripts, lua, type ScriptArg } from './expiring-connections.js';
 
 export interface PresenceOptions {
-  /** Namespace of the keys, e.g. `kelisim:` → `kelisim:presence:users`. */
+  /** Namespace of the keys, e.g. `kelisim:` → `kelisim:{presence}:users`. */
   keyPrefix: string;
   /** A connection not refreshed for this long counts as gone. */
   ttlMs: number;
@@ -135,11 +135,12 @@ function toDate(ms: unknown): Date | null {
  * with heartbeats; connections of a node that died without cleanup expire after `ttlMs`, and a
  * periodic `sweep` on any node reports their users offline.
  */
-export function createPresence(redis: Redis, options: PresenceOptions): Presence {
+export function createPresence(redis: RedisClient, options: PresenceOptions): Presence {
   const { ttlMs } = options;
   assertTtl(ttlMs);
   const connsTtlMs = CONNECTION_SET_TTLS * ttlMs;
-  const prefix = `${options.keyPrefix}presence:`;
+  // One hash tag for every presence key, so the scripts' keys share a slot on a Redis Cluster.
+  const prefix = `${options.keyPrefix}{presence}:`;
   const usersKey = `${prefix}users`;
   const connsKey = (userId: number | string): string => `${prefix}conns:${userId}`;
   const lastSeenKey = (userId: number | string): string => `${prefix}last_seen:${userId}`;

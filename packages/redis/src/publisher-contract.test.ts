@@ -1,5 +1,4 @@
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
@@ -9,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rooms, type ServerEvents } from '@kelisim/contracts';
 import { silentLogger } from '@kelisim/logger';
 import { testRedisConfig } from '@kelisim/testing';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisClient } from './connection.js';
 import type { EventPublisher } from '@kelisim/domain';
 import { createEmitterPublisher } from './emitter-publisher.js';
 import { createIoPublisher } from './io-publisher.js';
@@ -21,10 +20,10 @@ const config = testRedisConfig();
 const adapterKey = `${config.keyPrefix}socket.io`;
 let server: Server;
 let url: string;
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 const clients: Socket[] = [];
 
-function redis(): Redis {
+function redis(): RedisClient {
   const connection = createRedis(config);
   connections.push(connection);
   return connection;
@@ -78,7 +77,7 @@ function nothingWithin(socket: Socket, event: string, ms: number): Promise<boole
 }
 
 /** Opens a publisher whose pushes go through this Redis connection. */
-type PublisherFactory = (connection: Redis) => EventPublisher;
+type PublisherFactory = (connection: RedisClient) => EventPublisher;
 
 function publisherContract(
   name: string,

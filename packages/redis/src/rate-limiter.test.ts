@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimiter } from '@kelisim/domain';
 import { createMemoryRateLimiter, testRedisConfig } from '@kelisim/testing';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisClient } from './connection.js';
 import { createRedisRateLimiter } from './rate-limiter.js';
 
 const config = testRedisConfig();
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(() => {
   redis = createRedis(config);
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimitResult } from '@kelisim/domain';
 
@@ -14,7 +14,7 @@ export interface RateLimitOptions {
  * A fixed-window limiter shared by every node through Redis. While Redis is unreachable it falls
  * back to a per-node in-memory limiter rather than refusing or waving everything through.
  */
-export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions): RateLimiter {
+export function createRedisRateLimiter(redis: RedisClient, options: RateLimitOptions): RateLimiter {
   const insurance = new RateLimiterMemory({
     keyPrefix: options.keyPrefix,
     points: options.points,

@@ -1,10 +1,9 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import type { ChatConfig, RedisConfig } from '@kelisim/config';
 import type { EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisClient } from './connection.js';
 import { createEmitterPublisher } from './emitter-publisher.js';
 import { createIoPublisher } from './io-publisher.js';
 
@@ -20,7 +19,12 @@ export function createSocketAdapter(
   logger: Logger,
 ): SocketAdapter {
   const pub = createRedis(redisConfig, { maxRetriesPerRequest: null });
-  const sub = createRedis(redisConfig, { maxRetriesPerRequest: null });
+  // On a Cluster, each channel's SSUBSCRIBE goes to the master owning its slot, and moves with it.
+  const sub = createRedis(
+    redisConfig,
+    { maxRetriesPerRequest: null },
+    { shardedSubscribers: true },
+  );
   for (const [name, connection] of [
     ['pub', pub],
     ['sub', sub],
@@ -46,7 +50,7 @@ export function createSocketAdapter(
  * for the sharded adapter, which the emitter does not speak, a headless socket.io server.
  */
 export function createSocketPublisher(
-  redis: Redis,
+  redis: RedisClient,
   redisConfig: RedisConfig,
   chat: Pick<ChatConfig, 'adapter' | 'socketIoKey'>,
   logger: Logger,

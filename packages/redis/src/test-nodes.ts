@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
 import type { RedisConfig } from '@kelisim/config';
 import { testRedisConfig } from '@kelisim/testing';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisClient } from './connection.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -11,10 +10,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * their own, as in production); after the test its keys are deleted and the connections closed.
  */
 export function useTestNodes<Node>(
-  open: (redis: Redis, options: { keyPrefix: string; ttlMs: number }) => Node,
+  open: (redis: RedisClient, options: { keyPrefix: string; ttlMs: number }) => Node,
 ) {
   let config: RedisConfig;
-  let connections: Redis[];
+  let connections: RedisClient[];
   beforeEach(() => {
     config = testRedisConfig();
     connections = [];

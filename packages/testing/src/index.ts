@@ -7,6 +7,7 @@ export * from './refused-tokens.js';
 export * from './redis.js';
 export * from './redis-server.js';
 export * from './redis-sentinel.js';
+export * from './redis-cluster.js';
 export * from './redis-keys.js';
 export * from './cluster.js';
 export * from './s3.js';

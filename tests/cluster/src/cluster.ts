@@ -1,14 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import type { Redis } from 'ioredis';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
 import type { RedisConfig } from '@kelisim/config';
 import type { DomainContext } from '@kelisim/domain';
 import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
-import { createDomainContext, createRedis, createSocketPublisher } from '@kelisim/redis';
+import {
+  createDomainContext,
+  createRedis,
+  createSocketPublisher,
+  type RedisClient,
+} from '@kelisim/redis';
 import supertest from 'supertest';
 import { afterAll, beforeAll, expect } from 'vitest';
 import {
@@ -31,7 +35,7 @@ import { connectEcho, type EchoClient } from './echo-helpers.js';
 
 export interface TestCluster {
   database: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   gateways: GatewayProcess[];
   /** The REST API, pushing to the gateways through the Redis emitter. */
   apiUrl: string;

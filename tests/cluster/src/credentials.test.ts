@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JwtBlacklistConfig } from '@kelisim/config';
-import { createRedis } from '@kelisim/redis';
+import { createRedis, type RedisClient } from '@kelisim/redis';
 import {
   clusterEnv,
   connectClient,
@@ -24,7 +23,7 @@ import { QueryLogProxy } from './query-log.js';
 const redisConfig = testRedisConfig();
 const blacklist: JwtBlacklistConfig = testBlacklistConfig(redisConfig.keyPrefix);
 let database: TestDatabase;
-let redis: Redis;
+let redis: RedisClient;
 let proxies: QueryLogProxy[];
 let nodes: GatewayProcess[];
 const sockets: ChatClient[] = [];

@@ -1,6 +1,6 @@
+import type { RedisClient } from '@kelisim/redis';
 import express from 'express';
 import { createServer } from 'node:http';
-import type { Redis } from 'ioredis';
 import Echo from 'laravel-echo';
 import { io } from 'socket.io-client';
 import { listenOnLoopback, sleep } from '@kelisim/testing';
@@ -94,7 +94,7 @@ export function subscriptionError(channel: EchoChannel, timeoutMs = 10_000): Pro
  * broadcasts on the channel until one arrives through the node.
  */
 export async function untilSubscribed(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   channel: EchoChannel,
   name: string,

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { createApp } from '@kelisim/api';
 import { createAuthenticator } from '@kelisim/auth';
@@ -7,7 +6,7 @@ import type { DomainContext } from '@kelisim/domain';
 import { createFileLinks } from '@kelisim/storage/file-links';
 import { bullConnection, bullPrefix, createJobQueues, type JobQueues } from '@kelisim/jobs';
 import { silentLogger } from '@kelisim/logger';
-import { createRedis } from '@kelisim/redis';
+import { createRedis, type RedisClient } from '@kelisim/redis';
 import { createLocalStorage, createS3Storage, type Storage } from '@kelisim/storage';
 import {
   createTestDatabase,
@@ -39,7 +38,7 @@ export function storageDrivers(label: string): [string, () => Storage][] {
 
 export interface FilePipeline {
   database: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   jobs: JobQueues;
   storage: Storage;
   publisher: RecordingPublisher;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kelisim/redis';
 import type { BroadcastConfig } from '../config.js';
 import { fail, pass, warn, type CheckResult } from '../report.js';
 
@@ -23,7 +23,7 @@ export interface Traffic {
  * no subscribers of their own, so `PUBSUB CHANNELS` cannot show them), and what it publishes
  * shows the prefix it really uses.
  */
-export async function listen(redis: Redis, seconds: number): Promise<Traffic> {
+export async function listen(redis: RedisClient, seconds: number): Promise<Traffic> {
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   const traffic: Traffic = { laravel: [], other: new Map() };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kelisim/redis';
 import type { Server } from 'socket.io';
 import type { Logger } from '@kelisim/logger';
 import type { EchoSettings } from '../config.js';
@@ -18,11 +18,13 @@ const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
  * `<REDIS_PREFIX>*` on a connection of its own and delivers each broadcast to the channel's
  * subscribers on this node only (every node receives the publish), leaving out the socket named in
  * `socket` (`toOthers()`). The socket.io adapter's own channels, and Redis' keyspace and tracking
- * channels, share the namespace when the prefix is empty: they are skipped.
+ * channels, share the namespace when the prefix is empty: they are skipped. On a Redis Cluster,
+ * where PUBLISH reaches every node, ioredis subscribes on one node of its choice and moves the
+ * subscription to another when that node fails.
  */
 export function ingestBroadcasts(
   io: ChatServer,
-  subscriber: Redis,
+  subscriber: RedisClient,
   settings: Pick<EchoSettings, 'broadcastPrefix' | 'adapterKey'>,
   logger: Logger,
 ) {

@@ -1,8 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { DomainContext } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { createChannelPresence } from '@kelisim/redis';
+import { createChannelPresence, type RedisClient } from '@kelisim/redis';
 import type { EchoSettings } from '../config.js';
 import type { ChatServer, ChatSocket } from '../types.js';
 import { createChannelAuthorizer } from './authorize.js';
@@ -16,7 +15,7 @@ export interface EchoDeps {
   io: ChatServer;
   ctx: DomainContext;
   /** For presence channels; broadcasts get a duplicate of it (a subscriber connection). */
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   /** Without settings: no broadcast ingestion, no guests, no Laravel authorisation. */
   settings: EchoSettings | undefined;

@@ -6,11 +6,10 @@
  * Reads REDIS_* and CHAT_REDIS_KEY_PREFIX from the environment or .env (ENV_FILE for another file).
  */
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { loadDotEnv, parseEnvSections, redisEnv, type RedisConfig } from '@kelisim/config';
 import { bullPrefix, queueNames, type QueueName } from '@kelisim/jobs';
-import { createRedis } from '@kelisim/redis';
+import { createRedis, type RedisClient } from '@kelisim/redis';
 
 const usage = `Usage:
   pnpm run jobs failed [queue] [--json]   list failed jobs (all queues, or one)
@@ -34,7 +33,7 @@ type Command =
   | { kind: 'counts'; json: boolean };
 
 async function main(argv: string[]): Promise<void> {
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   try {
     const command = parseCommand(argv);
     if (command.kind === 'help') {

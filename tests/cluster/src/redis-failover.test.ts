@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv, redisEnv } from '@kelisim/config';
 import type { FileResource, ServerEvents } from '@kelisim/contracts';
-import { createRedis } from '@kelisim/redis';
+import { createRedis, type RedisClient } from '@kelisim/redis';
 import {
   clusterEnv,
   connectClient,
@@ -15,13 +14,13 @@ import {
   createUsers,
   record,
   sleep,
+  startRedisClusterTopology,
   startSentinelTopology,
   startServerNode,
   testRedisConfig,
   tokenFor,
   type ChatClient,
   type GatewayProcess,
-  type SentinelTopology,
   type TestDatabase,
   type TestUser,
 } from '@kelisim/testing';
@@ -43,82 +42,122 @@ import {
   stillRunning,
 } from './stream-check.js';
 
-// Two all-in-one nodes (REST, sockets, worker) on a Sentinel deployment of real redis-server
-// processes: one master, one replica, three sentinels.
 const prefix = 'laravel_database_';
 const presenceTtlSeconds = 3;
 const run = randomBytes(4).toString('hex');
-let topology: SentinelTopology;
-let database: TestDatabase;
-let storageDir: string;
-let nodes: GatewayProcess[] = [];
-let users: TestUser[];
-/** Laravel's side: publishes broadcasts to whichever server the sentinels name as master. */
-let laravel: Redis;
-const closeables: { close(): void }[] = [];
 
-beforeAll(async () => {
-  topology = await startSentinelTopology();
-  database = await createTestDatabase('sentinel');
-  storageDir = await mkdtemp(path.join(tmpdir(), 'kelisim-sentinel-files-'));
-  const env = {
-    ...clusterEnv({ database: database.config, redis: testRedisConfig() }),
-    ...topology.env,
-    REDIS_HOST: 'sentinel-mode-ignores-this.invalid',
-    REDIS_PREFIX: prefix,
-    STORAGE_PATH: storageDir,
-    CHAT_PRESENCE_TTL: String(presenceTtlSeconds),
-    CHAT_SEND_RATE_LIMIT: '10000',
-  };
-  nodes = await Promise.all([startServerNode(env), startServerNode(env)]);
-  users = await createUsers(database.db, 6, 'Sentinel');
-  laravel = createRedis(parseEnv(redisEnv, env));
-  laravel.on('error', () => {});
-}, 90_000);
-afterAll(async () => {
-  for (const closeable of closeables) closeable.close();
-  for (const node of nodes) node.kill('SIGKILL');
-  await Promise.all(nodes.map((node) => node.exited));
-  laravel?.disconnect();
-  await database?.drop();
-  await topology?.close();
-  if (storageDir) await rm(storageDir, { recursive: true, force: true });
-});
-
-function later<T extends { close(): void }>(closeable: T): T {
-  closeables.push(closeable);
-  return closeable;
+/** A Redis deployment of real processes the test starts, and the master it can fail. */
+interface Topology {
+  env: Record<string, string>;
+  /** SIGKILLs the master holding the job queues' keys; resolves with its port. */
+  killMaster(): Promise<number>;
+  /** The port of the master holding the job queues' keys now, if one answers. */
+  masterPort(): Promise<number | undefined>;
+  close(): Promise<void>;
 }
 
-async function echoOn(node: GatewayProcess, user: TestUser): Promise<EchoClient> {
-  const echo = await connectEcho(node.url, tokenFor(user.id));
-  later({ close: () => echo.disconnect() });
-  return echo;
-}
+const topologies: Record<'Sentinel' | 'Cluster', (keyPrefix: string) => Promise<Topology>> = {
+  // One master, one replica, three sentinels.
+  async Sentinel() {
+    const sentinel = await startSentinelTopology();
+    return {
+      env: sentinel.env,
+      async killMaster() {
+        const port = sentinel.master.port;
+        await sentinel.master.kill();
+        return port;
+      },
+      masterPort: () => sentinel.masterPort(),
+      close: () => sentinel.close(),
+    };
+  },
+  // Three masters with a replica each; the queues' hash tag `{<prefix>bull}` picks the master.
+  async Cluster(keyPrefix) {
+    const cluster = await startRedisClusterTopology();
+    const queuesKey = `${keyPrefix}bull`;
+    return {
+      env: cluster.env,
+      killMaster: () => cluster.killMasterOf(queuesKey),
+      masterPort: () => cluster.masterPortOf(queuesKey).catch(() => undefined),
+      close: () => cluster.close(),
+    };
+  },
+};
 
-/** Who of `user`'s chats is online, as a client connecting to `node` is told. */
-async function presenceSnapshot(node: GatewayProcess, user: TestUser) {
-  const socket: ChatClient = io(node.url, {
-    auth: { token: tokenFor(user.id) },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    autoConnect: false,
+describe.each(Object.keys(topologies) as (keyof typeof topologies)[])('Redis %s', (kind) => {
+  // Two all-in-one nodes (REST, sockets, worker) on the topology.
+  let topology: Topology;
+  let env: Record<string, string>;
+  let database: TestDatabase;
+  let storageDir: string;
+  let nodes: GatewayProcess[] = [];
+  let users: TestUser[];
+  /** Laravel's side: publishes broadcasts to whichever server the sentinels name as master. */
+  let laravel: RedisClient;
+  const closeables: { close(): void }[] = [];
+
+  beforeAll(async () => {
+    const redis = testRedisConfig();
+    topology = await topologies[kind](redis.keyPrefix);
+    database = await createTestDatabase(`failover_${kind.toLowerCase()}`);
+    storageDir = await mkdtemp(path.join(tmpdir(), 'kelisim-failover-files-'));
+    env = {
+      ...clusterEnv({ database: database.config, redis }),
+      ...topology.env,
+      REDIS_HOST: 'this-topology-ignores-this.invalid',
+      REDIS_PREFIX: prefix,
+      STORAGE_PATH: storageDir,
+      CHAT_PRESENCE_TTL: String(presenceTtlSeconds),
+      CHAT_SEND_RATE_LIMIT: '10000',
+    };
+    nodes = await Promise.all([startServerNode(env), startServerNode(env)]);
+    users = await createUsers(database.db, 6, 'Sentinel');
+    laravel = createRedis(parseEnv(redisEnv, env));
+    laravel.on('error', () => {});
+  }, 90_000);
+  afterAll(async () => {
+    for (const closeable of closeables) closeable.close();
+    for (const node of nodes) node.kill('SIGKILL');
+    await Promise.all(nodes.map((node) => node.exited));
+    laravel?.disconnect();
+    await database?.drop();
+    await topology?.close();
+    if (storageDir) await rm(storageDir, { recursive: true, force: true });
   });
-  try {
-    const snapshot = new Promise<ServerEvents['presence_snapshot']>((resolve, reject) => {
-      socket.once('presence_snapshot', resolve);
-      socket.once('connect_error', reject);
-      setTimeout(() => reject(new Error('no presence_snapshot')), 10_000);
-    });
-    socket.connect();
-    return await snapshot;
-  } finally {
-    socket.close();
-  }
-}
 
-describe('Redis behind Sentinel', () => {
+  function later<T extends { close(): void }>(closeable: T): T {
+    closeables.push(closeable);
+    return closeable;
+  }
+
+  async function echoOn(node: GatewayProcess, user: TestUser): Promise<EchoClient> {
+    const echo = await connectEcho(node.url, tokenFor(user.id));
+    later({ close: () => echo.disconnect() });
+    return echo;
+  }
+
+  /** Who of `user`'s chats is online, as a client connecting to `node` is told. */
+  async function presenceSnapshot(node: GatewayProcess, user: TestUser) {
+    const socket: ChatClient = io(node.url, {
+      auth: { token: tokenFor(user.id) },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      autoConnect: false,
+    });
+    try {
+      const snapshot = new Promise<ServerEvents['presence_snapshot']>((resolve, reject) => {
+        socket.once('presence_snapshot', resolve);
+        socket.once('connect_error', reject);
+        setTimeout(() => reject(new Error('no presence_snapshot')), 10_000);
+      });
+      socket.connect();
+      return await snapshot;
+    } finally {
+      socket.close();
+    }
+  }
+
   it('delivers across nodes exactly once, shares presence and relays Laravel broadcasts', async () => {
     const [a, b] = users as [TestUser, TestUser];
     const chatId = await createGroup(nodes[0]!.url, a, [b]);
@@ -170,16 +209,20 @@ describe('Redis behind Sentinel', () => {
     await stream.settled();
     await expectEveryoneHoldsExactly(holders, stream, { livePushesComplete: holders });
 
-    const oldMaster = topology.master.port;
-    await topology.master.kill();
-    // An upload and a stream of sends, spread over both nodes, while the sentinels fail over.
+    const oldMaster = await topology.killMaster();
+    // An upload and a stream of sends, spread over both nodes, while Redis fails over.
     const uploaded = uploadWithRetries(nodes[1]!, onNode1, filesChatId, 'during-failover.txt');
     await stream.stream(30, 80, 50);
     await expect
-      .poll(() => topology.masterPort(), { timeout: 30_000, interval: 200 })
-      .toBe(topology.replica.port);
+      .poll(
+        async () => {
+          const port = await topology.masterPort();
+          return port !== undefined && port !== oldMaster;
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe(true);
     const promotedAt = Date.now();
-    expect(oldMaster).not.toBe(topology.replica.port);
     await stream.settled();
     expect(stream.failures).toEqual([]);
 
@@ -225,6 +268,19 @@ describe('Redis behind Sentinel', () => {
     for (const holder of holders) await holder.sync();
     await expectAllAcknowledged(database.db, stream, next);
     await expectEveryoneHoldsExactly(holders, stream);
+  });
+
+  it('keeps every key on the topology, none on the default local Redis', async () => {
+    const pattern = `*${env.CHAT_REDIS_KEY_PREFIX!}*`;
+    const local = createRedis(testRedisConfig());
+    try {
+      expect(await local.keys(pattern)).toEqual([]);
+    } finally {
+      local.disconnect();
+    }
+    const masters = 'nodes' in laravel ? laravel.nodes('master') : [laravel];
+    const keys = (await Promise.all(masters.map((master) => master.keys(pattern)))).flat();
+    expect(keys.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
+
+/**
+ * A Redis Cluster of the test's own on loopback: three masters with one replica each, created by
+ * `redis-cli --cluster create`; a node unanswering for a second is failed over.
+ */
+export interface ClusterTopology {
+  servers: RedisServer[];
+  /** The settings that point a node at this cluster. */
+  env: { REDIS_CLUSTER_NODES: string };
+  /** The port of the master serving `key`'s slot now. */
+  masterPortOf(key: string): Promise<number>;
+  /** SIGKILLs the master serving `key`'s slot; resolves with its port once it is gone. */
+  killMasterOf(key: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+export async function startRedisClusterTopology(): Promise<ClusterTopology> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kelisim-cluster-'));
+  const servers: RedisServer[] = [];
+  for (let i = 0; i < 6; i++) {
+    // The cluster bus gets a port of its own: the default, port + 10000, may be taken or invalid.
+    const busPort = await freePort();
+    servers.push(
+      await startRedisServer({
+        args: [
+          ...['--cluster-enabled', 'yes', '--cluster-port', String(busPort)],
+          ...['--cluster-config-file', path.join(dir, `nodes-${i}.conf`)],
+          ...['--cluster-node-timeout', '1000', '--dir', dir],
+        ],
+      }),
+    );
+  }
+  const nodes = servers.map(({ port }) => `127.0.0.1:${port}`);
+  try {
+    await run(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes, '--cluster-replicas', '1', '--cluster-yes'],
+      { timeout: 60_000 },
+    );
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.kill()));
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`redis-cli --cluster create failed:\n${stdout ?? ''}\n${stderr ?? ''}`, {
+      cause: error,
+    });
+  }
+  const client = new Cluster(nodes.map((node) => `redis://${node}`));
+  client.on('error', () => {});
+  await waitForClusterOk(client, servers, 30_000);
+
+  const masterPortOf = async (key: string): Promise<number> => {
+    await refreshSlots(client);
+    const slot = Number(await client.cluster('KEYSLOT', key));
+    const slots = await client.cluster('SLOTS');
+    const owner = slots.find(([from, to]) => slot >= from && slot <= to);
+    if (!owner) throw new Error(`no master serves slot ${slot}`);
+    return owner[2]![1];
+  };
+  return {
+    servers,
+    env: { REDIS_CLUSTER_NODES: nodes.join(',') },
+    masterPortOf,
+    async killMasterOf(key) {
+      const port = await masterPortOf(key);
+      await servers.find((server) => server.port === port)!.kill();
+      return port;
+    },
+    async close() {
+      client.disconnect();
+      await Promise.all(servers.map((server) => server.kill()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Until every node says cluster_state:ok (the creation returns before gossip settles). */
+async function waitForClusterOk(
+  client: Cluster,
+  servers: RedisServer[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(
+      servers.map(async ({ port }) => {
+        const { stdout } = await run('redis-cli', ['-p', String(port), 'CLUSTER', 'INFO']);
+        return /cluster_state:ok/.test(stdout);
+      }),
+    );
+    if (states.every(Boolean)) break;
+    if (Date.now() > deadline) throw new Error(`the cluster was not ok after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await refreshSlots(client);
+}
+
+function refreshSlots(client: Cluster): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
+  });
+}
