@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { DatabaseConfig } from '@kelisim/config';
 import { createDb, migrate, type Db } from '@kelisim/db';
 import { dropDatabase, testJwtConfig, testServerConfig, tokenFor } from '@kelisim/testing';
@@ -45,8 +45,8 @@ export interface SystemUnderTest {
   /** Prisma client of the bench database. */
   db: Db;
   database: DatabaseConfig;
-  /** A plain connection to the Redis the nodes share (no key prefix). */
-  redis: Redis;
+  /** A plain connection to the Redis the nodes share (no key prefix): a server, or a Cluster. */
+  redis: Redis | Cluster;
   /** The nodes' `CHAT_REDIS_KEY_PREFIX`. */
   keyPrefix: string;
   /** The nodes' `REDIS_PREFIX`: Laravel broadcasts are published on `<broadcastPrefix><channel>`. */
@@ -71,6 +71,7 @@ export interface SystemUnderTest {
 export async function startSystem(options: {
   label: string;
   nodes: number;
+  /** Overrides of the nodes' environment; `REDIS_CLUSTER_NODES` puts them on a Redis Cluster. */
   env?: Record<string, string>;
 }): Promise<SystemUnderTest> {
   ensureServerBundle();
@@ -82,8 +83,14 @@ export async function startSystem(options: {
   await migrate(database, { createDatabase: true });
   const db = createDb(database);
   const redisHost = process.env.REDIS_HOST ?? '127.0.0.1';
-  const redisPort = Number(process.env.REDIS_PORT ?? 6379);
-  const redis = new Redis({ host: redisHost, port: redisPort, lazyConnect: true });
+  const redisPort = Number(options.env?.REDIS_PORT ?? process.env.REDIS_PORT ?? 6379);
+  const clusterNodes = options.env?.REDIS_CLUSTER_NODES;
+  const redis = clusterNodes
+    ? new Cluster(
+        clusterNodes.split(',').map((node) => `redis://${node}`),
+        { lazyConnect: true },
+      )
+    : new Redis({ host: redisHost, port: redisPort, lazyConnect: true });
   await redis.connect();
   const keyPrefix = `kelisim_bench:${id}:`;
   const broadcastPrefix = `kelisim_bench_${id}_`;
@@ -178,14 +185,17 @@ export async function startSystem(options: {
   return system;
 }
 
-/** Deletes every key matching `pattern` (SCAN, bounded by the keyspace). */
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+/** Deletes every key matching `pattern` (SCAN, bounded by the keyspace), on every master. */
+export async function deleteKeys(redis: Redis | Cluster, pattern: string): Promise<void> {
+  for (const server of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      // One key per command: a Cluster node refuses keys of several slots in one.
+      if (keys.length > 0) await Promise.all(keys.map((key) => server.unlink(key)));
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }
 
 const SEED_BATCH = 5_000;

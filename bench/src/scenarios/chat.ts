@@ -26,6 +26,7 @@ import {
 } from './delivery-steps.js';
 import { paced } from './pacing.js';
 import type { ScenarioOptions } from './scenario.js';
+import type { RoomEmitter } from './room-emitter.js';
 
 const P99_LIMIT_MS = 100;
 /** The targets' fixed rates: p99 at 500 sends/s, acks at 1 000/s. */
@@ -42,7 +43,7 @@ export interface ChatTarget {
   chats: { id: number; memberIds: number[] }[];
   /** Sender slots as global client indexes: every member of every chat. */
   slots: SendSlot[];
-  emitter: Emitter;
+  emitter: RoomEmitter;
   stop(): Promise<void>;
 }
 
@@ -80,7 +81,7 @@ export function slotsOf(chats: ChatTarget['chats'], userIds: number[]): SendSlot
 }
 
 /** The chat scenario's target: user `userIds[i]` is client `i`, the clients spread over the nodes. */
-function chatTarget(
+export function chatTarget(
   size: Sizes,
   userIds: number[],
   authOf: (userId: number) => Record<string, unknown>,

@@ -9,7 +9,7 @@ import { withAgentPool, type AgentPool } from '../client/agents.js';
 import { now, type ClientSpec } from '../client/protocol.js';
 import { startBaseline } from '../baseline/system.js';
 import { printResult, progress, round } from '../report.js';
-import type { BenchNode } from '../system.js';
+import type { BenchNode, SystemUnderTest } from '../system.js';
 import { numberFromEnv, ratio, ourNodesThenBaseline, startOurSystem } from './common.js';
 import {
   bestPassing,
@@ -29,7 +29,7 @@ const EVENT = 'App\\Events\\BenchBroadcast';
 const P99_LIMIT_MS = 100;
 const LOSS_LIMIT = 0.001;
 
-interface FanoutTarget {
+export interface FanoutTarget {
   system: 'kelisim' | 'baseline';
   nodes: BenchNode[];
   specs: ClientSpec[];
@@ -38,11 +38,11 @@ interface FanoutTarget {
   stop(): Promise<void>;
 }
 
-interface Sizes extends SweepSizes {
+export interface Sizes extends SweepSizes {
   subscribers: number;
 }
 
-function sizes(smoke: boolean): Sizes {
+export function sizes(smoke: boolean): Sizes {
   return {
     ...sweepSizes(smoke, ['BENCH_FANOUT_RATES', [20, 50, 80, 110, 140, 180, 240]]),
     subscribers: smoke ? 20 : numberFromEnv('BENCH_FANOUT_SUBSCRIBERS', 1_000),
@@ -50,22 +50,25 @@ function sizes(smoke: boolean): Sizes {
 }
 
 function startOurs(size: Sizes): Promise<FanoutTarget> {
-  return startOurSystem({ label: 'fanout', nodes: 2 }, async (sut) => {
-    const { userIds } = await sut.seed({ users: size.subscribers, chatSize: 0 });
-    const channel = `${sut.broadcastPrefix}${CHANNEL}`;
-    return {
-      system: 'kelisim',
-      nodes: sut.nodes,
-      specs: clientsOver(
-        sut.nodes,
-        userIds.map((userId) => ({ token: sut.tokenFor(userId) })),
-        { subscribe: [CHANNEL], realEvery: size.realEvery },
-      ),
-      publish: (data) =>
-        void sut.redis.publish(channel, JSON.stringify({ event: EVENT, data, socket: null })),
-      stop: () => sut.stop(),
-    };
-  });
+  return startOurSystem({ label: 'fanout', nodes: 2 }, (sut) => fanoutTarget(sut, size));
+}
+
+/** Our nodes as the fan-out's target: `size.subscribers` users subscribed to one channel. */
+export async function fanoutTarget(sut: SystemUnderTest, size: Sizes): Promise<FanoutTarget> {
+  const { userIds } = await sut.seed({ users: size.subscribers, chatSize: 0 });
+  const channel = `${sut.broadcastPrefix}${CHANNEL}`;
+  return {
+    system: 'kelisim',
+    nodes: sut.nodes,
+    specs: clientsOver(
+      sut.nodes,
+      userIds.map((userId) => ({ token: sut.tokenFor(userId) })),
+      { subscribe: [CHANNEL], realEvery: size.realEvery },
+    ),
+    publish: (data) =>
+      void sut.redis.publish(channel, JSON.stringify({ event: EVENT, data, socket: null })),
+    stop: () => sut.stop(),
+  };
 }
 
 async function startReference(size: Sizes): Promise<FanoutTarget> {
@@ -85,7 +88,7 @@ async function startReference(size: Sizes): Promise<FanoutTarget> {
   };
 }
 
-async function step(
+export async function step(
   target: FanoutTarget,
   pool: AgentPool,
   size: Sizes,

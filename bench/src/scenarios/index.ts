@@ -5,6 +5,7 @@ import * as dbInsert from './db-insert.js';
 import * as fanout from './fanout.js';
 import * as plainWs from './plain-ws.js';
 import * as reconnect from './reconnect.js';
+import * as redisCluster from './redis-cluster.js';
 import * as rest from './rest.js';
 import * as search from './search.js';
 
@@ -18,4 +19,5 @@ export const scenarios: Record<string, Scenario> = {
   reconnect,
   'plain-ws': plainWs,
   search,
+  'redis-cluster': redisCluster,
 };
