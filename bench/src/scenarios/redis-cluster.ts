@@ -25,6 +25,8 @@ type Topology = 'single' | 'cluster';
 interface RedisServers {
   /** Every server's process id (masters and replicas). */
   pids: number[];
+  /** The masters' process ids (replicas only copy their writes). */
+  masterPids: number[];
   /** Connections to the masters, for their command counts. */
   masters: Redis[];
   close(): Promise<void>;
@@ -32,6 +34,7 @@ interface RedisServers {
 
 interface RedisUsage {
   cpuSeconds: number;
+  masterCpuSeconds: number;
   publishes: number;
 }
 
@@ -39,6 +42,7 @@ interface TopologyStep extends DeliveryStep {
   messages: number;
   redisCpuUsPerDelivery: number;
   redisCpuUsPerMessage: number;
+  masterCpuUsPerMessage: number;
   publishesPerMessage: number;
 }
 
@@ -60,12 +64,14 @@ function sizes(smoke: boolean) {
 }
 
 async function usage(servers: RedisServers): Promise<RedisUsage> {
-  const cpu = await Promise.all(servers.pids.map((pid) => processCpuSeconds(pid)));
+  const cpuOf = async (pids: number[]) =>
+    (await Promise.all(pids.map((pid) => processCpuSeconds(pid)))).reduce((a, b) => a + b, 0);
   const stats = await Promise.all(servers.masters.map((master) => master.info('commandstats')));
   const calls = (info: string, command: string) =>
     Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   return {
-    cpuSeconds: cpu.reduce((sum, value) => sum + value, 0),
+    cpuSeconds: await cpuOf(servers.pids),
+    masterCpuSeconds: await cpuOf(servers.masterPids),
     publishes: stats.reduce(
       (sum, info) => sum + calls(info, 'publish') + calls(info, 'spublish'),
       0,
@@ -80,9 +86,11 @@ async function serversOf(ports: number[]): Promise<RedisServers> {
   const servers = await Promise.all(connections.map((c) => c.info('server')));
   const pids = servers.map((info) => Number(/^process_id:(\d+)/m.exec(info)?.[1]));
   if (pids.some((pid) => !pid)) throw new Error('a Redis server did not report its process_id');
+  const isMaster = (i: number) => /^role:master/m.test(roles[i]!);
   return {
     pids,
-    masters: connections.filter((_, i) => /^role:master/m.test(roles[i]!)),
+    masterPids: pids.filter((_, i) => isMaster(i)),
+    masters: connections.filter((_, i) => isMaster(i)),
     close: async () => {
       await Promise.all(connections.map((connection) => connection.quit()));
     },
@@ -109,6 +117,7 @@ async function withRedisUsage(
     messages,
     redisCpuUsPerDelivery: per(cpuUs, deliveries),
     redisCpuUsPerMessage: per(cpuUs, messages),
+    masterCpuUsPerMessage: per((after.masterCpuSeconds - before.masterCpuSeconds) * 1e6, messages),
     publishesPerMessage: per(after.publishes - before.publishes, messages, 3),
   };
 }
@@ -125,6 +134,7 @@ function reportStep(topology: Topology, load: 'fanout' | 'chat', step: TopologyS
     messages: step.messages,
     redis_cpu_us_per_delivery: step.redisCpuUsPerDelivery,
     redis_cpu_us_per_message: step.redisCpuUsPerMessage,
+    master_cpu_us_per_message: step.masterCpuUsPerMessage,
     publishes_per_message: step.publishesPerMessage,
   });
 }
@@ -289,6 +299,8 @@ export async function runRedisCluster(
       redis_cpu_us_per_delivery_cluster: at.cluster?.redisCpuUsPerDelivery ?? null,
       redis_cpu_us_per_message_single: at.single?.redisCpuUsPerMessage ?? null,
       redis_cpu_us_per_message_cluster: at.cluster?.redisCpuUsPerMessage ?? null,
+      master_cpu_us_per_message_single: at.single?.masterCpuUsPerMessage ?? null,
+      master_cpu_us_per_message_cluster: at.cluster?.masterCpuUsPerMessage ?? null,
       publishes_per_message_single: at.single?.publishesPerMessage ?? null,
       publishes_per_message_cluster: at.cluster?.publishesPerMessage ?? null,
     };
