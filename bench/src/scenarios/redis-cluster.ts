@@ -97,18 +97,21 @@ async function serversOf(ports: number[]): Promise<RedisServers> {
   };
 }
 
-/** Runs `measure` and reads what the Redis servers did meanwhile, per message and delivery. */
+/**
+ * Runs `measure` (a step of `durationMs`) and reads what the Redis servers did meanwhile, per
+ * message and per delivery (`deliveriesPerMessage` of them each).
+ */
 async function withRedisUsage(
   servers: RedisServers,
-  messagesOf: (step: DeliveryStep) => number,
-  deliveriesOf: (step: DeliveryStep) => number,
+  durationMs: number,
+  deliveriesPerMessage: number,
   measure: () => Promise<DeliveryStep>,
 ): Promise<TopologyStep> {
   const before = await usage(servers);
   const step = await measure();
   const after = await usage(servers);
-  const messages = messagesOf(step);
-  const deliveries = deliveriesOf(step);
+  const deliveries = Math.round((step.deliveriesPerS * durationMs) / 1000);
+  const messages = Math.round(deliveries / deliveriesPerMessage);
   const cpuUs = (after.cpuSeconds - before.cpuSeconds) * 1e6;
   const per = (value: number, count: number, digits = 2) =>
     count > 0 ? round(value / count, digits) : 0;
@@ -167,30 +170,28 @@ async function onTopology(topology: Topology, size: ReturnType<typeof sizes>) {
         }));
   const env: Record<string, string> = { CHAT_REDIS_ADAPTER: 'sharded', ...deployment.env };
   const servers = await serversOf(deployment.servers.map((server) => server.port));
+  /** Warms up at the first rate, then sweeps upward, each step with the Redis usage it caused. */
+  const sweepLoad = async (
+    load: 'fanout' | 'chat',
+    sweepSize: { rates: number[]; durationMs: number; warmupMs: number },
+    deliveriesPerMessage: number,
+    measure: (rate: number, durationMs: number, report: boolean) => Promise<DeliveryStep>,
+  ) => {
+    await measure(sweepSize.rates[0]!, sweepSize.warmupMs, false);
+    return sweepWithUsage(sweepSize.rates, topology, load, (rate) =>
+      withRedisUsage(servers, sweepSize.durationMs, deliveriesPerMessage, () =>
+        measure(rate, sweepSize.durationMs, true),
+      ),
+    );
+  };
   try {
     progress(`redis-cluster: Laravel fan-out on ${topology}`);
     const fanoutSteps = await measureOn(topology, env, 'fanout', async (sut) => {
       const target = await fanout.fanoutTarget(sut, size.fanout);
       return withAgentPool(size.fanout.agents, async (pool) => {
         await connectUntilProbed(pool, target.specs, () => target.publish({ probe: true }));
-        await fanout.step(
-          target,
-          pool,
-          size.fanout,
-          size.fanout.rates[0]!,
-          size.fanout.warmupMs,
-          false,
-        );
-        return sweepWithUsage(size.fanout.rates, topology, 'fanout', (rate) =>
-          withRedisUsage(
-            servers,
-            (step) =>
-              Math.round(
-                (step.deliveriesPerS * size.fanout.durationMs) / 1000 / size.fanout.subscribers,
-              ),
-            (step) => Math.round((step.deliveriesPerS * size.fanout.durationMs) / 1000),
-            () => fanout.step(target, pool, size.fanout, rate, size.fanout.durationMs, true),
-          ),
+        return sweepLoad('fanout', size.fanout, size.fanout.subscribers, (rate, ms, report) =>
+          fanout.step(target, pool, size.fanout, rate, ms, report),
         );
       });
     });
@@ -216,25 +217,8 @@ async function onTopology(topology: Topology, size: ReturnType<typeof sizes>) {
         );
         return await withAgentPool(size.chat.agents, async (pool) => {
           await chat.connectAndProbe(target, pool);
-          await chat.step(
-            target,
-            pool,
-            size.chat,
-            'db',
-            size.chat.rates[0]!,
-            size.chat.warmupMs,
-            false,
-          );
-          return sweepWithUsage(size.chat.rates, topology, 'chat', (rate) =>
-            withRedisUsage(
-              servers,
-              (step) =>
-                Math.round(
-                  (step.deliveriesPerS * size.chat.durationMs) / 1000 / size.chat.chatSize,
-                ),
-              (step) => Math.round((step.deliveriesPerS * size.chat.durationMs) / 1000),
-              () => chat.step(target, pool, size.chat, 'db', rate, size.chat.durationMs, true),
-            ),
+          return sweepLoad('chat', size.chat, size.chat.chatSize, (rate, ms, report) =>
+            chat.step(target, pool, size.chat, 'db', rate, ms, report),
           );
         });
       } finally {
