@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster } from 'ioredis';
+import { Redis } from 'ioredis';
 import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
 
 /**
@@ -53,17 +53,26 @@ export async function startRedisClusterTopology(): Promise<ClusterTopology> {
       cause: error,
     });
   }
-  const client = new Cluster(nodes.map((node) => `redis://${node}`));
-  client.on('error', () => {});
-  await waitForClusterOk(client, servers, 30_000);
+  await waitForClusterOk(servers, 30_000);
 
+  /** Asks the first node that answers which master serves `key`'s slot. */
   const masterPortOf = async (key: string): Promise<number> => {
-    await refreshSlots(client);
-    const slot = Number(await client.cluster('KEYSLOT', key));
-    const slots = await client.cluster('SLOTS');
-    const owner = slots.find(([from, to]) => slot >= from && slot <= to);
-    if (!owner) throw new Error(`no master serves slot ${slot}`);
-    return owner[2]![1];
+    for (const server of servers) {
+      const node = new Redis({ port: server.port, lazyConnect: true, retryStrategy: () => null });
+      node.on('error', () => {});
+      try {
+        await node.connect();
+        const slot = Number(await node.cluster('KEYSLOT', key));
+        const slots = await node.cluster('SLOTS');
+        const owner = slots.find(([from, to]) => slot >= from && slot <= to);
+        if (owner) return owner[2]![1];
+      } catch {
+        // this node is down: ask the next
+      } finally {
+        node.disconnect();
+      }
+    }
+    throw new Error(`no node names the master of ${key}'s slot`);
   };
   return {
     servers,
@@ -75,7 +84,6 @@ export async function startRedisClusterTopology(): Promise<ClusterTopology> {
       return port;
     },
     async close() {
-      client.disconnect();
       await Promise.all(servers.map((server) => server.kill()));
       await rm(dir, { recursive: true, force: true });
     },
@@ -83,11 +91,7 @@ export async function startRedisClusterTopology(): Promise<ClusterTopology> {
 }
 
 /** Until every node says cluster_state:ok (the creation returns before gossip settles). */
-async function waitForClusterOk(
-  client: Cluster,
-  servers: RedisServer[],
-  timeoutMs: number,
-): Promise<void> {
+async function waitForClusterOk(servers: RedisServer[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = await Promise.all(
@@ -100,11 +104,4 @@ async function waitForClusterOk(
     if (Date.now() > deadline) throw new Error(`the cluster was not ok after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await refreshSlots(client);
-}
-
-function refreshSlots(client: Cluster): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
-  });
 }

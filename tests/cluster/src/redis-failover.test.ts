@@ -39,6 +39,7 @@ import {
   expectAllAcknowledged,
   expectEveryoneHoldsExactly,
   expectLiveDeliveryResumes,
+  readiness,
   stillRunning,
 } from './stream-check.js';
 
@@ -265,6 +266,10 @@ describe.each(Object.keys(topologies) as (keyof typeof topologies)[])('Redis %s'
       .toContainEqual([onNode1.id, 'online']);
 
     for (const node of nodes) expect(await stillRunning(node)).toBe('running');
+    // Both report ready again with a master serving (the failover ended above).
+    for (const node of nodes) {
+      await expect.poll(() => readiness(node), { timeout: 15_000, interval: 250 }).toBe(200);
+    }
     for (const holder of holders) await holder.sync();
     await expectAllAcknowledged(database.db, stream, next);
     await expectEveryoneHoldsExactly(holders, stream);
