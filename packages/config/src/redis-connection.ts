@@ -66,11 +66,10 @@ export function redisClusterOptions(
 /** Where the service's Redis is, for messages: never a password. */
 export function redisAddress(config: RedisConfig): string {
   if (config.cluster) {
-    return `Redis Cluster of ${config.cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+    return `Redis Cluster of ${hostPorts(config.cluster.nodes)}`;
   }
   if (config.sentinel) {
-    const nodes = config.sentinel.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
-    return `master "${config.sentinel.masterName}" of sentinels ${nodes}`;
+    return `master "${config.sentinel.masterName}" of sentinels ${hostPorts(config.sentinel.nodes)}`;
   }
   if (!config.url) return `${config.host}:${config.port}`;
   try {
@@ -87,3 +86,5 @@ export function redisAddressSettings(config: RedisConfig): string {
   if (config.sentinel) return 'REDIS_SENTINELS/REDIS_SENTINEL_MASTER';
   return config.url ? 'REDIS_URL' : 'REDIS_HOST/REDIS_PORT or REDIS_URL';
 }
+
+const hostPorts = (nodes: HostPort[]) => nodes.map(({ host, port }) => `${host}:${port}`).join(',');

@@ -91,16 +91,18 @@ export async function assertRedisReachable(config: RedisConfig): Promise<void> {
   }
 }
 
+/** ioredis's words for a Cluster none of whose seed nodes answers as a cluster node. */
+export function noClusterAnswers(message: string): boolean {
+  return /None of startup nodes is available|Failed to refresh slots cache/.test(message);
+}
+
 function redisStartupError(error: unknown, config: RedisConfig): Error {
   const address = redisAddress(config);
   const addressSettings = redisAddressSettings(config);
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   let sentence: string | undefined;
-  if (
-    config.cluster &&
-    /None of startup nodes is available|Failed to refresh slots cache/.test(message)
-  ) {
+  if (config.cluster && noClusterAnswers(message)) {
     sentence = `No node of the ${address} answers as a cluster (${addressSettings}): start it, or point REDIS_CLUSTER_NODES at its nodes (host:port,host:port,…).`;
   } else if (config.sentinel && /sentinels are unreachable/.test(message)) {
     sentence = `No sentinel answers for the ${address} (${addressSettings}): start them, or point REDIS_SENTINELS at the sentinels that monitor your master.`;

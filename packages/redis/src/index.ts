@@ -6,7 +6,13 @@ export {
   type ChannelPresence,
   type ChannelPresenceOptions,
 } from './channel-presence.js';
-export { assertRedisReachable, connectOnce, createRedis, type RedisClient } from './connection.js';
+export {
+  assertRedisReachable,
+  connectOnce,
+  createRedis,
+  noClusterAnswers,
+  type RedisClient,
+} from './connection.js';
 export { createDomainContext } from './domain-context.js';
 export { createLaravelAuthenticator } from './laravel-authenticator.js';
 export { audienceRooms, chatEchoRooms, createEmitterPublisher } from './emitter-publisher.js';

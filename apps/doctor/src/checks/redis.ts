@@ -1,6 +1,6 @@
 import type { Cluster } from 'ioredis';
 import { redisAddress, type RedisConfig } from '@kelisim/config';
-import { connectOnce, type RedisClient } from '@kelisim/redis';
+import { connectOnce, noClusterAnswers, type RedisClient } from '@kelisim/redis';
 import { fail, pass, type CheckResult } from '../report.js';
 import { firstLine } from './database.js';
 
@@ -69,10 +69,7 @@ async function describeCluster(cluster: Cluster, where: string): Promise<CheckRe
 function describeRedisError(error: unknown, where: string, config: RedisConfig): CheckResult {
   const message = firstLine(error);
   const code = (error as { code?: string }).code ?? '';
-  if (
-    config.cluster &&
-    /None of startup nodes is available|Failed to refresh slots cache/.test(message)
-  ) {
+  if (config.cluster && noClusterAnswers(message)) {
     return fail(
       name,
       `no node answers as a cluster (${where})`,
