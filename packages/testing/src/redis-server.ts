@@ -22,6 +22,12 @@ export interface RedisServerOptions {
   args?: string[];
   configFile?: (port: number) => Promise<string>;
   readyLine?: string;
+  /**
+   * What runs instead of redis-server itself, given the flags: an entrypoint that ends in
+   * `exec redis-server "$@"`, say, with the `env` it reads.
+   */
+  program?: string[];
+  env?: Record<string, string>;
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -48,7 +54,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     async start() {
       if (child) throw new Error('redis-server is already running');
-      child = await launch(args, port, readyLine, logs);
+      child = await launch(options, args, port, readyLine, logs);
     },
   };
   await server.start();
@@ -56,12 +62,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 function launch(
+  { program = ['/usr/bin/redis-server'], env }: RedisServerOptions,
   args: string[],
   port: number,
   readyLine: string,
   logs: string[],
 ): Promise<ChildProcess> {
-  const child = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(program[0]!, [...program.slice(1), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env && { PATH: process.env.PATH, ...env },
+  });
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {
       clearTimeout(timer);

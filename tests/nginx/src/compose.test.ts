@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, type CollectionTag, type YAMLMap } from 'yaml';
+import { redisEnv } from '@kelisim/config';
+import { createRedis } from '@kelisim/redis';
+import { freePort, startRedisServer, type RedisServer } from '@kelisim/testing';
 import { repoRoot, templateVariables, templatesDir } from './nginx.js';
 
 interface Healthcheck {
@@ -22,22 +25,73 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: Healthcheck;
   networks?: Record<string, { aliases?: string[] } | null>;
+  profiles?: string[];
 }
 
 interface ComposeFile {
   services: Record<string, Service>;
 }
 
-const composePath = path.join(repoRoot, 'docker-compose.yml');
-let composeText: string;
+/** Marks a `!override` mapping (compose 2.24.4+: replaces the base file's value, never merges). */
+const OVERRIDE = '!override';
+const overrideTag: CollectionTag = {
+  tag: OVERRIDE,
+  collection: 'map',
+  resolve: (map) => {
+    (map as YAMLMap).set(OVERRIDE, true);
+    return map;
+  },
+};
+
+/** A compose file as compose reads it: `<<` merge keys resolved, `!override` marked. */
+async function readCompose(file: string) {
+  const text = await readFile(path.join(repoRoot, file), 'utf8');
+  return { text, compose: parse(text, { merge: true, customTags: [overrideTag] }) as ComposeFile };
+}
+
+/**
+ * What `docker compose -f base -f overlay` runs: services merged key by key, environment and
+ * depends_on merged by name unless marked `!override`, services with a profile left out.
+ */
+function overlay(base: ComposeFile, top: ComposeFile): ComposeFile {
+  const merged: Record<string, Service> = { ...base.services };
+  for (const [name, service] of Object.entries(top.services)) {
+    const under = merged[name] ?? {};
+    const { [OVERRIDE]: replaces, ...dependencies } = (service.depends_on ?? {}) as Record<
+      string,
+      unknown
+    >;
+    merged[name] = {
+      ...under,
+      ...service,
+      environment: { ...under.environment, ...service.environment },
+      depends_on: (replaces
+        ? dependencies
+        : { ...under.depends_on, ...dependencies }) as Service['depends_on'],
+    };
+  }
+  return {
+    services: Object.fromEntries(Object.entries(merged).filter(([, s]) => !s.profiles?.length)),
+  };
+}
+
+const stacks = {
+  'docker-compose.yml': {
+    files: ['docker-compose.yml'],
+    redis: ['redis'],
+  },
+  'docker-compose.yml + docker-compose.redis-cluster.yml': {
+    files: ['docker-compose.yml', 'docker-compose.redis-cluster.yml'],
+    redis: [1, 2, 3, 4, 5, 6].map((n) => `redis-cluster-${n}`),
+  },
+};
+
 let compose: ComposeFile;
-let services: [string, Service][];
+let clusterOverlay: ComposeFile;
 
 beforeAll(async () => {
-  composeText = await readFile(composePath, 'utf8');
-  // `<<` merge keys, as compose resolves them.
-  compose = parse(composeText, { merge: true }) as ComposeFile;
-  services = Object.entries(compose.services);
+  compose = (await readCompose('docker-compose.yml')).compose;
+  clusterOverlay = (await readCompose('docker-compose.redis-cluster.yml')).compose;
 });
 
 /** A job that runs once and exits: others wait for it to complete, not to be healthy. */
@@ -46,7 +100,21 @@ const isOneShot = (service: Service) => service.restart === 'no';
 /** What compose makes of `$$` in a value: the container sees a single `$`. */
 const unescape = (value: string) => value.replaceAll('$$', '$');
 
-describe('docker-compose.yml', () => {
+describe.each(Object.entries(stacks))('%s', (_title, stack) => {
+  let composeText: string;
+  let compose: ComposeFile;
+  let services: [string, Service][];
+
+  beforeAll(async () => {
+    const files = await Promise.all(stack.files.map(readCompose));
+    composeText = files.map((file) => file.text).join('\n');
+    compose = files.map((file) => file.compose).reduce(overlay);
+    services = Object.entries(compose.services);
+  });
+
+  /** The service the nodes wait for before they use Redis. */
+  const redisReady = stack.redis.length > 1 ? 'redis-cluster-create' : 'redis';
+
   it('gives every service a health check, and every long-running service a real one', () => {
     expect(services.length).toBeGreaterThan(8);
     for (const [name, service] of services) {
@@ -94,7 +162,7 @@ describe('docker-compose.yml', () => {
     ]);
     for (const [name, service] of nodes) {
       expect(Object.keys(service.depends_on ?? {}), name).toEqual(
-        expect.arrayContaining(['mariadb', 'redis', 'migrate']),
+        expect.arrayContaining(['mariadb', redisReady, 'migrate']),
       );
     }
     expect(Object.keys(compose.services.nginx!.depends_on ?? {})).toEqual(
@@ -203,7 +271,19 @@ describe('docker-compose.yml', () => {
     expect(env.FILESYSTEM_DISK).toBe('s3');
     expect(env.AWS_USE_PATH_STYLE_ENDPOINT).toBe('true');
     expect(env.DB_HOST).toBe('mariadb');
-    expect(env.REDIS_HOST).toBe('redis');
+    for (const [name, service] of services) {
+      if (service.image?.startsWith('${REDIS_IMAGE') && service.restart !== 'no') {
+        expect(stack.redis, `${name}: a Redis server outside the stack's topology`).toContain(name);
+      }
+    }
+    if (stack.redis.length > 1) {
+      expect(env.REDIS_CLUSTER_NODES).toBe(stack.redis.map((name) => `${name}:6379`).join(','));
+      expect(env.REDIS_SENTINELS).toBe('');
+      expect(env.REDIS_DB).toBe('0');
+    } else {
+      expect(env.REDIS_HOST).toBe('redis');
+      expect(env.REDIS_CLUSTER_NODES).toBeUndefined();
+    }
     expect(compose.services.mariadb!.command).toEqual(
       expect.arrayContaining([
         '--character-set-server=utf8mb4',
@@ -235,7 +315,8 @@ describe('docker-compose.yml', () => {
       context.skip();
       return;
     }
-    const result = spawnSync('docker', ['compose', '-f', composePath, 'config', '-q'], {
+    const files = stack.files.flatMap((file) => ['-f', path.join(repoRoot, file)]);
+    const result = spawnSync('docker', ['compose', ...files, 'config', '-q'], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: {
@@ -304,11 +385,122 @@ describe('the entrypoints docker-compose.yml wraps around the images', () => {
     expect(rootWithPassword).not.toContain('MARIADB_ALLOW_EMPTY_ROOT_PASSWORD');
   });
 
+  it('redis-cluster nodes: requirepass and masterauth from REDIS_PASSWORD, their service name announced', async () => {
+    const node = clusterOverlay.services['redis-cluster-2']!;
+    const announce = String(node.environment?.REDIS_CLUSTER_ANNOUNCE_HOSTNAME);
+    expect(announce).toBe('redis-cluster-2');
+    const env = { REDIS_CLUSTER_ANNOUNCE_HOSTNAME: announce };
+    const open = await runEntrypoint(node, 'redis-server', { ...env, REDIS_PASSWORD: 'null' });
+    expect(open).toContain('--cluster-enabled yes');
+    expect(open).toContain('--cluster-preferred-endpoint-type hostname');
+    expect(open).toContain('--cluster-announce-hostname redis-cluster-2\n');
+    const locked = await runEntrypoint(node, 'redis-server', { ...env, REDIS_PASSWORD: 's3cret' });
+    expect(locked).toContain('--requirepass s3cret --masterauth s3cret');
+  });
+
   it("redis: requirepass from REDIS_PASSWORD, none for Laravel's `null`", async () => {
     const redis = compose.services.redis!;
     const open = await runEntrypoint(redis, 'redis-server', { REDIS_PASSWORD: 'null' });
     expect(open).toContain('args: --appendonly yes --maxmemory-policy noeviction\n');
     const locked = await runEntrypoint(redis, 'redis-server', { REDIS_PASSWORD: 's3cret' });
     expect(locked).toContain('--requirepass s3cret');
+  });
+});
+
+describe('docker-compose.redis-cluster.yml on real redis-server processes', () => {
+  const password = 'cluster-s3cret';
+  let dir: string;
+  const servers: RedisServer[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'kelisim-compose-cluster-'));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.kill()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs a service's `sh -c` entrypoint for real, with the flags of its compose `command`. */
+  const shell = (service: Service) => {
+    const [sh, flag, script, argv0] = service.entrypoint!;
+    return [sh!, flag!, unescape(script!), argv0!, ...(service.command ?? []).map(unescape)];
+  };
+
+  function runClusterCreate(nodes: string) {
+    const [program, ...args] = shell(clusterOverlay.services['redis-cluster-create']!);
+    return spawnSync(program!, args, {
+      encoding: 'utf8',
+      timeout: 90_000,
+      env: {
+        PATH: process.env.PATH,
+        REDIS_PASSWORD: password,
+        REDIS_CLUSTER_NODES: nodes,
+        REDIS_CLUSTER_WAIT: '30',
+      },
+    });
+  }
+
+  it('forms three masters with a replica each once, announced by name, behind REDIS_PASSWORD', async () => {
+    const node = clusterOverlay.services['redis-cluster-1']!;
+    for (let i = 0; i < 6; i++) {
+      const nodeDir = path.join(dir, `node-${i}`);
+      await mkdir(nodeDir);
+      servers.push(
+        await startRedisServer({
+          program: shell(node),
+          // Loopback stands in for the compose network: the bus on a port of its own, the
+          // service name `localhost`.
+          args: ['--dir', nodeDir, '--cluster-port', String(await freePort())],
+          env: { REDIS_PASSWORD: password, REDIS_CLUSTER_ANNOUNCE_HOSTNAME: 'localhost' },
+        }),
+      );
+    }
+    const nodes = servers.map(({ port }) => `127.0.0.1:${port}`).join(',');
+
+    const created = runClusterCreate(nodes);
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+    expect(created.stdout).toContain('[OK] All 16384 slots covered.');
+    expect(created.stdout).toContain(`Redis Cluster ready: ${nodes}`);
+
+    // The project's own client, with the settings the overlay gives the nodes: it learns the
+    // other nodes by their announced name and writes to every master.
+    const redis = createRedis(
+      redisEnv.parse({
+        REDIS_CLUSTER_NODES: `localhost:${servers[0]!.port}`,
+        REDIS_PASSWORD: password,
+        REDIS_DB: '0',
+      }),
+    );
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `compose-cluster-check-${i}`);
+      for (const key of keys) await redis.set(key, key);
+      expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(keys);
+      if (!('nodes' in redis)) throw new Error('expected a Cluster client');
+      const slots = await redis.cluster('SLOTS');
+      expect(new Set(slots.flatMap(([, , ...replicas]) => replicas.map(([host]) => host)))).toEqual(
+        new Set(['localhost']),
+      );
+      expect(redis.nodes('master')).toHaveLength(3);
+      // masterauth: every replica is in sync with its master.
+      for (const replica of redis.nodes('slave')) {
+        expect(await replica.info('replication')).toContain('master_link_status:up');
+      }
+    } finally {
+      redis.disconnect();
+    }
+
+    // `docker compose up` again: the job finds the cluster formed and changes nothing.
+    const again = runClusterCreate(nodes);
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('Redis Cluster already formed: 6 nodes');
+    expect(again.stdout).not.toContain('slots covered');
+  });
+
+  it('stops with a sentence when a node name does not resolve', () => {
+    const failed = runClusterCreate('no-such-host.invalid:6379');
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain('Cannot resolve no-such-host.invalid');
   });
 });
