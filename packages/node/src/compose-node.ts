@@ -42,6 +42,7 @@ import {
   createRedis,
   createSocketAdapter,
   createSocketPublisher,
+  pingRedis,
   type Presence,
   type SocketAdapter,
   type RedisClient,
@@ -164,7 +165,7 @@ export function composeNode(
     jobs: jobQueues,
     bull,
     keyPrefix,
-    healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    healthChecks: { database: () => db.$queryRaw`SELECT 1`, redis: () => pingRedis(redis) },
     adapter: socketAdapter?.adapter,
     auth: options.auth ?? laravelAuth,
     presence:

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StartupError } from '@kelisim/config';
-import { testRedisConfig } from '@kelisim/testing';
-import { assertRedisReachable } from './connection.js';
+import { startRedisClusterTopology, testRedisConfig } from '@kelisim/testing';
+import { assertRedisReachable, createRedis, pingRedis } from './connection.js';
 
 async function closedPort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -40,5 +41,33 @@ describe('a node that cannot reach Redis at start', () => {
       cluster: { nodes: [{ host: '127.0.0.1', port: testRedisConfig().port }] },
     };
     await expect(assertRedisReachable(notCluster)).rejects.toThrow(StartupError);
+  });
+});
+
+describe('pingRedis, which readiness asks', () => {
+  it('answers while one master of a Cluster hangs: the other masters serve', async () => {
+    const topology = await startRedisClusterTopology();
+    const redis = createRedis({
+      ...testRedisConfig(),
+      cluster: { nodes: [{ host: '127.0.0.1', port: topology.servers[0]!.port }] },
+    });
+    const frozenPort = await topology.masterPortOf('frozen');
+    const master = topology.servers.find((server) => server.port === frozenPort)!;
+    try {
+      await pingRedis(redis);
+      master.signal('SIGSTOP');
+      // Readiness gives Redis 2 s: every ping must answer within that, whichever node it asks.
+      for (let i = 0; i < 12; i++) {
+        const answer = await Promise.race([
+          pingRedis(redis).then(() => 'answered'),
+          sleep(2_000, 'hung'),
+        ]);
+        expect(answer).toBe('answered');
+      }
+    } finally {
+      master.signal('SIGCONT');
+      redis.disconnect();
+      await topology.close();
+    }
   });
 });

@@ -15,6 +15,16 @@ export type RedisClient = Redis | Cluster;
 const reconnectDelayMs = (attempt: number) => Math.min(100 * 2 ** attempt, 2_000);
 
 /**
+ * Answers once Redis serves, for readiness. On a Cluster, once any master answers: while one
+ * shard fails over, commands for its slots wait for the promotion and the other shards serve, so
+ * a node stays in the load balancer; it is not ready only while no master answers.
+ */
+export function pingRedis(redis: RedisClient): Promise<unknown> {
+  if (!(redis instanceof Cluster)) return redis.ping();
+  return Promise.any(redis.nodes('master').map((master) => master.ping()));
+}
+
+/**
  * A Redis connection that reconnects forever with capped backoff, so a Redis restart (or, with
  * sentinels, a failover to another master; on a Cluster, a replica's promotion) is survived.
  * Commands issued while disconnected fail after a few retries instead of queueing without bound.

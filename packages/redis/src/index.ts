@@ -11,6 +11,7 @@ export {
   connectOnce,
   createRedis,
   noClusterAnswers,
+  pingRedis,
   type RedisClient,
 } from './connection.js';
 export { createDomainContext } from './domain-context.js';

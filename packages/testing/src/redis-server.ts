@@ -12,6 +12,8 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** SIGSTOP freezes the running server as a network partition would; SIGCONT wakes it. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void;
 }
 
 /**
@@ -55,6 +57,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async start() {
       if (child) throw new Error('redis-server is already running');
       child = await launch(options, args, port, readyLine, logs);
+    },
+    signal(signal) {
+      child?.kill(signal);
     },
   };
   await server.start();
