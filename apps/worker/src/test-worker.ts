@@ -1,4 +1,6 @@
 import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,9 @@ import {
   createTestDatabase,
   looseMembershipLimits,
   RecordingPublisher,
+  startRedisClusterTopology,
   testRedisConfig,
+  type ClusterTopology,
   type TestDatabase,
 } from '@kelisim/testing';
 import { createProcessors, type Processors } from './processors/index.js';
@@ -61,6 +65,8 @@ export interface WorkerHarnessOptions {
   webhooks?: EnabledWebhookSettings;
   /** First retry wait of a failed webhook (it doubles each time); short in tests. */
   webhookRetryDelayMs?: number;
+  /** Another Redis than the shared test server, e.g. a Redis Cluster of the test's own. */
+  redis?: RedisConfig;
 }
 
 /** A worker's world of its own: database, Redis namespace, BullMQ prefix and producer. */
@@ -69,7 +75,7 @@ export async function createWorkerHarness(
   options: WorkerHarnessOptions = {},
 ): Promise<WorkerHarness> {
   const database = await createTestDatabase(label);
-  const redisConfig = testRedisConfig();
+  const redisConfig = options.redis ?? testRedisConfig();
   const redis = createRedis(redisConfig);
   const logger = silentLogger();
   const connection = bullConnection(redisConfig);
@@ -133,7 +139,8 @@ export async function createWorkerHarness(
     async close() {
       await Promise.allSettled(running.map((workers) => workers.close()));
       await jobs.close();
-      await deleteKeys(redis, `${redisConfig.keyPrefix}*`);
+      const masters = 'nodes' in redis ? redis.nodes('master') : [redis];
+      for (const master of masters) await deleteKeys(master, `${redisConfig.keyPrefix}*`);
       await redis.quit();
       await database.drop();
       await rm(storageRoot, { recursive: true, force: true });
@@ -141,11 +148,14 @@ export async function createWorkerHarness(
   };
 }
 
-async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+/** One DEL per key: a Cluster node refuses a DEL whose keys lie in different slots. */
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
+    const deletes = redis.pipeline();
+    for (const key of keys) deletes.del(key);
+    await deletes.exec();
     cursor = next;
   } while (cursor !== '0');
 }
@@ -191,4 +201,25 @@ export async function waitForJob(
     if (!states.includes(state as JobState)) return undefined;
     return queue.getJob(id);
   });
+}
+
+export const redisTopologies = ['one Redis server', 'a Redis Cluster'] as const;
+
+/**
+ * The Redis of a describe block: the shared test server, or three masters with a replica each of
+ * its own (started before the block, stopped after it).
+ */
+export function useRedisTopology(kind: (typeof redisTopologies)[number]): () => RedisConfig {
+  let cluster: ClusterTopology | undefined;
+  beforeAll(async () => {
+    if (kind === 'a Redis Cluster') cluster = await startRedisClusterTopology();
+  }, 60_000);
+  afterAll(() => cluster?.close());
+  return () =>
+    cluster
+      ? {
+          ...testRedisConfig(),
+          cluster: { nodes: cluster.servers.map(({ port }) => ({ host: '127.0.0.1', port })) },
+        }
+      : testRedisConfig();
 }

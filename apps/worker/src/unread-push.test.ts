@@ -3,7 +3,13 @@ import { QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createChat, getUnreadCounts, markChatRead, sendMessage } from '@kelisim/domain';
 import { createUsers, type TestUser } from '@kelisim/testing';
-import { createWorkerHarness, waitForDrained, type WorkerHarness } from './test-worker.js';
+import {
+  createWorkerHarness,
+  redisTopologies,
+  useRedisTopology,
+  waitForDrained,
+  type WorkerHarness,
+} from './test-worker.js';
 
 let h: WorkerHarness;
 afterEach(() => h.close());
@@ -24,9 +30,12 @@ function pushesTo(userId: number) {
     .map((e) => e.payload);
 }
 
-describe('unread_count pushes', () => {
+// BullMQ's deduplication on a Cluster too: its keys share the prefix's hash tag.
+describe.each(redisTopologies)('unread_count pushes on %s', (topology) => {
+  const redis = useRedisTopology(topology);
+
   it('coalesce a burst of changes into one push per user, equal to the stored counters', async () => {
-    h = await createWorkerHarness('push_burst');
+    h = await createWorkerHarness('push_burst', { redis: redis() });
     const users = await createUsers(h.database.db, 3, 'Burst');
     const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
     const workers = await h.start();
@@ -54,7 +63,7 @@ describe('unread_count pushes', () => {
   });
 
   it('follow a change that lands while the push runs with another push', async () => {
-    h = await createWorkerHarness('push_race');
+    h = await createWorkerHarness('push_race', { redis: redis() });
     const [alice, bob] = (await createUsers(h.database.db, 2, 'Racer')) as [TestUser, TestUser];
     const plain = await h.start();
     const chatId = await group(alice, [bob]);

@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcileSchedulerId } from './worker.js';
-import { createWorkerHarness, waitFor, waitForJob, type WorkerHarness } from './test-worker.js';
+import {
+  createWorkerHarness,
+  redisTopologies,
+  useRedisTopology,
+  waitFor,
+  waitForJob,
+  type WorkerHarness,
+} from './test-worker.js';
 
 let h: WorkerHarness;
 afterEach(() => h.close());
@@ -145,9 +152,14 @@ describe('the worker', () => {
     expect(await after!.getState()).toBe('completed');
     expect(after!.returnvalue).toBe('done');
   });
+});
+
+// BullMQ's job schedulers on a Cluster too: their keys share the prefix's hash tag.
+describe.each(redisTopologies)('the worker on %s', (topology) => {
+  const redis = useRedisTopology(topology);
 
   it('schedules the periodic reconcile once across workers, and drops it when turned off', async () => {
-    h = await createWorkerHarness('schedule');
+    h = await createWorkerHarness('schedule', { redis: redis() });
     await h.start({ reconcileIntervalMs: 60_000 });
     await h.start({ reconcileIntervalMs: 60_000 });
     const schedulers = await h.queues.unread.getJobSchedulers();
