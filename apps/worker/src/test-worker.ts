@@ -1,6 +1,5 @@
 import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,9 +27,7 @@ import {
   createTestDatabase,
   looseMembershipLimits,
   RecordingPublisher,
-  startRedisClusterTopology,
   testRedisConfig,
-  type ClusterTopology,
   type TestDatabase,
 } from '@kelisim/testing';
 import { createProcessors, type Processors } from './processors/index.js';
@@ -201,25 +198,4 @@ export async function waitForJob(
     if (!states.includes(state as JobState)) return undefined;
     return queue.getJob(id);
   });
-}
-
-export const redisTopologies = ['one Redis server', 'a Redis Cluster'] as const;
-
-/**
- * The Redis of a describe block: the shared test server, or three masters with a replica each of
- * its own (started before the block, stopped after it).
- */
-export function useRedisTopology(kind: (typeof redisTopologies)[number]): () => RedisConfig {
-  let cluster: ClusterTopology | undefined;
-  beforeAll(async () => {
-    if (kind === 'a Redis Cluster') cluster = await startRedisClusterTopology();
-  }, 60_000);
-  afterAll(() => cluster?.close());
-  return () =>
-    cluster
-      ? {
-          ...testRedisConfig(),
-          cluster: { nodes: cluster.servers.map(({ port }) => ({ host: '127.0.0.1', port })) },
-        }
-      : testRedisConfig();
 }

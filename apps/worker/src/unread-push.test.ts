@@ -1,15 +1,10 @@
 import { once } from 'node:events';
 import { QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redisTopologies, useRedisTopology } from '@kelisim/testing';
 import { createChat, getUnreadCounts, markChatRead, sendMessage } from '@kelisim/domain';
 import { createUsers, type TestUser } from '@kelisim/testing';
-import {
-  createWorkerHarness,
-  redisTopologies,
-  useRedisTopology,
-  waitForDrained,
-  type WorkerHarness,
-} from './test-worker.js';
+import { createWorkerHarness, waitForDrained, type WorkerHarness } from './test-worker.js';
 
 let h: WorkerHarness;
 afterEach(() => h.close());

@@ -1,15 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redisTopologies, useRedisTopology } from '@kelisim/testing';
 import { reconcileSchedulerId } from './worker.js';
-import {
-  createWorkerHarness,
-  redisTopologies,
-  useRedisTopology,
-  waitFor,
-  waitForJob,
-  type WorkerHarness,
-} from './test-worker.js';
+import { createWorkerHarness, waitFor, waitForJob, type WorkerHarness } from './test-worker.js';
 
 let h: WorkerHarness;
 afterEach(() => h.close());

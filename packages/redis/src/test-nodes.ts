@@ -1,28 +1,33 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { RedisConfig } from '@kelisim/config';
-import { testRedisConfig } from '@kelisim/testing';
+import { useRedisTopology, type RedisTopology } from '@kelisim/testing';
 import { createRedis, type RedisClient } from './connection.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Gives each test its own key prefix and gateway nodes on it (`open` over a Redis connection of
- * their own, as in production); after the test its keys are deleted and the connections closed.
+ * their own, as in production) on the topology; after the test its keys are deleted and the
+ * connections closed.
  */
 export function useTestNodes<Node>(
   open: (redis: RedisClient, options: { keyPrefix: string; ttlMs: number }) => Node,
+  topology: RedisTopology = 'one Redis server',
 ) {
+  const redisConfig = useRedisTopology(topology);
   let config: RedisConfig;
   let connections: RedisClient[];
   beforeEach(() => {
-    config = testRedisConfig();
+    config = redisConfig();
     connections = [];
   });
   afterEach(async () => {
     const [first] = connections;
-    if (first) {
-      const keys = await first.keys(`${config.keyPrefix}*`);
-      if (keys.length > 0) await first.del(...keys);
+    const masters = first && 'nodes' in first ? first.nodes('master') : [first];
+    for (const master of masters) {
+      // One DEL per key: a Cluster node refuses a DEL whose keys lie in different slots.
+      const keys = (await master?.keys(`${config.keyPrefix}*`)) ?? [];
+      await Promise.all(keys.map((key) => master!.del(key)));
     }
     await Promise.all(connections.map((redis) => redis.quit()));
   });

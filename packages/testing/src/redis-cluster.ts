@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import type { RedisConfig } from '@kelisim/config';
+import { testRedisConfig } from './redis.js';
 import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
 
 /**
@@ -104,4 +107,26 @@ async function waitForClusterOk(servers: RedisServer[], timeoutMs: number): Prom
     if (Date.now() > deadline) throw new Error(`the cluster was not ok after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+export const redisTopologies = ['one Redis server', 'a Redis Cluster'] as const;
+export type RedisTopology = (typeof redisTopologies)[number];
+
+/**
+ * The Redis of a describe block: the shared test server, or three masters with a replica each of
+ * its own (started before the block, stopped after it).
+ */
+export function useRedisTopology(kind: RedisTopology): () => RedisConfig {
+  let cluster: ClusterTopology | undefined;
+  beforeAll(async () => {
+    if (kind === 'a Redis Cluster') cluster = await startRedisClusterTopology();
+  }, 60_000);
+  afterAll(() => cluster?.close());
+  return () =>
+    cluster
+      ? {
+          ...testRedisConfig(),
+          cluster: { nodes: cluster.servers.map(({ port }) => ({ host: '127.0.0.1', port })) },
+        }
+      : testRedisConfig();
 }
