@@ -22,6 +22,7 @@ export const realtimeEnv = z
     CHAT_SOCKET_EVENT_WINDOW: envInt({ min: 1, default: 10 }),
     CHAT_SOCKET_SYNC_LIMIT: envInt({ min: 1, default: 300 }),
     CHAT_MAX_SOCKETS_PER_USER: envInt({ min: 1, default: 20 }),
+    CHAT_HANDSHAKE_CONCURRENCY: envInt({ min: 1, default: 64 }),
     CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
     CHAT_AUTH_RECHECK_SECONDS: envInt({ min: 1, max: 3600, default: 15 }),
     CHAT_REAUTH_GRACE_SECONDS: envInt({ min: 0, max: 3600, default: 30 }),
@@ -46,6 +47,7 @@ export const realtimeEnv = z
       windowSeconds: env.CHAT_SOCKET_EVENT_WINDOW,
     },
     maxSocketsPerUser: env.CHAT_MAX_SOCKETS_PER_USER,
+    handshakeConcurrency: env.CHAT_HANDSHAKE_CONCURRENCY,
     shutdownTimeoutMs: env.CHAT_SHUTDOWN_TIMEOUT * 1000,
     plainPingIntervalMs: env.CHAT_WS_PING_INTERVAL * 1000,
     credentials: {
@@ -71,6 +73,11 @@ export interface GatewaySettings {
   syncLimit: RateLimitSetting;
   /** Sockets one user may hold on this node; more handshakes fail with `too_many_connections`. */
   maxSocketsPerUser: number;
+  /**
+   * Handshakes (token check, user and chats) this node runs at once; new connections beyond it
+   * are refused at once, and clients come back with jitter (handshake-admission.ts).
+   */
+  handshakeConcurrency: number;
   /** How long a draining node waits for its sockets to move elsewhere before closing. */
   shutdownTimeoutMs: number;
   /**

@@ -3,13 +3,14 @@ import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import type { DomainContext } from '@kelisim/domain';
 import type { ChatNode, RolePart } from '@kelisim/node';
-import { registerSocketGauge } from '@kelisim/ops';
+import { registerHandshakeRefusals, registerSocketGauge } from '@kelisim/ops';
 import { createIoPublisher, createRedisRateLimiter } from '@kelisim/redis';
 import type { GatewaySettings, RealtimeConfig } from './config.js';
 import { watchCredentials } from './credential-watch.js';
 import { createEcho } from './echo/index.js';
 import { guardEvents } from './event-guard.js';
 import { registerChatEvents } from './handlers/chat-events.js';
+import { createHandshakeAdmission } from './handshake-admission.js';
 import { authenticateHandshake, authenticateToken } from './handshake.js';
 import { originAllowed, originTrusted } from './origins.js';
 import { createPlainWebSocketServer } from './plain-websocket.js';
@@ -52,6 +53,10 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
   const { settings, corsOrigins } = options;
   let draining = false;
   let refusingSockets = false;
+  const handshakesRefused = registerHandshakeRefusals(node.metrics);
+  const admission = createHandshakeAdmission(settings.handshakeConcurrency, () =>
+    handshakesRefused.inc(),
+  );
   const io: ChatServer = new Server(options.httpServer, {
     adapter,
     maxHttpBufferSize: settings.maxFrameBytes,
@@ -66,8 +71,10 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     },
     allowRequest: (req, callback) => {
       if (refusingSockets) return callback('draining', false);
-      const allowed = originAllowed(corsOrigins, req.headers);
-      callback(allowed ? null : 'origin not allowed', allowed);
+      if (!originAllowed(corsOrigins, req.headers)) return callback('origin not allowed', false);
+      // Refused at the transport level, so socket.io clients retry on their own, with jitter.
+      if (!admission.admits()) return callback('busy: retry in a few seconds', false);
+      callback(null, true);
     },
   });
   const ctx = node.domain(createIoPublisher(io, logger));
@@ -122,6 +129,7 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     authenticate: (token) => authenticateToken(db, auth.verifyToken, token),
     originAllowed: (headers) => originAllowed(corsOrigins, headers),
     refusing: () => refusingSockets,
+    admission,
     logger,
   });
   const ioPath = `${io.path()}/`;
@@ -130,12 +138,17 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
   };
   options.httpServer.on('upgrade', onUpgrade);
 
-  io.use(
-    authenticateHandshake(db, auth.verifyToken, logger, {
-      allowGuests: echo.allowGuests,
-      maxSocketsPerUser: settings.maxSocketsPerUser,
-    }),
-  );
+  const authenticate = authenticateHandshake(db, auth.verifyToken, logger, {
+    allowGuests: echo.allowGuests,
+    maxSocketsPerUser: settings.maxSocketsPerUser,
+  });
+  io.use((socket, next) => {
+    const end = admission.start();
+    authenticate(socket, (error) => {
+      end();
+      next(error);
+    });
+  });
   io.on('connection', (socket) => {
     const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
     credentialWatch.connected(socket, socketLogger);

@@ -19,6 +19,7 @@ import type { Logger } from '@kelisim/logger';
 import { reauthEventName } from './credential-watch.js';
 import { unknownFrameEvent } from './event-guard.js';
 import { chatEvents } from './handlers/chat-events.js';
+import { retryAfterSeconds, type HandshakeAdmission } from './handshake-admission.js';
 import { authenticatedAtUpgrade, type AuthenticatedUser } from './handshake.js';
 import { loggedWireError } from './respond.js';
 import type { ChatServer } from './types.js';
@@ -34,6 +35,8 @@ export interface PlainWebSocketOptions {
   originAllowed(headers: IncomingHttpHeaders): boolean;
   /** True while the node drains: new connections are refused with 503. */
   refusing(): boolean;
+  /** Handshakes beyond the node's cap are refused with 503 and a spread `Retry-After`. */
+  admission: HandshakeAdmission;
   logger: Logger;
 }
 
@@ -81,7 +84,11 @@ export function createPlainWebSocketServer(options: PlainWebSocketOptions): Plai
       if (!options.originAllowed(req.headers)) {
         throw new AppError('forbidden', 'This origin may not open sockets here.');
       }
-      user = await options.authenticate(upgradeToken(req));
+      if (!options.admission.admits()) {
+        throw new AppError('unavailable', 'Too many connections are starting here; connect again.');
+      }
+      const end = options.admission.start();
+      user = await options.authenticate(upgradeToken(req)).finally(end);
     } catch (error) {
       const { status, body } = loggedWireError(error, logger, 'websocket upgrade failed');
       refuseUpgrade(socket, status, body);
@@ -144,7 +151,7 @@ function refuseUpgrade(socket: Duplex, status: number, body: ErrorBody): void {
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Content-Type: application/json\r\n' +
       `Content-Length: ${Buffer.byteLength(json)}\r\n` +
-      (status === 503 ? 'Retry-After: 5\r\n' : '') +
+      (status === 503 ? `Retry-After: ${retryAfterSeconds()}\r\n` : '') +
       'Connection: close\r\n\r\n' +
       json,
   );

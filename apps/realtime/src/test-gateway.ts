@@ -11,7 +11,7 @@ import {
 import { createLiveCredentialStore, createSanctumTokenStore, type Db } from '@kelisim/db';
 import { silentLogger } from '@kelisim/logger';
 import { createChat, defaultGroupCommit } from '@kelisim/domain';
-import { composeNode } from '@kelisim/node';
+import { composeNode, type ChatNode } from '@kelisim/node';
 import { createRedis, type RedisClient } from '@kelisim/redis';
 import {
   createTestDatabase,
@@ -32,6 +32,8 @@ export const testFileLinkBase = defaultStorageBaseUrl;
 export interface GatewayHarness {
   url: string;
   gateway: Gateway;
+  /** The node under the gateway (its metrics, database, Redis). */
+  node: ChatNode;
   database: TestDatabase;
   redis: RedisClient;
   /** A new user and a group of theirs alone. */
@@ -70,6 +72,7 @@ export async function startTestGateway(
     eventLimit: { points: 1_000, windowSeconds: 10 },
     syncLimit: { points: 1_000, windowSeconds: 10 },
     maxSocketsPerUser: 20,
+    handshakeConcurrency: 64,
     shutdownTimeoutMs: 2_000,
     plainPingIntervalMs: 25_000,
     credentials: { recheckIntervalMs: 15_000, reauthGraceMs: 30_000 },
@@ -128,6 +131,7 @@ export async function startTestGateway(
   return {
     url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
     gateway,
+    node,
     database,
     redis,
     async userWithGroup(name) {

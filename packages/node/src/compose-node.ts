@@ -42,6 +42,7 @@ import {
   createRedis,
   createSocketAdapter,
   createSocketPublisher,
+  autoPipelining,
   pingRedis,
   type Presence,
   type SocketAdapter,
@@ -128,7 +129,7 @@ export function composeNode(
 ): ChatNode {
   const { logger } = options;
   const db = options.db ?? createDb(config.database);
-  const redis = createRedis(config.redis);
+  const redis = createRedis(config.redis, autoPipelining, autoPipelining);
   const metrics = createMetrics({ service: options.service });
   watchConnectionErrors(redis, 'redis', metrics, logger);
   const bull = { connection: bullConnection(config.redis), prefix: bullPrefix(config.redis) };

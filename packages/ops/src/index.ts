@@ -6,6 +6,7 @@ export {
   metricsRoute,
   publicMetricsRoute,
   queueStates,
+  registerHandshakeRefusals,
   registerQueueGauge,
   registerSocketGauge,
   startMetricsServer,

@@ -175,6 +175,15 @@ export function registerSocketGauge(metrics: Metrics, count: () => number): void
   });
 }
 
+/** `kelisim_handshakes_refused_total`: connections refused because too many were starting. */
+export function registerHandshakeRefusals(metrics: Metrics): Counter {
+  return new Counter({
+    name: 'kelisim_handshakes_refused_total',
+    help: 'Connections refused at once because this node was running its cap of handshakes (CHAT_HANDSHAKE_CONCURRENCY).',
+    registers: [metrics.registry],
+  });
+}
+
 /** The job states exported as `kelisim_queue_jobs{queue,state}`. */
 export const queueStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 

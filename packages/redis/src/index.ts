@@ -8,6 +8,7 @@ export {
 } from './channel-presence.js';
 export {
   assertRedisReachable,
+  autoPipelining,
   connectOnce,
   createRedis,
   noClusterAnswers,

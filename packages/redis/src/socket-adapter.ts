@@ -3,7 +3,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import type { ChatConfig, RedisConfig } from '@kelisim/config';
 import type { EventPublisher } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { createRedis, type RedisClient } from './connection.js';
+import { autoPipelining, createRedis, type RedisClient } from './connection.js';
 import { createEmitterPublisher } from './emitter-publisher.js';
 import { createIoPublisher } from './io-publisher.js';
 
@@ -18,7 +18,11 @@ export function createSocketAdapter(
   chat: Pick<ChatConfig, 'adapter' | 'socketIoKey'>,
   logger: Logger,
 ): SocketAdapter {
-  const pub = createRedis(redisConfig, { maxRetriesPerRequest: null });
+  const pub = createRedis(
+    redisConfig,
+    { maxRetriesPerRequest: null, ...autoPipelining },
+    autoPipelining,
+  );
   // On a Cluster, each channel's SSUBSCRIBE goes to the master owning its slot, and moves with it.
   const sub = createRedis(
     redisConfig,

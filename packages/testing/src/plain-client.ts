@@ -89,12 +89,12 @@ export async function connectPlainClient(
   };
 }
 
-/** An upgrade the server refuses: its HTTP status and JSON body. */
+/** An upgrade the server refuses: its HTTP status, JSON body and `Retry-After` (if any). */
 export function plainUpgradeRefusal(
   baseUrl: string,
   token?: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; body: unknown; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(plainUrl(baseUrl, token), { headers });
     ws.on('open', () => {
@@ -105,7 +105,11 @@ export function plainUpgradeRefusal(
     ws.on('unexpected-response', (_req, res) => {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const retryAfter = res.headers['retry-after'];
+        resolve({ status, body: JSON.parse(text), ...(retryAfter ? { retryAfter } : {}) });
+      });
     });
   });
 }
