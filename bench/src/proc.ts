@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 
 /** Kernel clock ticks per second (`getconf CLK_TCK`): 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
@@ -18,14 +20,22 @@ export interface BenchProcess {
   cpuSeconds(): Promise<number>;
   /** Resident set size now, from /proc/<pid>/status (VmRSS). */
   rssBytes(): Promise<number>;
+  /**
+   * The V8 heap in use right after a full collection, asked over the inspector: a steadier
+   * measure of what the process holds than RSS. Only for processes spawned with `inspect`.
+   */
+  heapUsedAfterGc(): Promise<number>;
 }
 
 export function spawnProcess(options: {
   args: string[];
   env: Record<string, string>;
   cwd?: string;
+  /** Opens the inspector on a free loopback port, for `heapUsedAfterGc`. */
+  inspect?: boolean;
 }): BenchProcess {
-  const child: ChildProcess = spawn(process.execPath, options.args, {
+  const args = options.inspect ? ['--inspect=127.0.0.1:0', ...options.args] : options.args;
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,8 +45,12 @@ export function spawnProcess(options: {
     logs.push(line);
     if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
   };
+  let inspectorUrl: string | undefined;
   createInterface({ input: child.stdout! }).on('line', keep);
-  createInterface({ input: child.stderr! }).on('line', keep);
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
+    keep(line);
+  });
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? (signal ? null : 0))),
   );
@@ -51,7 +65,46 @@ export function spawnProcess(options: {
     },
     cpuSeconds: () => processCpuSeconds(pid),
     rssBytes: () => processRssBytes(pid),
+    async heapUsedAfterGc() {
+      if (!inspectorUrl) throw new Error(`process ${pid} has no inspector (spawn it with inspect)`);
+      const [, usage] = await inspectorCalls(inspectorUrl, [
+        'HeapProfiler.collectGarbage',
+        'Runtime.getHeapUsage',
+      ]);
+      return (usage as { usedSize: number }).usedSize;
+    },
   };
+}
+
+/** Calls Chrome DevTools Protocol methods one after the other; their results. */
+async function inspectorCalls(url: string, methods: string[]): Promise<unknown[]> {
+  const ws = new WebSocket(url);
+  await once(ws, 'open');
+  try {
+    const results: unknown[] = [];
+    for (const [index, method] of methods.entries()) {
+      const id = index + 1;
+      const reply = new Promise<unknown>((resolve, reject) => {
+        const onMessage = (data: Buffer) => {
+          const message = JSON.parse(data.toString('utf8')) as {
+            id?: number;
+            result?: unknown;
+            error?: { message: string };
+          };
+          if (message.id !== id) return;
+          ws.off('message', onMessage);
+          if (message.error) reject(new Error(`${method}: ${message.error.message}`));
+          else resolve(message.result);
+        };
+        ws.on('message', onMessage);
+      });
+      ws.send(JSON.stringify({ id, method }));
+      results.push(await reply);
+    }
+    return results;
+  } finally {
+    ws.close();
+  }
 }
 
 export async function processCpuSeconds(pid: number): Promise<number> {

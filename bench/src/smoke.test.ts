@@ -72,8 +72,16 @@ describe('pnpm bench --smoke', () => {
     expect(connectionSteps.map((s) => s.system).sort()).toEqual(['baseline', 'kelisim']);
     for (const step of connectionSteps) {
       expect(step).toMatchObject({ connections: 40, connected: 40, failed: 0, disconnects: 0 });
+      // Read over the inspector after a forced collection: a real heap, never a placeholder.
+      expect(step.heap_before_mb).toBeGreaterThan(1);
+      expect(step.heap_idle_mb).toBeGreaterThan(1);
     }
-    expect(summary('connections')).toMatchObject({ connections: 40, held: true });
+    expect(summary('connections')).toMatchObject({
+      connections: 40,
+      held: true,
+      heap_per_connection_kb: expect.any(Number),
+      baseline_heap_per_connection_kb: expect.any(Number),
+    });
   }, 180_000);
 
   it("runs plain-ws: the Go clients' /ws beside socket.io on our nodes, losing nothing", async () => {

@@ -60,19 +60,34 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
+/** `BENCH_NODE_ENV="A=1 B=2"`: settings for our nodes on top of the bench's (e.g. a limit to try). */
+function extraNodeEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_NODE_ENV ?? '').split(' ').filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_NODE_ENV: "${pair}" is not NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 /**
  * The system as an operator runs it: `nodes` all-in-one nodes from the production bundle
  * (`apps/server/dist/main.js`, rebuilt when missing or older than the sources), on a fresh
  * database with every migration applied and a Redis namespace of their own.
  *
  * `BENCH_CPU_PROF=<dir>` runs the nodes under `--cpu-prof` (a `.cpuprofile` per node on exit);
- * `BENCH_NODE_ARGS` adds Node.js flags to our nodes (e.g. `--heapsnapshot-signal=SIGUSR2`).
+ * `BENCH_NODE_ARGS` adds Node.js flags to our nodes (e.g. `--heapsnapshot-signal=SIGUSR2`),
+ * `BENCH_NODE_ENV` settings.
  */
 export async function startSystem(options: {
   label: string;
   nodes: number;
   /** Overrides of the nodes' environment; `REDIS_CLUSTER_NODES` puts them on a Redis Cluster. */
   env?: Record<string, string>;
+  /** Nodes open the inspector, for `heapUsedAfterGc`. */
+  inspect?: boolean;
 }): Promise<SystemUnderTest> {
   ensureServerBundle();
   const id = randomBytes(4).toString('hex');
@@ -121,6 +136,7 @@ export async function startSystem(options: {
     // Several nodes on this machine: a free loopback metrics port each.
     METRICS_PORT: '0',
     ...options.env,
+    ...extraNodeEnv(),
   };
   const cpuProfileDir = process.env.BENCH_CPU_PROF;
   const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -141,6 +157,7 @@ export async function startSystem(options: {
     ];
     const proc = spawnProcess({
       args,
+      inspect: options.inspect,
       cwd: serverDir,
       env: {
         ...env,

@@ -22,7 +22,7 @@ export const realtimeEnv = z
     CHAT_SOCKET_EVENT_WINDOW: envInt({ min: 1, default: 10 }),
     CHAT_SOCKET_SYNC_LIMIT: envInt({ min: 1, default: 300 }),
     CHAT_MAX_SOCKETS_PER_USER: envInt({ min: 1, default: 20 }),
-    CHAT_HANDSHAKE_CONCURRENCY: envInt({ min: 1, default: 64 }),
+    CHAT_HANDSHAKE_CONCURRENCY: envInt({ min: 1, default: 1_000 }),
     CHAT_SHUTDOWN_TIMEOUT: envInt({ min: 1, max: 600, default: 10 }),
     CHAT_AUTH_RECHECK_SECONDS: envInt({ min: 1, max: 3600, default: 15 }),
     CHAT_REAUTH_GRACE_SECONDS: envInt({ min: 0, max: 3600, default: 30 }),

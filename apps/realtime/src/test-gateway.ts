@@ -72,7 +72,7 @@ export async function startTestGateway(
     eventLimit: { points: 1_000, windowSeconds: 10 },
     syncLimit: { points: 1_000, windowSeconds: 10 },
     maxSocketsPerUser: 20,
-    handshakeConcurrency: 64,
+    handshakeConcurrency: 1_000,
     shutdownTimeoutMs: 2_000,
     plainPingIntervalMs: 25_000,
     credentials: { recheckIntervalMs: 15_000, reauthGraceMs: 30_000 },

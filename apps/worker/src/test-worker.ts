@@ -1,5 +1,4 @@
 import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import {
 import { createLocalStorage } from '@kelisim/storage';
 import {
   createTestDatabase,
+  deleteKeysUnder,
   looseMembershipLimits,
   RecordingPublisher,
   testRedisConfig,
@@ -136,25 +136,12 @@ export async function createWorkerHarness(
     async close() {
       await Promise.allSettled(running.map((workers) => workers.close()));
       await jobs.close();
-      const masters = 'nodes' in redis ? redis.nodes('master') : [redis];
-      for (const master of masters) await deleteKeys(master, `${redisConfig.keyPrefix}*`);
+      await deleteKeysUnder(redis, redisConfig.keyPrefix);
       await redis.quit();
       await database.drop();
       await rm(storageRoot, { recursive: true, force: true });
     },
   };
-}
-
-/** One DEL per key: a Cluster node refuses a DEL whose keys lie in different slots. */
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    const deletes = redis.pipeline();
-    for (const key of keys) deletes.del(key);
-    await deletes.exec();
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 /** Polls until `check` returns something other than undefined/false; generous, never a threshold. */

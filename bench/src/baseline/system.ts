@@ -16,7 +16,11 @@ export interface BaselineSystem {
 }
 
 /** `nodes` reference servers (bare socket.io + Redis adapter) sharing one Redis channel key. */
-export async function startBaseline(options: { nodes: number }): Promise<BaselineSystem> {
+export async function startBaseline(options: {
+  nodes: number;
+  /** Nodes open the inspector, for `heapUsedAfterGc`. */
+  inspect?: boolean;
+}): Promise<BaselineSystem> {
   const socketIoKey = `kelisim_bench:${randomBytes(4).toString('hex')}:baseline`;
   const redisHost = process.env.REDIS_HOST ?? '127.0.0.1';
   const redisPort = Number(process.env.REDIS_PORT ?? 6379);
@@ -37,6 +41,7 @@ export async function startBaseline(options: { nodes: number }): Promise<Baselin
       const port = await freePort();
       const proc = spawnProcess({
         args: ['--import', tsx, serverScript],
+        inspect: options.inspect,
         env: {
           NODE_ENV: 'production',
           PORT: String(port),

@@ -3,7 +3,9 @@
 // and the node's CPU while the connections sit idle (heartbeats, presence refreshes). The
 // baseline is one bare socket.io node with the same Redis adapter, its clients in one room each.
 // `rss_loaded_mb` is read at the end of the idle window (the heap collected at leisure); RSS per
-// connection is (that − RSS before) / N.
+// connection is (that − RSS before) / N. Heap per connection is the steadier figure: the V8 heap
+// in use right after a forced full collection (over the inspector), after the idle window minus
+// before the clients connected, / N.
 // A fresh node per N, so one size's garbage never counts towards the next.
 import { withAgentPool } from '../client/agents.js';
 import type { ClientSpec } from '../client/protocol.js';
@@ -38,6 +40,7 @@ interface Measured {
   connections: number;
   connected: number;
   rssPerConnectionKb: number;
+  heapPerConnectionKb: number;
   connectsPerS: number;
   rssLoadedMb: number;
   idleCpuPct: number;
@@ -53,6 +56,7 @@ async function measure(
   const n = specs.length;
   await sleep(size.settleMs);
   const rssBefore = await node.rssBytes();
+  const heapBefore = await node.heapUsedAfterGc();
   const agents = Math.max(2, Math.min(8, Math.ceil(n / 5_000)));
   return withAgentPool(agents, async (pool) => {
     progress(`connections: ${n} clients to ${system} (${agents} generator processes)`);
@@ -65,12 +69,16 @@ async function measure(
     const idleCpu = (await node.cpuSeconds()) - cpuBefore;
     // After the idle window the heap has been collected at leisure: the steadier figure.
     const rssIdle = await node.rssBytes();
+    // Collected on purpose only now, so that the RSS above is the idle process's own.
+    const heapIdle = await node.heapUsedAfterGc();
     const stats = await pool.stats();
+    const perConnectionKb = (bytes: number) =>
+      connected.connected > 0 ? round(bytes / connected.connected / 1024, 2) : 0;
     const result: Measured = {
       connections: n,
       connected: connected.connected,
-      rssPerConnectionKb:
-        connected.connected > 0 ? round((rssIdle - rssBefore) / connected.connected / 1024, 2) : 0,
+      rssPerConnectionKb: perConnectionKb(rssIdle - rssBefore),
+      heapPerConnectionKb: perConnectionKb(heapIdle - heapBefore),
       connectsPerS: round(connected.connected / (connected.elapsedMs / 1000), 1),
       rssLoadedMb: round(rssIdle / MB, 1),
       idleCpuPct: round((idleCpu / (size.idleMs / 1000)) * 100, 2),
@@ -90,6 +98,9 @@ async function measure(
       rss_after_connect_mb: round(rssLoaded / MB, 1),
       rss_loaded_mb: result.rssLoadedMb,
       rss_per_connection_kb: result.rssPerConnectionKb,
+      heap_before_mb: round(heapBefore / MB, 1),
+      heap_idle_mb: round(heapIdle / MB, 1),
+      heap_per_connection_kb: result.heapPerConnectionKb,
       idle_s: size.idleMs / 1000,
       idle_cpu_pct: result.idleCpuPct,
       idle_cpu_us_per_connection_s:
@@ -110,7 +121,7 @@ export async function run(options: ScenarioOptions): Promise<void> {
   const base: Measured[] = [];
 
   progress('connections: starting our system');
-  const sut = await startSystem({ label: 'connections', nodes: 0 });
+  const sut = await startSystem({ label: 'connections', nodes: 0, inspect: true });
   try {
     const { userIds } = await sut.seed({ users: largest, chatSize: size.chatSize });
     for (const count of size.counts) {
@@ -131,7 +142,7 @@ export async function run(options: ScenarioOptions): Promise<void> {
 
   for (const count of size.counts) {
     progress('connections: starting the baseline');
-    const baseline = await startBaseline({ nodes: 1 });
+    const baseline = await startBaseline({ nodes: 1, inspect: true });
     try {
       const node = baseline.nodes[0]!;
       const specs = Array.from({ length: count }, (_, i) => ({
@@ -156,6 +167,9 @@ export async function run(options: ScenarioOptions): Promise<void> {
       rss_per_connection_kb: mine.rssPerConnectionKb,
       baseline_rss_per_connection_kb: theirs?.rssPerConnectionKb ?? null,
       rss_ratio: theirs ? ratio(mine.rssPerConnectionKb, theirs.rssPerConnectionKb) : null,
+      heap_per_connection_kb: mine.heapPerConnectionKb,
+      baseline_heap_per_connection_kb: theirs?.heapPerConnectionKb ?? null,
+      heap_ratio: theirs ? ratio(mine.heapPerConnectionKb, theirs.heapPerConnectionKb) : null,
       connects_per_s: mine.connectsPerS,
       baseline_connects_per_s: theirs?.connectsPerS ?? null,
       connect_rate_ratio: theirs ? ratio(mine.connectsPerS, theirs.connectsPerS) : null,

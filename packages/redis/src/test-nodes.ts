@@ -1,6 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { RedisConfig } from '@kelisim/config';
-import { useRedisTopology, type RedisTopology } from '@kelisim/testing';
+import { deleteKeysUnder, useRedisTopology, type RedisTopology } from '@kelisim/testing';
 import { createRedis, type RedisClient } from './connection.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,12 +23,7 @@ export function useTestNodes<Node>(
   });
   afterEach(async () => {
     const [first] = connections;
-    const masters = first && 'nodes' in first ? first.nodes('master') : [first];
-    for (const master of masters) {
-      // One DEL per key: a Cluster node refuses a DEL whose keys lie in different slots.
-      const keys = (await master?.keys(`${config.keyPrefix}*`)) ?? [];
-      await Promise.all(keys.map((key) => master!.del(key)));
-    }
+    if (first) await deleteKeysUnder(first, config.keyPrefix);
     await Promise.all(connections.map((redis) => redis.quit()));
   });
   const startNode = (ttlMs = 30_000): Node => {
