@@ -426,6 +426,20 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
     return [sh!, flag!, unescape(script!), argv0!, ...(service.command ?? []).map(unescape)];
   };
 
+  /** Node `i` from the overlay's own entrypoint and flags, its data in `node-<i>`. */
+  async function startClusterNode(i: number, bind: string, announce: string) {
+    return startRedisServer({
+      program: shell(clusterOverlay.services[`redis-cluster-${i + 1}`]!),
+      // Loopback stands in for the compose network: the bus on a port of its own, the service
+      // name `announce`.
+      args: [
+        ...['--dir', path.join(dir, `node-${i}`), '--bind', bind],
+        ...['--cluster-port', String(await freePort())],
+      ],
+      env: { REDIS_PASSWORD: password, REDIS_CLUSTER_ANNOUNCE_HOSTNAME: announce },
+    });
+  }
+
   function runClusterCreate(nodes: string) {
     const [program, ...args] = shell(clusterOverlay.services['redis-cluster-create']!);
     return spawnSync(program!, args, {
@@ -441,19 +455,9 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
   }
 
   it('forms three masters with a replica each once, announced by name, behind REDIS_PASSWORD', async () => {
-    const node = clusterOverlay.services['redis-cluster-1']!;
     for (let i = 0; i < 6; i++) {
-      const nodeDir = path.join(dir, `node-${i}`);
-      await mkdir(nodeDir);
-      servers.push(
-        await startRedisServer({
-          program: shell(node),
-          // Loopback stands in for the compose network: the bus on a port of its own, the
-          // service name `localhost`.
-          args: ['--dir', nodeDir, '--cluster-port', String(await freePort())],
-          env: { REDIS_PASSWORD: password, REDIS_CLUSTER_ANNOUNCE_HOSTNAME: 'localhost' },
-        }),
-      );
+      await mkdir(path.join(dir, `node-${i}`));
+      servers.push(await startClusterNode(i, '127.0.0.1', 'localhost'));
     }
     const nodes = servers.map(({ port }) => `127.0.0.1:${port}`).join(',');
 
@@ -496,6 +500,36 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('Redis Cluster already formed: 6 nodes');
     expect(again.stdout).not.toContain('slots covered');
+  });
+
+  it('joins the nodes up again when every one comes back at another address', async () => {
+    // `docker compose down` then `up`: each container may get another IP, while its nodes.conf
+    // names the others at their old ones. Here: 127.0.0.2 and new ports, the same data dirs.
+    await Promise.all(servers.map((server) => server.kill()));
+    const moved: RedisServer[] = [];
+    for (let i = 0; i < 6; i++) moved.push(await startClusterNode(i, '127.0.0.2', '127.0.0.2'));
+    servers.push(...moved);
+    const nodes = moved.map(({ port }) => `127.0.0.2:${port}`).join(',');
+
+    const rejoined = runClusterCreate(nodes);
+    expect(rejoined.stderr).toBe('');
+    expect(rejoined.status).toBe(0);
+    expect(rejoined.stdout).toContain('Redis Cluster already formed: 6 nodes');
+    expect(rejoined.stdout).toContain(`Redis Cluster ready: ${nodes}`);
+    const redis = createRedis(
+      redisEnv.parse({
+        REDIS_CLUSTER_NODES: nodes,
+        REDIS_PASSWORD: password,
+        REDIS_DB: '0',
+      }),
+    );
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `compose-cluster-moved-${i}`);
+      for (const key of keys) await redis.set(key, key);
+      expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(keys);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('stops with a sentence when a node name does not resolve', () => {
