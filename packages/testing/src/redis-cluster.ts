@@ -38,6 +38,8 @@ export async function startRedisClusterTopology(): Promise<ClusterTopology> {
           ...['--cluster-enabled', 'yes', '--cluster-port', String(busPort)],
           ...['--cluster-config-file', path.join(dir, `nodes-${i}.conf`)],
           ...['--cluster-node-timeout', '1000', '--dir', dir],
+          // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
+          ...['--repl-diskless-sync-delay', '0'],
         ],
       }),
     );
@@ -93,14 +95,20 @@ export async function startRedisClusterTopology(): Promise<ClusterTopology> {
   };
 }
 
-/** Until every node says cluster_state:ok (the creation returns before gossip settles). */
+/**
+ * Until every node says cluster_state:ok (the creation returns before gossip settles) and every
+ * replica has synced with its master: a replica that never synced is never promoted.
+ */
 async function waitForClusterOk(servers: RedisServer[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = await Promise.all(
       servers.map(async ({ port }) => {
-        const { stdout } = await run('redis-cli', ['-p', String(port), 'CLUSTER', 'INFO']);
-        return /cluster_state:ok/.test(stdout);
+        const cli = (...args: string[]) => run('redis-cli', ['-p', String(port), ...args]);
+        const { stdout: cluster } = await cli('CLUSTER', 'INFO');
+        const { stdout: replication } = await cli('INFO', 'replication');
+        const synced = /role:master/.test(replication) || /master_link_status:up/.test(replication);
+        return /cluster_state:ok/.test(cluster) && synced;
       }),
     );
     if (states.every(Boolean)) break;
