@@ -129,7 +129,7 @@ export function composeNode(
 ): ChatNode {
   const { logger } = options;
   const db = options.db ?? createDb(config.database);
-  const redis = createRedis(config.redis, autoPipelining, autoPipelining);
+  const redis = createRedis(config.redis, autoPipelining);
   const metrics = createMetrics({ service: options.service });
   watchConnectionErrors(redis, 'redis', metrics, logger);
   const bull = { connection: bullConnection(config.redis), prefix: bullPrefix(config.redis) };

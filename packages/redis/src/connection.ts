@@ -26,7 +26,10 @@ export function pingRedis(redis: RedisClient): Promise<unknown> {
 
 /**
  * For the connections many requests share (rate limits, presence, publishes): commands issued in
- * the same tick leave in one write and one round trip, as the database's group commit does.
+ * the same tick leave in one write and one round trip, as the database's group commit does. One
+ * server or Sentinel only: `createRedis` never passes it to a Cluster client, where ioredis
+ * handles a MOVED reply (a failover) for the whole auto-pipeline rather than per command
+ * (redis/ioredis#2075).
  */
 export const autoPipelining = { enableAutoPipelining: true } as const;
 
@@ -34,7 +37,8 @@ export const autoPipelining = { enableAutoPipelining: true } as const;
  * A Redis connection that reconnects forever with capped backoff, so a Redis restart (or, with
  * sentinels, a failover to another master; on a Cluster, a replica's promotion) is survived.
  * Commands issued while disconnected fail after a few retries instead of queueing without bound.
- * On a Cluster, `options` apply to every node connection and `clusterOptions` to the cluster.
+ * On a Cluster, `options` apply to every node connection (auto-pipelining aside) and
+ * `clusterOptions` to the cluster.
  */
 export function createRedis(
   config: RedisConfig,
@@ -50,7 +54,14 @@ export function createRedis(
       ...options,
     });
   }
-  const { lazyConnect, enableOfflineQueue, retryStrategy, ...nodeOptions } = options;
+  // Auto-pipelining stays off on a Cluster (see `autoPipelining`).
+  const {
+    lazyConnect,
+    enableOfflineQueue,
+    retryStrategy,
+    enableAutoPipelining: _autoPipelining,
+    ...nodeOptions
+  } = options;
   return new Cluster(cluster.nodes, {
     redisOptions: { ...cluster.redisOptions, maxRetriesPerRequest: 3, ...nodeOptions },
     clusterRetryStrategy:

@@ -18,11 +18,7 @@ export function createSocketAdapter(
   chat: Pick<ChatConfig, 'adapter' | 'socketIoKey'>,
   logger: Logger,
 ): SocketAdapter {
-  const pub = createRedis(
-    redisConfig,
-    { maxRetriesPerRequest: null, ...autoPipelining },
-    autoPipelining,
-  );
+  const pub = createRedis(redisConfig, { maxRetriesPerRequest: null, ...autoPipelining });
   // On a Cluster, each channel's SSUBSCRIBE goes to the master owning its slot, and moves with it.
   const sub = createRedis(
     redisConfig,
