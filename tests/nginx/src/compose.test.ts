@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, type CollectionTag, type YAMLMap } from 'yaml';
 import { redisEnv } from '@kelisim/config';
-import { createRedis } from '@kelisim/redis';
+import { createRedis, type RedisClient } from '@kelisim/redis';
 import { freePort, startRedisServer, type RedisServer } from '@kelisim/testing';
 import { repoRoot, templateVariables, templatesDir } from './nginx.js';
 
@@ -440,6 +440,28 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
     });
   }
 
+  /**
+   * The project's own client with the settings the overlay gives the nodes: it writes and reads
+   * keys on every master, then `check` looks further.
+   */
+  async function withProjectClient(
+    nodes: string,
+    check: (redis: Extract<RedisClient, { nodes: unknown }>) => Promise<void>,
+  ) {
+    const redis = createRedis(
+      redisEnv.parse({ REDIS_CLUSTER_NODES: nodes, REDIS_PASSWORD: password, REDIS_DB: '0' }),
+    );
+    try {
+      if (!('nodes' in redis)) throw new Error('expected a Cluster client');
+      const keys = Array.from({ length: 30 }, (_, i) => `compose-cluster-check-${i}`);
+      for (const key of keys) await redis.set(key, key);
+      expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(keys);
+      await check(redis);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   function runClusterCreate(nodes: string) {
     const [program, ...args] = shell(clusterOverlay.services['redis-cluster-create']!);
     return spawnSync(program!, args, {
@@ -467,20 +489,8 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
     expect(created.stdout).toContain('[OK] All 16384 slots covered.');
     expect(created.stdout).toContain(`Redis Cluster ready: ${nodes}`);
 
-    // The project's own client, with the settings the overlay gives the nodes: it learns the
-    // other nodes by their announced name and writes to every master.
-    const redis = createRedis(
-      redisEnv.parse({
-        REDIS_CLUSTER_NODES: `localhost:${servers[0]!.port}`,
-        REDIS_PASSWORD: password,
-        REDIS_DB: '0',
-      }),
-    );
-    try {
-      const keys = Array.from({ length: 30 }, (_, i) => `compose-cluster-check-${i}`);
-      for (const key of keys) await redis.set(key, key);
-      expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(keys);
-      if (!('nodes' in redis)) throw new Error('expected a Cluster client');
+    // It learns the other nodes by their announced name.
+    await withProjectClient(`localhost:${servers[0]!.port}`, async (redis) => {
       const slots = await redis.cluster('SLOTS');
       expect(new Set(slots.flatMap(([, , ...replicas]) => replicas.map(([host]) => host)))).toEqual(
         new Set(['localhost']),
@@ -490,9 +500,7 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
       for (const replica of redis.nodes('slave')) {
         expect(await replica.info('replication')).toContain('master_link_status:up');
       }
-    } finally {
-      redis.disconnect();
-    }
+    });
 
     // `docker compose up` again: the job finds the cluster formed and changes nothing.
     const again = runClusterCreate(nodes);
@@ -516,20 +524,7 @@ describe('docker-compose.redis-cluster.yml on real redis-server processes', () =
     expect(rejoined.status).toBe(0);
     expect(rejoined.stdout).toContain('Redis Cluster already formed: 6 nodes');
     expect(rejoined.stdout).toContain(`Redis Cluster ready: ${nodes}`);
-    const redis = createRedis(
-      redisEnv.parse({
-        REDIS_CLUSTER_NODES: nodes,
-        REDIS_PASSWORD: password,
-        REDIS_DB: '0',
-      }),
-    );
-    try {
-      const keys = Array.from({ length: 30 }, (_, i) => `compose-cluster-moved-${i}`);
-      for (const key of keys) await redis.set(key, key);
-      expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(keys);
-    } finally {
-      redis.disconnect();
-    }
+    await withProjectClient(nodes, async () => {});
   });
 
   it('stops with a sentence when a node name does not resolve', () => {
