@@ -187,7 +187,7 @@ describe('tokens revoked while their socket is open', () => {
 });
 
 describe('an Echo subscription racing a removal', () => {
-  it('leaves the private chat channel when the participant was removed during its authorisation', async () => {
+  it('leaves the private chat channel and the chat room when the participant was removed during its authorisation', async () => {
     const owner = await createUser(h.database.db, 'Admin');
     const member = await createUser(h.database.db, 'Member');
     const chatId = await newChat(owner.id, member.id);
@@ -220,6 +220,8 @@ describe('an Echo subscription racing a removal', () => {
 
     expect(await withTimeout(refusal, 10_000)).toEqual([channel, 403]);
     expect(server.rooms.has(`echo:${channel}`)).toBe(false);
+    // The subscription joined the chat's room too (its events reach the channel through it).
+    expect(server.rooms.has(rooms.chat(chatId))).toBe(false);
   });
 });
 

@@ -147,6 +147,41 @@ export interface ServerEvents {
 
 export type ServerEventName = keyof ServerEvents;
 
+/**
+ * The events of a chat, pushed to its members (the `chat:<id>` room), and the chat each names.
+ * Laravel Echo clients subscribed to `private-chat.<id>` get exactly these, in Echo's form.
+ */
+export const chatEventChat = {
+  new_message: (payload) => payload.message.chat_id,
+  message_updated: (payload) => payload.message.chat_id,
+  message_deleted: (payload) => payload.chat_id,
+  message_pinned: (payload) => payload.chat_id,
+  message_unpinned: (payload) => payload.chat_id,
+  reaction_added: (payload) => payload.chat_id,
+  reaction_removed: (payload) => payload.chat_id,
+  message_read: (payload) => payload.chat_id,
+  typing: (payload) => payload.chat_id,
+  participant_added: (payload) => payload.chat_id,
+  participant_removed: (payload) => payload.chat_id,
+  file_ready: (payload) => payload.message.chat_id,
+} satisfies { [E in ServerEventName]?: (payload: ServerEvents[E]) => number };
+
+export type ChatEventName = keyof typeof chatEventChat;
+
+/** The chat of a chat event's payload; undefined for any other event or shape. */
+export function chatOfEvent(event: string, payload: unknown): number | undefined {
+  if (!Object.hasOwn(chatEventChat, event) || typeof payload !== 'object' || payload === null) {
+    return undefined;
+  }
+  const chatOf = chatEventChat[event as ChatEventName] as (payload: unknown) => unknown;
+  try {
+    const chatId = chatOf(payload);
+    return typeof chatId === 'number' ? chatId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type ServerToClientEvents = {
   [E in ServerEventName]: (payload: ServerEvents[E]) => void;
 };

@@ -1,8 +1,11 @@
-import type { EchoMember, ServerEventName, ServerEvents } from '@kelisim/contracts';
+import type { ChatEventName, EchoMember, ServerEventName, ServerEvents } from '@kelisim/contracts';
 
-/** Who receives a pushed event: members of chats and/or users (all their connections). */
-export interface Audience {
-  chatIds?: number[];
+/**
+ * Who receives a pushed event: members of chats and/or users (all their connections). Only a
+ * chat's own events go to its members: Echo's form of them is made from that delivery.
+ */
+export interface Audience<E extends ServerEventName = ServerEventName> {
+  chatIds?: E extends ChatEventName ? number[] : never;
   userIds?: number[];
 }
 
@@ -11,7 +14,11 @@ export interface Audience {
  * so implementations never throw and never make a use case fail.
  */
 export interface EventPublisher {
-  publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]): void;
+  publish<E extends ServerEventName>(
+    audience: Audience<E>,
+    event: E,
+    payload: ServerEvents[E],
+  ): void;
   /** Makes the users' live connections members (or no longer members) of the chat. */
   joinChat(userIds: number[], chatId: number): void;
   leaveChat(userIds: number[], chatId: number): void;

@@ -9,11 +9,11 @@ export function audienceRooms(audience: Audience): string[] {
 }
 
 /**
- * Laravel Echo channels are served from rooms of their own (`echo:<channel>`), apart from the
- * `user:`/`chat:` rooms. A chat's events also go, in Echo's `(event, channel, payload)` form, to
- * the sockets subscribed to its `private-chat.<id>` channel.
+ * The Echo rooms a participant who leaves a chat must leave too. Laravel Echo channels are served
+ * from rooms of their own (`echo:<channel>`), apart from the `user:`/`chat:` rooms; a chat's events
+ * are published once, to its `chat:` room, and each gateway makes their Echo form for its own
+ * subscribers of `private-chat.<id>` (`apps/realtime/src/echo/chat-relay.ts`).
  */
-/** The Echo rooms a participant who leaves a chat must leave too. */
 export function chatEchoRooms(chatId: number): string[] {
   return [echoChannels.privateChat(chatId), echoChannels.presenceChat(chatId)].map(
     echoChannels.room,
@@ -42,10 +42,6 @@ export function createEmitterPublisher(
     publish<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]) {
       const targets = audienceRooms(audience);
       if (targets.length > 0) emitter.to(targets).emit(event, payload);
-      for (const chatId of audience.chatIds ?? []) {
-        const channel = echoChannels.privateChat(chatId);
-        emitter.to(echoChannels.room(channel)).emit(event, channel, payload);
-      }
     },
     joinChat(userIds, chatId) {
       if (userIds.length > 0) emitter.in(userIds.map(rooms.user)).socketsJoin(rooms.chat(chatId));

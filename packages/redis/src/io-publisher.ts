@@ -1,6 +1,5 @@
 import type { Server } from 'socket.io';
 import {
-  echoChannels,
   rooms,
   type ServerEventName,
   type ServerEvents,
@@ -38,16 +37,6 @@ export function createIoPublisher(io: ChatServer, logger: Logger): EventPublishe
       guard(event, () =>
         (io.to(targets).emit as (e: string, p: unknown) => boolean)(event, payload),
       );
-      for (const chatId of audience.chatIds ?? []) {
-        const channel = echoChannels.privateChat(chatId);
-        guard(event, () =>
-          (io.to(echoChannels.room(channel)).emit as (...args: unknown[]) => boolean)(
-            event,
-            channel,
-            payload,
-          ),
-        );
-      }
     },
     joinChat(userIds, chatId) {
       if (userIds.length > 0)

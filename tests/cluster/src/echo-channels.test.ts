@@ -208,6 +208,56 @@ describe('chat events on private-chat.<id>', () => {
     expect(typing).toEqual([{ chat_id: chatId, user: info(owner), is_typing: true }]);
   });
 
+  it('publishes each chat event once; every Echo subscriber gets it once, two on one node too', async () => {
+    const [owner, member, third] = fx.users.slice(5) as [TestUser, TestUser, TestUser];
+    const chatId = await createGroup(owner, [member, third]);
+    const subscribers = [
+      (await chatChannelOn(node(1), member, chatId)).channel,
+      (await chatChannelOn(node(1), member, chatId)).channel,
+      (await chatChannelOn(node(0), third, chatId)).channel,
+    ];
+    const messages = subscribers.map((channel) => recordEcho(channel, '.new_message'));
+    const typing = subscribers.map((channel) => recordEcho(channel, '.typing'));
+
+    // Every publish through the socket.io adapter, by the room it names.
+    const published: string[] = [];
+    const adapterChannels = fx.cluster.redis.duplicate();
+    fx.closeLater({ close: () => adapterChannels.disconnect() });
+    adapterChannels.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer) =>
+      published.push(channel.toString()),
+    );
+    const key = fx.cluster.env.CHAT_SOCKET_IO_KEY!;
+    await adapterChannels.psubscribe(`${key}#*`);
+
+    const sender = await connectClient(node(0), owner.id);
+    fx.closeLater(sender);
+    const ack = await sender.emitWithAck('send_message', {
+      chat_id: chatId,
+      content: `once ${run}`,
+    });
+    if (!ack.ok) throw new Error(ack.error.message);
+    await sender.emitWithAck('typing', { chat_id: chatId, is_typing: true });
+    const viaRest = await api()
+      .post(`/api/chats/${chatId}/messages`)
+      .set(auth(owner))
+      .send({ content: `once via REST ${run}` });
+    expect(viaRest.status).toBe(201);
+
+    await eventually(
+      () => messages.every((got) => got.length === 2) && typing.every((got) => got.length === 1),
+      'every subscriber has both messages and the typing',
+    );
+    await sleep(400);
+    for (const got of messages) {
+      expect(got).toEqual([{ message: ack.message }, { message: viaRest.body.data }]);
+    }
+    for (const got of typing) expect(got).toHaveLength(1);
+    const aboutTheChat = published.filter(
+      (channel) => channel.includes(`chat.${chatId}#`) || channel.includes(`chat:${chatId}#`),
+    );
+    expect(aboutTheChat).toEqual(Array(3).fill(`${key}#/#chat:${chatId}#`));
+  });
+
   it('serves Laravel broadcasts on the chat channel too, and presence-chat members are {id, name}', async () => {
     const [owner, member] = fx.users.slice(5) as [TestUser, TestUser];
     const chatId = await createGroup(owner, [member]);

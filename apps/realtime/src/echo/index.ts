@@ -5,6 +5,7 @@ import { createChannelPresence, type RedisClient } from '@kelisim/redis';
 import type { EchoSettings } from '../config.js';
 import type { ChatServer, ChatSocket } from '../types.js';
 import { createChannelAuthorizer } from './authorize.js';
+import { createChatEventRelay } from './chat-relay.js';
 import { ingestBroadcasts } from './broadcasts.js';
 import { trackPresenceChannels } from './presence-channels.js';
 import { registerEchoEvents } from './subscriptions.js';
@@ -45,6 +46,7 @@ export function createEcho(deps: EchoDeps) {
     deps.presenceTtlMs,
     logger,
   );
+  const chatEvents = createChatEventRelay(io);
   const broadcasts = settings && ingestBroadcasts(io, deps.redis.duplicate(), settings, logger);
 
   return {
@@ -53,6 +55,7 @@ export function createEcho(deps: EchoDeps) {
       registerEchoEvents(socket, {
         authorize,
         presence,
+        chatEvents,
         logger: socketLogger,
         beforeJoin: deps.beforeJoin,
       });

@@ -1,12 +1,14 @@
 import type { Logger } from '@kelisim/logger';
 import type { ChatSocket } from '../types.js';
 import type { ChannelAuthorizer } from './authorize.js';
+import type { ChatEventRelay } from './chat-relay.js';
 import { channelOfRoom, parseChannel, roomOf, type EchoChannel } from './channels.js';
 import type { PresenceChannels } from './presence-channels.js';
 import {
   clientEvent,
   echoClientEvents,
   echoServerEvents,
+  rooms,
   subscribeEvent,
   unsubscribeEvent,
 } from '@kelisim/contracts';
@@ -24,11 +26,12 @@ export function registerEchoEvents(
   deps: {
     authorize: ChannelAuthorizer;
     presence: PresenceChannels;
+    chatEvents: ChatEventRelay;
     logger: Logger;
     beforeJoin?: ((channel: string) => Promise<void>) | undefined;
   },
 ): void {
-  const { authorize, presence, logger } = deps;
+  const { authorize, presence, chatEvents, logger } = deps;
   /** Subscriptions waiting for their authorisation; an unsubscribe cancels them. */
   const pending = new Map<string, symbol>();
   const invalid = (message: string) => socket.emit('error', { code: 'validation_failed', message });
@@ -47,6 +50,10 @@ export function registerEchoEvents(
     });
     if (result.ok) return;
     await socket.leave(roomOf(channel.name));
+    // No longer a participant: nor in the chat's room, which a private subscription joins.
+    if (result.status === 403 && channel.kind === 'private') {
+      await socket.leave(rooms.chat(channel.chatId!));
+    }
     refuse(channel.name, result.status, result.reason);
   };
   const channelCount = () =>
@@ -77,7 +84,11 @@ export function registerEchoEvents(
         pending.delete(channel.name);
         if (!socket.connected) return;
         if (!result.ok) return refuse(channel.name, result.status, result.reason);
-        if (channel.kind !== 'presence') {
+        if (channel.kind === 'private' && channel.chatId !== undefined) {
+          // The chat's events reach the channel through the chat's room (chat-relay.ts).
+          await socket.join([roomOf(channel.name), rooms.chat(channel.chatId)]);
+          chatEvents.watch(socket);
+        } else if (channel.kind !== 'presence') {
           await socket.join(roomOf(channel.name));
         } else {
           if (!result.member) return refuse(channel.name, 403, 'no member data');
