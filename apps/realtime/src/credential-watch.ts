@@ -3,7 +3,6 @@ import type { Authenticate, CredentialCheck } from '@kelisim/auth';
 import {
   AppError,
   reauthEvent,
-  type AckError,
   type AuthRevokedReason,
   type ClientToServerEvents,
 } from '@kelisim/contracts';
@@ -26,6 +25,8 @@ export interface CredentialWatchDeps {
   credentials: CredentialCheck;
   settings: CredentialWatchSettings;
   logger: Logger;
+  /** A socket's own logger (its id and user bound). */
+  socketLogger: (socket: ChatSocket) => Logger;
 }
 
 /**
@@ -80,40 +81,70 @@ export function watchCredentials(io: ChatServer, deps: CredentialWatchDeps) {
       });
   }, settings.recheckIntervalMs);
 
+  /** Per socket: whether its token has expired, and the timer of its expiry or grace end. */
+  const watches = new WeakMap<ChatSocket, { expired: boolean; timer?: NodeJS.Timeout }>();
+  const watchOf = (socket: ChatSocket) => {
+    let watch = watches.get(socket);
+    if (!watch) watches.set(socket, (watch = { expired: false }));
+    return watch;
+  };
+
+  // Timers get the socket as an argument, not a closure: an idle connection holds only its Timeout.
+  const disconnectExpired = (socket: ChatSocket) => {
+    deps.socketLogger(socket).info('disconnecting a socket whose token expired');
+    socket.disconnect(true);
+  };
+  const expire = (socket: ChatSocket) => {
+    const watch = watchOf(socket);
+    watch.expired = true;
+    socket.emit('auth_expired', {
+      expires_at: (socket.data.credential?.expiresAt ?? new Date()).toISOString(),
+      grace_seconds: settings.reauthGraceMs / 1000,
+    });
+    watch.timer = setTimeout(disconnectExpired, settings.reauthGraceMs, socket);
+  };
+  const expireAt = (socket: ChatSocket, at: number) => {
+    const delay = Math.max(0, at - Date.now());
+    watchOf(socket).timer =
+      delay > maxTimerMs
+        ? setTimeout(expireAt, maxTimerMs, socket, at)
+        : setTimeout(expire, delay, socket);
+  };
+  const arm = (socket: ChatSocket) => {
+    const watch = watchOf(socket);
+    clearTimeout(watch.timer);
+    watch.expired = false;
+    const credential = socket.data.credential;
+    const until = credential && credentials.acceptedUntil(credential);
+    if (until) expireAt(socket, until.getTime());
+  };
+
+  const reauth = respond(
+    reauthEvent,
+    async (socket, { token }) => {
+      if (socket.data.guest) {
+        throw new AppError('unauthenticated', 'Guests connect again with a token instead.');
+      }
+      const credential = await deps.verifyToken(token);
+      if (credential.userId !== socket.data.userId) {
+        throw new AppError('forbidden', 'That token belongs to another user.');
+      }
+      await authenticateUser(deps.db, credential.userId);
+      socket.data.credential = credential;
+      arm(socket);
+      return { expires_at: credential.expiresAt?.toISOString() ?? null };
+    },
+    deps.socketLogger,
+  );
+  function stopWatching(this: ChatSocket) {
+    clearTimeout(watches.get(this)?.timer);
+  }
+
   return {
     /** Before the other middlewares, so an expired socket's events are refused first. */
-    connected(socket: ChatSocket, socketLogger: Logger): void {
-      let expired = false;
-      let timer: NodeJS.Timeout | undefined;
-
-      const expire = () => {
-        expired = true;
-        socket.emit('auth_expired', {
-          expires_at: (socket.data.credential?.expiresAt ?? new Date()).toISOString(),
-          grace_seconds: settings.reauthGraceMs / 1000,
-        });
-        timer = setTimeout(() => {
-          socketLogger.info('disconnecting a socket whose token expired');
-          socket.disconnect(true);
-        }, settings.reauthGraceMs);
-      };
-      const expireAt = (at: number) => {
-        const delay = Math.max(0, at - Date.now());
-        timer = setTimeout(
-          () => (delay > maxTimerMs ? expireAt(at) : expire()),
-          Math.min(delay, maxTimerMs),
-        );
-      };
-      const arm = () => {
-        clearTimeout(timer);
-        expired = false;
-        const credential = socket.data.credential;
-        const until = credential && credentials.acceptedUntil(credential);
-        if (until) expireAt(until.getTime());
-      };
-
+    connected(socket: ChatSocket): void {
       socket.use(([event, ...args]: Event, next: (error?: Error) => void) => {
-        if (!expired || event === reauthEventName) return next();
+        if (!watches.get(socket)?.expired || event === reauthEventName) return next();
         const error = {
           code: 'unauthenticated' as const,
           message: 'Token has expired; send reauth with a fresh token.',
@@ -122,32 +153,9 @@ export function watchCredentials(io: ChatServer, deps: CredentialWatchDeps) {
         if (reply) reply({ ok: false, error });
         else socket.emit('error', error);
       });
-
-      socket.on(
-        reauthEventName,
-        respond(
-          reauthEvent,
-          async ({ token }) => {
-            if (socket.data.guest) {
-              throw new AppError('unauthenticated', 'Guests connect again with a token instead.');
-            }
-            const credential = await deps.verifyToken(token);
-            if (credential.userId !== socket.data.userId) {
-              throw new AppError('forbidden', 'That token belongs to another user.');
-            }
-            await authenticateUser(deps.db, credential.userId);
-            socket.data.credential = credential;
-            arm();
-            return { expires_at: credential.expiresAt?.toISOString() ?? null };
-          },
-          {
-            logger: socketLogger,
-            emitError: (error: AckError['error']) => socket.emit('error', error),
-          },
-        ),
-      );
-      socket.on('disconnect', () => clearTimeout(timer));
-      arm();
+      socket.on(reauthEventName, reauth);
+      socket.on('disconnect', stopWatching);
+      arm(socket);
     },
     stop(): void {
       clearInterval(interval);

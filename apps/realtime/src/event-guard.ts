@@ -41,76 +41,89 @@ export interface EventBudget {
   perUser: RateLimiter;
 }
 
-/** A socket lives on this node only, so its own window needs no Redis round trip. */
-function socketWindow(window: EventWindow): () => RateLimitResult {
-  let startedAt = 0;
-  let events = 0;
-  return () => {
-    const now = Date.now();
-    const windowMs = window.windowSeconds * 1000;
-    if (now - startedAt >= windowMs) {
-      startedAt = now;
-      events = 0;
-    }
-    if (++events <= window.points) return { allowed: true };
-    return {
-      allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((startedAt + windowMs - now) / 1000)),
-    };
+/** A socket's own window: a socket lives on this node only, so it needs no Redis round trip. */
+interface WindowCount {
+  startedAt: number;
+  events: number;
+}
+
+function countInWindow(count: WindowCount, window: EventWindow): RateLimitResult {
+  const now = Date.now();
+  const windowMs = window.windowSeconds * 1000;
+  if (now - count.startedAt >= windowMs) {
+    count.startedAt = now;
+    count.events = 0;
+  }
+  if (++count.events <= window.points) return { allowed: true };
+  return {
+    allowed: false,
+    retryAfterSeconds: Math.max(1, Math.ceil((count.startedAt + windowMs - now) / 1000)),
   };
+}
+
+/** What the guard keeps per socket: plain numbers, so an idle connection holds little. */
+interface GuardState {
+  refusalsInARow: number;
+  general: WindowCount;
+  sync: WindowCount;
 }
 
 /**
  * Runs before every incoming event. Each socket and each user may send a limited number of
  * events per window; `sync` and `sync_chats` draw on a budget of their own so a resume after a
  * reconnect is never starved by other events. Unknown events are refused and count as
- * flooding: a socket whose events keep being refused is disconnected.
+ * flooding: a socket whose events keep being refused is disconnected. `guard(socket)` is the
+ * socket's middleware.
  */
-export function guardEvents(
-  socket: ChatSocket,
+export function createEventGuard(
   limits: EventBudget & { sync: EventBudget },
-  logger: Logger,
+  loggerOf: (socket: ChatSocket) => Logger,
 ) {
-  let refusalsInARow = 0;
-  const general = { socket: socketWindow(limits.perSocket), user: limits.perUser };
-  const sync = { socket: socketWindow(limits.sync.perSocket), user: limits.sync.perUser };
-  const refuse = (reply: Reply | undefined, refusal: SocketError, payload: unknown) => {
+  const refuse = (
+    socket: ChatSocket,
+    state: GuardState,
+    reply: Reply | undefined,
+    refusal: SocketError,
+    payload: unknown,
+  ) => {
     const error = namingTheSend(refusal, payload);
     if (reply) reply({ ok: false, error });
     else socket.emit('error', error);
-    if (++refusalsInARow >= refusalsBeforeDisconnect) {
-      logger.warn(
-        { socketId: socket.id, userId: socket.data.userId },
-        'disconnecting a flooding socket',
-      );
+    if (++state.refusalsInARow >= refusalsBeforeDisconnect) {
+      loggerOf(socket).warn('disconnecting a flooding socket');
       socket.disconnect(true);
     }
   };
-  const refuseFlood = (reply: Reply | undefined, retryAfterSeconds: number, payload: unknown) =>
-    refuse(
-      reply,
-      {
-        code: 'rate_limited',
-        message: 'Too many events; slow down.',
-        retry_after: retryAfterSeconds,
-      },
-      payload,
-    );
-  return ([event, ...args]: Event, next: (error?: Error) => void) => {
+  const floodRefusal = (retryAfterSeconds: number): SocketError => ({
+    code: 'rate_limited',
+    message: 'Too many events; slow down.',
+    retry_after: retryAfterSeconds,
+  });
+
+  const check = (
+    socket: ChatSocket,
+    state: GuardState,
+    [event, ...args]: Event,
+    next: () => void,
+  ) => {
     const reply = ackOf(args);
-    const budget = syncEvents.has(event) ? sync : general;
-    const socketLimit = budget.socket();
+    const isSync = syncEvents.has(event);
+    const socketLimit = isSync
+      ? countInWindow(state.sync, limits.sync.perSocket)
+      : countInWindow(state.general, limits.perSocket);
     if (!knownEvents.has(event)) {
       const message =
         event === unknownFrameEvent
           ? `Each frame is a JSON object whose "type" is one of: ${[...userOnlyEvents, reauthEventName].join(', ')}.`
           : `Unknown event "${String(event).slice(0, 64)}".`;
-      refuse(reply, { code: 'validation_failed', message }, args[0]);
+      refuse(socket, state, reply, { code: 'validation_failed', message }, args[0]);
       return;
     }
     const { guest } = socket.data;
     if (guest && userOnlyEvents.has(event)) {
       refuse(
+        socket,
+        state,
         reply,
         { code: 'unauthenticated', message: 'Guests can only subscribe to public channels.' },
         args[0],
@@ -118,27 +131,39 @@ export function guardEvents(
       return;
     }
     if (!socketLimit.allowed) {
-      refuseFlood(reply, socketLimit.retryAfterSeconds, args[0]);
+      refuse(socket, state, reply, floodRefusal(socketLimit.retryAfterSeconds), args[0]);
       return;
     }
     if (guest) {
-      refusalsInARow = 0;
+      state.refusalsInARow = 0;
       next();
       return;
     }
-    budget.user.consume(String(socket.data.userId)).then(
+    const perUser = isSync ? limits.sync.perUser : limits.perUser;
+    perUser.consume(String(socket.data.userId)).then(
       (userLimit) => {
         if (!userLimit.allowed) {
-          refuseFlood(reply, userLimit.retryAfterSeconds, args[0]);
+          refuse(socket, state, reply, floodRefusal(userLimit.retryAfterSeconds), args[0]);
           return;
         }
-        refusalsInARow = 0;
+        state.refusalsInARow = 0;
         next();
       },
       (error: unknown) => {
-        logger.error({ err: error }, 'event rate limit check failed');
+        loggerOf(socket).error({ err: error }, 'event rate limit check failed');
         next();
       },
     );
+  };
+
+  return {
+    guard(socket: ChatSocket) {
+      const state: GuardState = {
+        refusalsInARow: 0,
+        general: { startedAt: 0, events: 0 },
+        sync: { startedAt: 0, events: 0 },
+      };
+      return (event: Event, next: (error?: Error) => void) => check(socket, state, event, next);
+    },
   };
 }

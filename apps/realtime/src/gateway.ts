@@ -8,15 +8,15 @@ import { createIoPublisher, createRedisRateLimiter } from '@kelisim/redis';
 import type { GatewaySettings, RealtimeConfig } from './config.js';
 import { watchCredentials } from './credential-watch.js';
 import { createEcho } from './echo/index.js';
-import { guardEvents } from './event-guard.js';
-import { registerChatEvents } from './handlers/chat-events.js';
+import { createEventGuard } from './event-guard.js';
+import { chatEventListeners } from './handlers/chat-events.js';
 import { createHandshakeAdmission } from './handshake-admission.js';
 import { authenticateHandshake, authenticateToken } from './handshake.js';
 import { originAllowed, originTrusted } from './origins.js';
 import { createPlainWebSocketServer } from './plain-websocket.js';
 import { sendPresenceSnapshot } from './presence-snapshot.js';
 import { trackPresence } from './presence-tracking.js';
-import type { ChatServer } from './types.js';
+import type { ChatServer, ChatSocket } from './types.js';
 
 export interface GatewayOptions {
   httpServer: HttpServer;
@@ -78,6 +78,9 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     },
   });
   const ctx = node.domain(createIoPublisher(io, logger));
+  /** A socket's logger, made when it logs: an idle connection holds none of its own. */
+  const socketLogger = (socket: ChatSocket) =>
+    logger.child({ socketId: socket.id, userId: socket.data.userId });
   const eventLimits = {
     perSocket: settings.eventLimit,
     perUser: createRedisRateLimiter(redis, {
@@ -110,6 +113,7 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     settings: settings.echo,
     presenceTtlMs: presenceTtlMs,
     logger,
+    socketLogger,
     beforeJoin: options.beforeChannelJoin,
     originTrusted: (headers) => originTrusted(corsOrigins, headers),
   });
@@ -120,7 +124,10 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     credentials: auth.credentials,
     settings: settings.credentials,
     logger,
+    socketLogger,
   });
+  const eventGuard = createEventGuard(eventLimits, socketLogger);
+  const chatEvents = chatEventListeners(ctx, socketLogger);
 
   const plain = createPlainWebSocketServer({
     io,
@@ -150,12 +157,11 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     });
   });
   io.on('connection', (socket) => {
-    const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
-    credentialWatch.connected(socket, socketLogger);
-    socket.use(guardEvents(socket, eventLimits, socketLogger));
-    echo.connected(socket, socketLogger);
+    credentialWatch.connected(socket);
+    socket.use(eventGuard.guard(socket));
+    echo.connected(socket);
     if (socket.data.guest) return;
-    registerChatEvents(socket, ctx, socketLogger);
+    chatEvents.register(socket);
     presence.connected(socket);
     sendPresenceSnapshot(socket, ctx, presenceStore, socketLogger);
   });

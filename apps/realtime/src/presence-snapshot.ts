@@ -7,10 +7,10 @@ export function sendPresenceSnapshot(
   socket: ChatSocket,
   ctx: DomainContext,
   presence: PresenceReader,
-  logger: Logger,
+  loggerOf: (socket: ChatSocket) => Logger,
 ): void {
   presenceSnapshot(ctx, presence, { userId: socket.data.userId }).then(
     (snapshot) => socket.emit('presence_snapshot', snapshot),
-    (error: unknown) => logger.warn({ err: error }, 'presence snapshot failed'),
+    (error: unknown) => loggerOf(socket).warn({ err: error }, 'presence snapshot failed'),
   );
 }

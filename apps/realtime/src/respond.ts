@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AppError, type AckError, type FieldErrors, type SocketError } from '@kelisim/contracts';
 import { toWireError, type WireError } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
+import type { ChatSocket } from './types.js';
 
 export type Reply = (response: object) => void;
 
@@ -24,26 +25,28 @@ export function loggedWireError(error: unknown, logger: Logger, what: string): W
 }
 
 /**
- * An event handler that parses the payload with its contract schema, runs the use case and acks
+ * An event listener that parses the payload with its contract schema, runs the use case and acks
  * `{ok: true, ...result}` or `{ok: false, error}`; without an ack, failures arrive as `error`.
+ * socket.io calls a listener with its socket as `this`, so one listener serves every socket and
+ * an idle connection holds no closures of its own.
  */
 export function respond<S extends z.ZodType, R extends object>(
   schema: S,
-  run: (input: z.output<S>) => Promise<R>,
-  context: { logger: Logger; emitError: (error: AckError['error']) => void },
+  run: (socket: ChatSocket, input: z.output<S>) => Promise<R>,
+  loggerOf: (socket: ChatSocket) => Logger,
 ) {
-  return async (...args: unknown[]) => {
+  return async function listener(this: ChatSocket, ...args: unknown[]) {
     const reply = ackOf(args);
     try {
       const parsed = schema.safeParse(args[0]);
       if (!parsed.success) throw AppError.validation(fieldErrors(parsed.error));
-      const result = await run(parsed.data);
+      const result = await run(this, parsed.data);
       reply?.({ ok: true, ...result });
     } catch (error) {
-      const failure = errorAck(error, context.logger);
+      const failure = errorAck(error, loggerOf(this));
       failure.error = namingTheSend(failure.error, args[0]);
       if (reply) reply(failure);
-      else context.emitError(failure.error);
+      else this.emit('error', failure.error);
     }
   };
 }

@@ -8,7 +8,7 @@ import { createChannelAuthorizer } from './authorize.js';
 import { createChatEventRelay } from './chat-relay.js';
 import { ingestBroadcasts } from './broadcasts.js';
 import { trackPresenceChannels } from './presence-channels.js';
-import { registerEchoEvents } from './subscriptions.js';
+import { createEchoEvents } from './subscriptions.js';
 
 export { echoClientEvents } from '@kelisim/contracts';
 
@@ -22,6 +22,8 @@ export interface EchoDeps {
   settings: EchoSettings | undefined;
   presenceTtlMs: number;
   logger: Logger;
+  /** A socket's own logger (its id and user bound). */
+  socketLogger: (socket: ChatSocket) => Logger;
   /** Whether the handshake's Origin may use the socket's cookies (sent to Laravel's auth). */
   originTrusted: (headers: IncomingHttpHeaders) => boolean;
   /** Tests only: runs between a subscription's authorisation and its join. */
@@ -46,19 +48,19 @@ export function createEcho(deps: EchoDeps) {
     deps.presenceTtlMs,
     logger,
   );
-  const chatEvents = createChatEventRelay(io);
   const broadcasts = settings && ingestBroadcasts(io, deps.redis.duplicate(), settings, logger);
+  const events = createEchoEvents({
+    authorize,
+    presence,
+    chatEvents: createChatEventRelay(io),
+    loggerOf: deps.socketLogger,
+    beforeJoin: deps.beforeJoin,
+  });
 
   return {
     allowGuests: settings?.allowGuests ?? false,
-    connected(socket: ChatSocket, socketLogger: Logger): void {
-      registerEchoEvents(socket, {
-        authorize,
-        presence,
-        chatEvents,
-        logger: socketLogger,
-        beforeJoin: deps.beforeJoin,
-      });
+    connected(socket: ChatSocket): void {
+      events.register(socket);
     },
     /** Settles once Laravel's broadcasts are being received. */
     ready: (): Promise<void> => broadcasts?.ready() ?? Promise.resolve(),

@@ -17,73 +17,86 @@ import {
 const MAX_CHANNELS_PER_SOCKET = 100;
 
 /**
- * Laravel Echo's protocol on one socket: `subscribe` (authorised, idempotent: Echo resends it on
- * every reconnect), `unsubscribe`, and `client event` whispers to the others on a private or
- * presence channel the socket holds, on every node.
+ * Laravel Echo's protocol: `subscribe` (authorised, idempotent: Echo resends it on every
+ * reconnect), `unsubscribe`, and `client event` whispers to the others on a private or presence
+ * channel the socket holds, on every node. The listeners are shared by all sockets (socket.io
+ * calls them with the socket as `this`); `register` adds them to one socket.
  */
-export function registerEchoEvents(
-  socket: ChatSocket,
-  deps: {
-    authorize: ChannelAuthorizer;
-    presence: PresenceChannels;
-    chatEvents: ChatEventRelay;
-    logger: Logger;
-    beforeJoin?: ((channel: string) => Promise<void>) | undefined;
-  },
-): void {
-  const { authorize, presence, chatEvents, logger } = deps;
-  /** Subscriptions waiting for their authorisation; an unsubscribe cancels them. */
-  const pending = new Map<string, symbol>();
-  const invalid = (message: string) => socket.emit('error', { code: 'validation_failed', message });
-  const refuse = (channel: string, status: number, reason: string) => {
-    logger.info({ channel, status, reason }, 'echo subscription refused');
+export function createEchoEvents(deps: {
+  authorize: ChannelAuthorizer;
+  presence: PresenceChannels;
+  chatEvents: ChatEventRelay;
+  loggerOf: (socket: ChatSocket) => Logger;
+  beforeJoin?: ((channel: string) => Promise<void>) | undefined;
+}) {
+  const { authorize, presence, chatEvents, loggerOf } = deps;
+  /** Per socket, the subscriptions waiting for their authorisation; an unsubscribe cancels them. */
+  const pendingBySocket = new WeakMap<ChatSocket, Map<string, symbol>>();
+  const pendingOf = (socket: ChatSocket) => {
+    let pending = pendingBySocket.get(socket);
+    if (!pending) pendingBySocket.set(socket, (pending = new Map<string, symbol>()));
+    return pending;
+  };
+  const invalid = (socket: ChatSocket, message: string) =>
+    socket.emit('error', { code: 'validation_failed', message });
+  const refuse = (socket: ChatSocket, channel: string, status: number, reason: string) => {
+    loggerOf(socket).info({ channel, status, reason }, 'echo subscription refused');
     socket.emit(echoServerEvents.subscriptionError, channel, status);
   };
+  const authorizeOrRefuse = (
+    socket: ChatSocket,
+    channel: EchoChannel,
+    headers: Record<string, unknown> | undefined,
+  ) =>
+    authorize(socket, channel, headers).catch((error: unknown) => {
+      loggerOf(socket).error({ err: error, channel: channel.name }, 'echo authorisation failed');
+      return { ok: false as const, status: 500, reason: 'authorisation failed' };
+    });
   /**
    * A participant removed while their authorisation was in flight may not have been in the room
    * yet when the removal emptied it: ask again once joined, and leave if the answer changed.
    */
-  const confirmChatChannel = async (channel: EchoChannel) => {
-    const result = await authorize(socket, channel, undefined).catch((error: unknown) => {
-      logger.error({ err: error, channel: channel.name }, 'echo authorisation failed');
-      return { ok: false as const, status: 500, reason: 'authorisation failed' };
-    });
+  const confirmChatChannel = async (socket: ChatSocket, channel: EchoChannel) => {
+    const result = await authorizeOrRefuse(socket, channel, undefined);
     if (result.ok) return;
     await socket.leave(roomOf(channel.name));
     // No longer a participant: nor in the chat's room, which a private subscription joins.
     if (result.status === 403 && channel.kind === 'private') {
       await socket.leave(rooms.chat(channel.chatId!));
     }
-    refuse(channel.name, result.status, result.reason);
+    refuse(socket, channel.name, result.status, result.reason);
   };
-  const channelCount = () =>
-    pending.size + [...socket.rooms].filter((room) => channelOfRoom(room) !== undefined).length;
+  const channelCount = (socket: ChatSocket) =>
+    (pendingBySocket.get(socket)?.size ?? 0) +
+    [...socket.rooms].filter((room) => channelOfRoom(room) !== undefined).length;
+  const settle = (socket: ChatSocket, name: string, attempt: symbol): boolean => {
+    const pending = pendingBySocket.get(socket);
+    if (pending?.get(name) !== attempt) return false;
+    pending.delete(name);
+    if (pending.size === 0) pendingBySocket.delete(socket);
+    return true;
+  };
 
-  socket.on(echoClientEvents.subscribe, (payload) => {
+  const subscribe = (socket: ChatSocket, payload: unknown) => {
     const parsed = subscribeEvent.safeParse(payload);
-    if (!parsed.success) return invalid('subscribe needs {channel, auth?}.');
+    if (!parsed.success) return invalid(socket, 'subscribe needs {channel, auth?}.');
     const channel = parseChannel(parsed.data.channel);
     if (socket.rooms.has(roomOf(channel.name))) {
       if (channel.kind === 'presence') presence.resend(socket, channel.name);
       return;
     }
-    if (pending.has(channel.name)) return;
-    if (channelCount() >= MAX_CHANNELS_PER_SOCKET) {
-      return refuse(channel.name, 429, 'too many channels');
+    if (pendingBySocket.get(socket)?.has(channel.name)) return;
+    if (channelCount(socket) >= MAX_CHANNELS_PER_SOCKET) {
+      return refuse(socket, channel.name, 429, 'too many channels');
     }
     const attempt = Symbol(channel.name);
-    pending.set(channel.name, attempt);
-    void authorize(socket, channel, parsed.data.auth?.headers ?? undefined)
-      .catch((error: unknown) => {
-        logger.error({ err: error, channel: channel.name }, 'echo authorisation failed');
-        return { ok: false as const, status: 500, reason: 'authorisation failed' };
-      })
+    pendingOf(socket).set(channel.name, attempt);
+    void authorizeOrRefuse(socket, channel, parsed.data.auth?.headers ?? undefined)
       .then(async (result) => {
         if (result.ok) await deps.beforeJoin?.(channel.name);
-        if (pending.get(channel.name) !== attempt) return;
-        pending.delete(channel.name);
+        if (!settle(socket, channel.name, attempt)) return;
         if (!socket.connected) return;
-        if (!result.ok) return refuse(channel.name, result.status, result.reason);
+        if (!result.ok) return refuse(socket, channel.name, result.status, result.reason);
         if (channel.kind === 'private' && channel.chatId !== undefined) {
           // The chat's events reach the channel through the chat's room (chat-relay.ts).
           await socket.join([roomOf(channel.name), rooms.chat(channel.chatId)]);
@@ -91,35 +104,51 @@ export function registerEchoEvents(
         } else if (channel.kind !== 'presence') {
           await socket.join(roomOf(channel.name));
         } else {
-          if (!result.member) return refuse(channel.name, 403, 'no member data');
+          if (!result.member) return refuse(socket, channel.name, 403, 'no member data');
           presence.join(socket, channel.name, result.member);
         }
-        if (channel.chatId !== undefined) await confirmChatChannel(channel);
+        if (channel.chatId !== undefined) await confirmChatChannel(socket, channel);
       })
       .catch((error: unknown) =>
-        logger.error({ err: error, channel: channel.name }, 'echo join failed'),
+        loggerOf(socket).error({ err: error, channel: channel.name }, 'echo join failed'),
       );
-  });
+  };
 
-  socket.on(echoClientEvents.unsubscribe, (payload) => {
+  function subscribeListener(this: ChatSocket, payload: unknown) {
+    subscribe(this, payload);
+  }
+
+  function unsubscribe(this: ChatSocket, payload: unknown) {
     const parsed = unsubscribeEvent.safeParse(payload);
-    if (!parsed.success) return invalid('unsubscribe needs {channel}.');
-    pending.delete(parsed.data.channel);
-    void socket.leave(roomOf(parsed.data.channel));
-  });
+    if (!parsed.success) return invalid(this, 'unsubscribe needs {channel}.');
+    const pending = pendingBySocket.get(this);
+    pending?.delete(parsed.data.channel);
+    if (pending?.size === 0) pendingBySocket.delete(this);
+    void this.leave(roomOf(parsed.data.channel));
+  }
 
-  socket.on(echoClientEvents.clientEvent, (payload) => {
+  function whisper(this: ChatSocket, payload: unknown) {
     const parsed = clientEvent.safeParse(payload);
-    if (!parsed.success) return invalid('client event needs {channel, event: "client-*", data}.');
+    if (!parsed.success) {
+      return invalid(this, 'client event needs {channel, event: "client-*", data}.');
+    }
     const { channel, event, data } = parsed.data;
     const room = roomOf(channel);
-    if (parseChannel(channel).kind === 'public' || !socket.rooms.has(room)) {
-      socket.emit('error', {
+    if (parseChannel(channel).kind === 'public' || !this.rooms.has(room)) {
+      this.emit('error', {
         code: 'forbidden',
         message: 'Whisper on a private or presence channel you are subscribed to.',
       });
       return;
     }
-    socket.to(room).emit(event as `client-${string}`, channel, data);
-  });
+    this.to(room).emit(event as `client-${string}`, channel, data);
+  }
+
+  return {
+    register(socket: ChatSocket): void {
+      socket.on(echoClientEvents.subscribe, subscribeListener);
+      socket.on(echoClientEvents.unsubscribe, unsubscribe);
+      socket.on(echoClientEvents.clientEvent, whisper);
+    },
+  };
 }

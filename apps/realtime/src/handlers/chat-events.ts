@@ -7,7 +7,6 @@ import {
   syncChatsEvent,
   syncEvent,
   typingEvent,
-  type AckError,
   type ClientToServerEvents,
   type UserSummary,
 } from '@kelisim/contracts';
@@ -93,21 +92,27 @@ export const chatEvents = {
 
 export type ChatEventName = keyof typeof chatEvents;
 
-/** Parse, call the use case, ack (or emit `error` without an ack). */
-export function registerChatEvents(socket: ChatSocket, ctx: DomainContext, logger: Logger): void {
-  const actor: SocketActor = {
-    userId: socket.data.userId,
-    name: socket.data.user.name,
-    user: socket.data.user,
+const actorOf = (socket: ChatSocket): SocketActor => ({
+  userId: socket.data.userId,
+  name: socket.data.user.name,
+  user: socket.data.user,
+});
+
+/**
+ * The chat events' listeners (parse, call the use case, ack, or emit `error` without an ack),
+ * made once per gateway and shared by all its sockets; `register` adds them to one socket.
+ */
+export function chatEventListeners(ctx: DomainContext, loggerOf: (socket: ChatSocket) => Logger) {
+  const listeners = (Object.entries(chatEvents) as [ChatEventName, ChatEvent<z.ZodType>][]).map(
+    ([name, event]) =>
+      [
+        name,
+        respond(event.schema, (socket, input) => event.run(ctx, actorOf(socket), input), loggerOf),
+      ] as const,
+  );
+  return {
+    register(socket: ChatSocket): void {
+      for (const [name, listener] of listeners) socket.on(name, listener);
+    },
   };
-  const context = {
-    logger,
-    emitError: (error: AckError['error']) => socket.emit('error', error),
-  };
-  for (const [name, event] of Object.entries(chatEvents) as [string, ChatEvent<z.ZodType>][]) {
-    socket.on(
-      name as ChatEventName,
-      respond(event.schema, (input) => event.run(ctx, actor, input), context),
-    );
-  }
 }
