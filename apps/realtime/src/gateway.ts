@@ -1,7 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
-import type { DomainContext } from '@kelisim/domain';
+import { presenceAudience, type DomainContext } from '@kelisim/domain';
 import type { ChatNode, RolePart } from '@kelisim/node';
 import { registerHandshakeRefusals, registerSocketGauge } from '@kelisim/ops';
 import { createIoPublisher, createRedisRateLimiter } from '@kelisim/redis';
@@ -162,8 +162,10 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     echo.connected(socket);
     if (socket.data.guest) return;
     chatEvents.register(socket);
-    presence.connected(socket);
-    sendPresenceSnapshot(socket, ctx, presenceStore, socketLogger);
+    // One read of who may see this user's presence serves the announcement and the snapshot.
+    const audience = presenceAudience(db, socket.data.userId);
+    presence.connected(socket, audience);
+    sendPresenceSnapshot(socket, ctx, presenceStore, audience, socketLogger);
   });
 
   return {

@@ -7,9 +7,10 @@ export function sendPresenceSnapshot(
   socket: ChatSocket,
   ctx: DomainContext,
   presence: PresenceReader,
+  audience: Promise<number[]>,
   loggerOf: (socket: ChatSocket) => Logger,
 ): void {
-  presenceSnapshot(ctx, presence, { userId: socket.data.userId }).then(
+  presenceSnapshot(ctx, presence, { userId: socket.data.userId }, audience).then(
     (snapshot) => socket.emit('presence_snapshot', snapshot),
     (error: unknown) => loggerOf(socket).warn({ err: error }, 'presence snapshot failed'),
   );

@@ -51,10 +51,11 @@ export function trackPresence(
   }, ttlMs / 3);
 
   return {
-    connected(socket: ChatSocket): void {
+    /** `audience`: the user's presence audience, read once for this connection. */
+    connected(socket: ChatSocket, audience: Promise<number[]>): void {
       const { userId } = socket.data;
       const connecting = presence.connect(userId, socket.id).then(async (first) => {
-        if (first) await announceOnline(ports, userId);
+        if (first) await announceOnline(ports, userId, audience);
       });
       track(connecting);
       socket.on('disconnecting', () => {

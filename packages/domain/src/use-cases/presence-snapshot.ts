@@ -9,15 +9,15 @@ export const PRESENCE_SNAPSHOT_MAX = 500;
 /**
  * Who is online now among the users whose presence the actor may see (the same audience live
  * `presence` events follow): at most PRESENCE_SNAPSHOT_MAX, lowest ids first, in one Redis
- * round trip.
+ * round trip. A caller that has just read the actor's audience passes it along.
  */
 export async function presenceSnapshot(
   ctx: DomainContext,
   presence: PresenceReader,
   actor: Actor,
+  audience: Promise<number[]> = presenceAudience(ctx.db, actor.userId),
 ): Promise<ServerEvents['presence_snapshot']> {
-  const audience = await presenceAudience(ctx.db, actor.userId);
-  const online = await presence.onlineUsers(audience);
+  const online = await presence.onlineUsers(await audience);
   const users = [...online]
     .sort((a, b) => a - b)
     .slice(0, PRESENCE_SNAPSHOT_MAX)
