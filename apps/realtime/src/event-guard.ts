@@ -108,9 +108,8 @@ export function createEventGuard(
   ) => {
     const reply = ackOf(args);
     const isSync = syncEvents.has(event);
-    const socketLimit = isSync
-      ? countInWindow(state.sync, limits.sync.perSocket)
-      : countInWindow(state.general, limits.perSocket);
+    const budget = isSync ? limits.sync : limits;
+    const socketLimit = countInWindow(isSync ? state.sync : state.general, budget.perSocket);
     if (!knownEvents.has(event)) {
       const message =
         event === unknownFrameEvent
@@ -139,8 +138,7 @@ export function createEventGuard(
       next();
       return;
     }
-    const perUser = isSync ? limits.sync.perUser : limits.perUser;
-    perUser.consume(String(socket.data.userId)).then(
+    budget.perUser.consume(String(socket.data.userId)).then(
       (userLimit) => {
         if (!userLimit.allowed) {
           refuse(socket, state, reply, floodRefusal(userLimit.retryAfterSeconds), args[0]);

@@ -69,11 +69,15 @@ export function createEchoEvents(deps: {
   const channelCount = (socket: ChatSocket) =>
     (pendingBySocket.get(socket)?.size ?? 0) +
     [...socket.rooms].filter((room) => channelOfRoom(room) !== undefined).length;
-  const settle = (socket: ChatSocket, name: string, attempt: symbol): boolean => {
+  const forget = (socket: ChatSocket, name: string) => {
     const pending = pendingBySocket.get(socket);
-    if (pending?.get(name) !== attempt) return false;
-    pending.delete(name);
-    if (pending.size === 0) pendingBySocket.delete(socket);
+    pending?.delete(name);
+    if (pending?.size === 0) pendingBySocket.delete(socket);
+  };
+  /** Whether `attempt` is still the channel's pending subscription; it no longer is after this. */
+  const settle = (socket: ChatSocket, name: string, attempt: symbol): boolean => {
+    if (pendingBySocket.get(socket)?.get(name) !== attempt) return false;
+    forget(socket, name);
     return true;
   };
 
@@ -121,9 +125,7 @@ export function createEchoEvents(deps: {
   function unsubscribe(this: ChatSocket, payload: unknown) {
     const parsed = unsubscribeEvent.safeParse(payload);
     if (!parsed.success) return invalid(this, 'unsubscribe needs {channel}.');
-    const pending = pendingBySocket.get(this);
-    pending?.delete(parsed.data.channel);
-    if (pending?.size === 0) pendingBySocket.delete(this);
+    forget(this, parsed.data.channel);
     void this.leave(roomOf(parsed.data.channel));
   }
 
