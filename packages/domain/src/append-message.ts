@@ -142,13 +142,13 @@ export async function appendMessage(tx: Tx, message: NewMessage): Promise<Append
 
 /**
  * Bumps each chat's `last_seq` to what the batch handed out, inserts the rows in one statement
- * and raises every other participant's unread counter by the messages they did not send. Returns
- * the new ids by `chat:seq`.
+ * and raises every participant's unread counter by the messages they did not send, in one
+ * statement for the whole batch. Returns the new ids by `chat:seq`.
  */
 async function insertRows(
   tx: Tx,
   rows: MessageFields[],
-  chats: { lastSeqs: Map<number, bigint>; participants: Map<number, Set<bigint>> },
+  chats: { lastSeqs: Map<number, bigint>; participants: Map<number, Participants> },
   at: Date,
 ): Promise<Map<string, bigint>> {
   const perChat = new Map<number, { first: bigint; last: bigint; bySender: Map<bigint, number> }>();
@@ -180,34 +180,41 @@ async function insertRows(
       ' OR ',
     )}`;
 
+  const raises = new Map<bigint, number>();
   for (const [chatId, { first, last, bySender }] of perChat) {
     const count = Number(last - first) + 1;
-    // By primary key, user by user: a range over the chat's rows would also lock the next chat's
-    // first row, and batches of several chats would then deadlock each other.
-    const readers = [...(chats.participants.get(chatId) ?? [])].filter(
-      (user) => bySender.get(user) !== count,
-    );
-    if (readers.length === 0) continue;
+    for (const [userId, participantId] of chats.participants.get(chatId) ?? []) {
+      const unread = count - (bySender.get(userId) ?? 0);
+      if (unread > 0) raises.set(participantId, unread);
+    }
+  }
+  // By primary key: a range over a chat's rows would also lock the next chat's first row, and
+  // batches of several chats would then deadlock each other. Every row named here belongs to a
+  // chat whose lock this transaction holds.
+  if (raises.size > 0) {
     await tx.$executeRaw`
       UPDATE participants
-      SET unread_count = unread_count + CASE user_id ${Prisma.join(
-        [...bySender].map(([sender, sent]) => Prisma.sql`WHEN ${sender} THEN ${count - sent}`),
+      SET unread_count = unread_count + CASE id ${Prisma.join(
+        [...raises].map(([id, unread]) => Prisma.sql`WHEN ${id} THEN ${unread}`),
         ' ',
-      )} ELSE ${count} END
-      WHERE chat_id = ${chatId} AND user_id IN (${Prisma.join(readers)})`;
+      )} END
+      WHERE id IN (${Prisma.join([...raises.keys()])})`;
   }
   return new Map(inserted.map((m) => [`${m.chat_id}:${m.seq}`, m.id]));
 }
 
+/** A chat's participants: user id → the participant row's id. */
+type Participants = Map<bigint, bigint>;
+
 /** Who takes part in each chat, read under the chats' locks. */
-async function participantsOf(tx: Tx, chatIds: number[]): Promise<Map<number, Set<bigint>>> {
+async function participantsOf(tx: Tx, chatIds: number[]): Promise<Map<number, Participants>> {
   if (chatIds.length === 0) return new Map();
-  const rows = await tx.$queryRaw<{ chat_id: bigint; user_id: bigint }[]>`
-    SELECT chat_id, user_id FROM participants WHERE chat_id IN (${Prisma.join(chatIds)})`;
-  const byChat = new Map<number, Set<bigint>>();
-  for (const { chat_id, user_id } of rows) {
-    const users = byChat.get(Number(chat_id)) ?? new Set();
-    byChat.set(Number(chat_id), users.add(user_id));
+  const rows = await tx.$queryRaw<{ id: bigint; chat_id: bigint; user_id: bigint }[]>`
+    SELECT id, chat_id, user_id FROM participants WHERE chat_id IN (${Prisma.join(chatIds)})`;
+  const byChat = new Map<number, Participants>();
+  for (const { id, chat_id, user_id } of rows) {
+    const users = byChat.get(Number(chat_id)) ?? new Map<bigint, bigint>();
+    byChat.set(Number(chat_id), users.set(user_id, id));
   }
   return byChat;
 }
@@ -252,7 +259,7 @@ function rowFields(message: NewMessage, seq: bigint, at: Date) {
 type MessageFields = ReturnType<typeof rowFields>;
 
 /** The message's mentions that name a participant other than the sender, ascending. */
-function mentionable(message: NewMessage, participants: Set<bigint> | undefined): bigint[] {
+function mentionable(message: NewMessage, participants: Participants | undefined): bigint[] {
   const ids = unique((message.mentions ?? []).map(BigInt));
   return ids
     .filter((id) => id !== BigInt(message.sender.id) && participants?.has(id))

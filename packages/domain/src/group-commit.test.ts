@@ -3,7 +3,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import mariadb, { type Connection } from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@kelisim/db';
-import type { TestUser } from '@kelisim/testing';
+import { QueryLogProxy, type TestUser } from '@kelisim/testing';
 import type { AppendedMessage, NewMessage } from './append-message.js';
 import { GroupCommit } from './group-commit.js';
 import { useDomainHarness } from './test-context.js';
@@ -68,21 +68,36 @@ describe('GroupCommit', () => {
     }
   });
 
-  it('raises each participant’s unread counter by the batch’s messages they did not send', async () => {
-    const chatId = await group(users.slice(0, 3));
-    const commit = new GroupCommit(h.database.db);
-    await Promise.all([
-      commit.append(text(chatId, users[0]!, 'a')),
-      commit.append(text(chatId, users[0]!, 'b')),
-      commit.append(text(chatId, users[1]!, 'c')),
-    ]);
-    expect(commit.committed.batches).toBe(1);
-    const unread = await h.database.db.participant.findMany({
-      where: { chatId },
-      select: { userId: true, unreadCount: true },
-      orderBy: { userId: 'asc' },
-    });
-    expect(unread.map((p) => p.unreadCount)).toEqual([1, 2, 3]);
+  it('raises each participant’s unread counter by the batch’s messages they did not send, in one statement', async () => {
+    const chats = [await group(users.slice(0, 3)), await group(users)];
+    const log = new QueryLogProxy(h.database.config);
+    await log.open();
+    const db = createDb({ ...h.database.config, port: log.port });
+    try {
+      const commit = new GroupCommit(db);
+      await Promise.all([
+        commit.append(text(chats[0]!, users[0]!, 'a')),
+        commit.append(text(chats[0]!, users[0]!, 'b')),
+        commit.append(text(chats[0]!, users[1]!, 'c')),
+        commit.append(text(chats[1]!, users[2]!, 'd')),
+        commit.append(text(chats[1]!, users[3]!, 'e')),
+      ]);
+      expect(commit.committed.batches).toBe(1);
+      const unread = async (chatId: number) =>
+        (
+          await h.database.db.participant.findMany({
+            where: { chatId },
+            select: { userId: true, unreadCount: true },
+            orderBy: { userId: 'asc' },
+          })
+        ).map((p) => p.unreadCount);
+      expect(await unread(chats[0]!)).toEqual([1, 2, 3]);
+      expect(await unread(chats[1]!)).toEqual([2, 2, 1, 1]);
+      expect(log.queries.filter((q) => /^\s*UPDATE participants/i.test(q))).toHaveLength(1);
+    } finally {
+      await db.$disconnect();
+      await log.close();
+    }
   });
 
   it('keeps one sender’s messages in the order they arrived, across batches', async () => {

@@ -15,3 +15,4 @@ export * from './storage-disks.js';
 export * from './tcp-proxy.js';
 export * from './http-server.js';
 export * from './plain-client.js';
+export * from './query-log.js';

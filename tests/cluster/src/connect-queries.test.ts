@@ -4,6 +4,7 @@ import {
   connectClient,
   createTestDatabase,
   createUsers,
+  QueryLogProxy,
   sleep,
   startGateway,
   testRedisConfig,
@@ -12,7 +13,6 @@ import {
   type TestDatabase,
   type TestUser,
 } from '@kelisim/testing';
-import { QueryLogProxy } from './query-log.js';
 
 // What connecting costs MySQL, read off the wire between one gateway and MariaDB.
 let database: TestDatabase;

@@ -9,6 +9,7 @@ import {
   createTestDatabase,
   createUsers,
   invalidateInLaravel,
+  QueryLogProxy,
   startGateway,
   testBlacklistConfig,
   testRedisConfig,
@@ -18,7 +19,6 @@ import {
   type TestDatabase,
 } from '@kelisim/testing';
 import { connectEcho, type EchoClient } from './echo-helpers.js';
-import { QueryLogProxy } from './query-log.js';
 
 const redisConfig = testRedisConfig();
 const blacklist: JwtBlacklistConfig = testBlacklistConfig(redisConfig.keyPrefix);

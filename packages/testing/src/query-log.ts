@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CuttableProxy } from '@kelisim/testing';
+import { CuttableProxy } from './tcp-proxy.js';
 
 const COM_QUERY = 0x03;
 
