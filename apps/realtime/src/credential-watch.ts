@@ -136,26 +136,28 @@ export function watchCredentials(io: ChatServer, deps: CredentialWatchDeps) {
     },
     deps.socketLogger,
   );
-  function stopWatching(this: ChatSocket) {
-    clearTimeout(watches.get(this)?.timer);
-  }
 
   return {
-    /** Before the other middlewares, so an expired socket's events are refused first. */
-    connected(socket: ChatSocket): void {
-      socket.use(([event, ...args]: Event, next: (error?: Error) => void) => {
-        if (!watches.get(socket)?.expired || event === reauthEventName) return next();
-        const error = {
-          code: 'unauthenticated' as const,
-          message: 'Token has expired; send reauth with a fresh token.',
-        };
-        const reply = ackOf(args);
-        if (reply) reply({ ok: false, error });
-        else socket.emit('error', error);
-      });
-      socket.on(reauthEventName, reauth);
-      socket.on('disconnect', stopWatching);
-      arm(socket);
+    /** Starts watching the socket's credential. */
+    connected: arm,
+    disconnected(socket: ChatSocket): void {
+      clearTimeout(watches.get(socket)?.timer);
+    },
+    listeners: { [reauthEventName]: reauth },
+    /**
+     * Refuses (and answers) an event of a socket whose token has expired, all but `reauth`;
+     * checked before any other rule, so an expired socket hears this refusal first.
+     */
+    refusesExpired(socket: ChatSocket, [event, ...args]: Event): boolean {
+      if (!watches.get(socket)?.expired || event === reauthEventName) return false;
+      const error = {
+        code: 'unauthenticated' as const,
+        message: 'Token has expired; send reauth with a fresh token.',
+      };
+      const reply = ackOf(args);
+      if (reply) reply({ ok: false, error });
+      else socket.emit('error', error);
+      return true;
     },
     stop(): void {
       clearInterval(interval);

@@ -72,8 +72,8 @@ interface GuardState {
  * Runs before every incoming event. Each socket and each user may send a limited number of
  * events per window; `sync` and `sync_chats` draw on a budget of their own so a resume after a
  * reconnect is never starved by other events. Unknown events are refused and count as
- * flooding: a socket whose events keep being refused is disconnected. `guard(socket)` is the
- * socket's middleware.
+ * flooding: a socket whose events keep being refused is disconnected. `check` calls `next` for an
+ * event it lets through, with the socket's `state()`.
  */
 export function createEventGuard(
   limits: EventBudget & { sync: EventBudget },
@@ -155,13 +155,13 @@ export function createEventGuard(
   };
 
   return {
-    guard(socket: ChatSocket) {
-      const state: GuardState = {
-        refusalsInARow: 0,
-        general: { startedAt: 0, events: 0 },
-        sync: { startedAt: 0, events: 0 },
-      };
-      return (event: Event, next: (error?: Error) => void) => check(socket, state, event, next);
-    },
+    state: (): GuardState => ({
+      refusalsInARow: 0,
+      general: { startedAt: 0, events: 0 },
+      sync: { startedAt: 0, events: 0 },
+    }),
+    check,
   };
 }
+
+export type EventGuard = ReturnType<typeof createEventGuard>;

@@ -122,6 +122,20 @@ describe('chat events', () => {
     expect((await pushed).message).toEqual(ack.ok && ack.message);
   });
 
+  it('serves every event through one middleware: a connection holds no listeners of its own', async () => {
+    const sender = await client(users[0]!);
+    const [socket] = [...h.gateway.io.of('/').sockets.values()].filter(
+      (s) => s.data.userId === users[0]!.id && s.id === sender.id,
+    );
+    // 'error' is socket.io's own no-op listener.
+    expect(socket?.eventNames()).toEqual(['error', 'disconnecting']);
+    const ack = await sender.emitWithAck('send_message', {
+      chat_id: chatId,
+      content: 'one way in',
+    });
+    expect(ack).toMatchObject({ ok: true, message: { content: 'one way in' } });
+  });
+
   it('relays typing to the other participants without storing anything', async () => {
     const [typist, peer] = [await client(users[0]!), await client(users[1]!)];
     const seen = waitFor(peer, 'typing');

@@ -8,6 +8,7 @@ import { createIoPublisher, createRedisRateLimiter } from '@kelisim/redis';
 import type { GatewaySettings, RealtimeConfig } from './config.js';
 import { watchCredentials } from './credential-watch.js';
 import { createEcho } from './echo/index.js';
+import { createEventDispatch } from './event-dispatch.js';
 import { createEventGuard } from './event-guard.js';
 import { chatEventListeners } from './handlers/chat-events.js';
 import { createHandshakeAdmission } from './handshake-admission.js';
@@ -126,8 +127,20 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     logger,
     socketLogger,
   });
-  const eventGuard = createEventGuard(eventLimits, socketLogger);
-  const chatEvents = chatEventListeners(ctx, socketLogger);
+  const events = createEventDispatch({
+    listeners: {
+      ...chatEventListeners(ctx, socketLogger),
+      ...credentialWatch.listeners,
+      ...echo.listeners,
+    },
+    guard: createEventGuard(eventLimits, socketLogger),
+    credentials: credentialWatch,
+  });
+  /** Shared by every socket, like the event listeners. */
+  function leaving(this: ChatSocket) {
+    credentialWatch.disconnected(this);
+    presence.disconnecting(this);
+  }
 
   const plain = createPlainWebSocketServer({
     io,
@@ -158,10 +171,9 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
   });
   io.on('connection', (socket) => {
     credentialWatch.connected(socket);
-    socket.use(eventGuard.guard(socket));
-    echo.connected(socket);
+    socket.use(events.middleware(socket));
+    socket.on('disconnecting', leaving);
     if (socket.data.guest) return;
-    chatEvents.register(socket);
     // One read of who may see this user's presence serves the announcement and the snapshot.
     const audience = presenceAudience(db, socket.data.userId);
     presence.connected(socket, audience);

@@ -50,22 +50,30 @@ export function trackPresence(
     );
   }, ttlMs / 3);
 
+  /** A tracked socket's entry into presence, which its leaving waits for. */
+  const connecting = new WeakMap<ChatSocket, Promise<void>>();
+
   return {
     /** `audience`: the user's presence audience, read once for this connection. */
     connected(socket: ChatSocket, audience: Promise<number[]>): void {
       const { userId } = socket.data;
-      const connecting = presence.connect(userId, socket.id).then(async (first) => {
+      const entered = presence.connect(userId, socket.id).then(async (first) => {
         if (first) await announceOnline(ports, userId, audience);
       });
-      track(connecting);
-      socket.on('disconnecting', () => {
-        track(
-          connecting
-            .catch(() => undefined)
-            .then(() => presence.disconnect(userId, socket.id))
-            .then((change) => change && wentOffline(change)),
-        );
-      });
+      connecting.set(socket, entered);
+      track(entered);
+    },
+    /** The socket is leaving; sockets never tracked are ignored. */
+    disconnecting(socket: ChatSocket): void {
+      const entered = connecting.get(socket);
+      if (!entered) return;
+      const { userId } = socket.data;
+      track(
+        entered
+          .catch(() => undefined)
+          .then(() => presence.disconnect(userId, socket.id))
+          .then((change) => change && wentOffline(change)),
+      );
     },
     stop(): void {
       clearInterval(heartbeat);

@@ -6,6 +6,12 @@ import type { ChatSocket } from './types.js';
 
 export type Reply = (response: object) => void;
 
+/**
+ * A client event's listener, shared by every socket: called with the socket as `this` and the
+ * event's arguments (the ack, if asked for, last).
+ */
+export type SocketListener = (this: ChatSocket, ...args: unknown[]) => unknown;
+
 /** The last argument of an incoming event, when the client asked for an acknowledgement. */
 export function ackOf(args: unknown[]): Reply | undefined {
   const last = args.at(-1);
@@ -27,14 +33,12 @@ export function loggedWireError(error: unknown, logger: Logger, what: string): W
 /**
  * An event listener that parses the payload with its contract schema, runs the use case and acks
  * `{ok: true, ...result}` or `{ok: false, error}`; without an ack, failures arrive as `error`.
- * socket.io calls a listener with its socket as `this`, so one listener serves every socket and
- * an idle connection holds no closures of its own.
  */
 export function respond<S extends z.ZodType, R extends object>(
   schema: S,
   run: (socket: ChatSocket, input: z.output<S>) => Promise<R>,
   loggerOf: (socket: ChatSocket) => Logger,
-) {
+): SocketListener {
   return async function listener(this: ChatSocket, ...args: unknown[]) {
     const reply = ackOf(args);
     try {

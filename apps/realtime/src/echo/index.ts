@@ -59,9 +59,8 @@ export function createEcho(deps: EchoDeps) {
 
   return {
     allowGuests: settings?.allowGuests ?? false,
-    connected(socket: ChatSocket): void {
-      events.register(socket);
-    },
+    /** Echo's client events, by name. */
+    listeners: events.listeners,
     /** Settles once Laravel's broadcasts are being received. */
     ready: (): Promise<void> => broadcasts?.ready() ?? Promise.resolve(),
     stop(): void {

@@ -1,4 +1,5 @@
 import type { Logger } from '@kelisim/logger';
+import type { SocketListener } from '../respond.js';
 import type { ChatSocket } from '../types.js';
 import type { ChannelAuthorizer } from './authorize.js';
 import type { ChatEventRelay } from './chat-relay.js';
@@ -19,8 +20,7 @@ const MAX_CHANNELS_PER_SOCKET = 100;
 /**
  * Laravel Echo's protocol: `subscribe` (authorised, idempotent: Echo resends it on every
  * reconnect), `unsubscribe`, and `client event` whispers to the others on a private or presence
- * channel the socket holds, on every node. The listeners are shared by all sockets (socket.io
- * calls them with the socket as `this`); `register` adds them to one socket.
+ * channel the socket holds, on every node. The listeners are shared by all sockets.
  */
 export function createEchoEvents(deps: {
   authorize: ChannelAuthorizer;
@@ -147,10 +147,10 @@ export function createEchoEvents(deps: {
   }
 
   return {
-    register(socket: ChatSocket): void {
-      socket.on(echoClientEvents.subscribe, subscribeListener);
-      socket.on(echoClientEvents.unsubscribe, unsubscribe);
-      socket.on(echoClientEvents.clientEvent, whisper);
-    },
+    listeners: {
+      [echoClientEvents.subscribe]: subscribeListener,
+      [echoClientEvents.unsubscribe]: unsubscribe,
+      [echoClientEvents.clientEvent]: whisper,
+    } satisfies Record<string, SocketListener>,
   };
 }

@@ -22,7 +22,7 @@ import {
   type DomainContext,
 } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { respond } from '../respond.js';
+import { respond, type SocketListener } from '../respond.js';
 import type { ChatSocket } from '../types.js';
 
 /** `sync` and `sync_chats` draw on a budget of their own, so a resume is never starved. */
@@ -99,20 +99,18 @@ const actorOf = (socket: ChatSocket): SocketActor => ({
 });
 
 /**
- * The chat events' listeners (parse, call the use case, ack, or emit `error` without an ack),
- * made once per gateway and shared by all its sockets; `register` adds them to one socket.
+ * The chat events' listeners by name (parse, call the use case, ack, or emit `error` without an
+ * ack), made once per gateway and shared by all its sockets.
  */
-export function chatEventListeners(ctx: DomainContext, loggerOf: (socket: ChatSocket) => Logger) {
-  const listeners = (Object.entries(chatEvents) as [ChatEventName, ChatEvent<z.ZodType>][]).map(
-    ([name, event]) =>
-      [
-        name,
-        respond(event.schema, (socket, input) => event.run(ctx, actorOf(socket), input), loggerOf),
-      ] as const,
+export function chatEventListeners(
+  ctx: DomainContext,
+  loggerOf: (socket: ChatSocket) => Logger,
+): Record<ChatEventName, SocketListener> {
+  const entries = (Object.entries(chatEvents) as [ChatEventName, ChatEvent<z.ZodType>][]).map(
+    ([name, event]) => [
+      name,
+      respond(event.schema, (socket, input) => event.run(ctx, actorOf(socket), input), loggerOf),
+    ],
   );
-  return {
-    register(socket: ChatSocket): void {
-      for (const [name, listener] of listeners) socket.on(name, listener);
-    },
-  };
+  return Object.fromEntries(entries) as Record<ChatEventName, SocketListener>;
 }
