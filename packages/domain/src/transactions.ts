@@ -4,7 +4,6 @@ export type Tx = Prisma.TransactionClient;
 
 const writeConflict = 'P2034'; // deadlock or write conflict, in Prisma's own queries
 const rawStatementFailed = 'P2010';
-const deadlock = '1213'; // ER_LOCK_DEADLOCK, as a raw statement reports it
 const maxAttempts = 4;
 
 /** An interactive transaction, retried when InnoDB picks it as a deadlock victim. */
@@ -19,13 +18,25 @@ export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Pr
   }
 }
 
+/** A unique index refused the row, in Prisma's own queries or a raw statement. */
 export function isUniqueViolation(error: unknown): boolean {
-  return isPrismaError(error, 'P2002');
+  return isPrismaError(error, 'P2002') || rawFailureKind(error) === 'UniqueConstraintViolation';
 }
 
+/** A deadlock (MariaDB 1213) or write conflict, in Prisma's own queries or a raw statement. */
 function isRetryable(error: unknown): boolean {
-  if (isPrismaError(error, writeConflict)) return true;
-  return isPrismaError(error, rawStatementFailed) && error.meta?.['code'] === deadlock;
+  return (
+    isPrismaError(error, writeConflict) || rawFailureKind(error) === 'TransactionWriteConflict'
+  );
+}
+
+/** How the driver adapter classed a raw statement's failure, which Prisma reports as P2010. */
+function rawFailureKind(error: unknown): string | undefined {
+  if (!isPrismaError(error, rawStatementFailed)) return undefined;
+  const adapterError = error.meta?.['driverAdapterError'] as
+    { cause?: { kind?: unknown } } | undefined;
+  const kind = adapterError?.cause?.kind;
+  return typeof kind === 'string' ? kind : undefined;
 }
 
 function isPrismaError(
