@@ -79,7 +79,8 @@ function extraNodeEnv(): Record<string, string> {
  *
  * `BENCH_CPU_PROF=<dir>` runs the nodes under `--cpu-prof` (a `.cpuprofile` per node on exit);
  * `BENCH_NODE_ARGS` adds Node.js flags to our nodes (e.g. `--heapsnapshot-signal=SIGUSR2`),
- * `BENCH_NODE_ENV` settings.
+ * `BENCH_NODE_ENV` settings. `BENCH_DB_SOCKET=<path>` puts everything that talks to MariaDB (our
+ * nodes as DB_SOCKET, and the raw driver phases) on the server's Unix socket instead of TCP.
  */
 export async function startSystem(options: {
   label: string;
@@ -91,9 +92,11 @@ export async function startSystem(options: {
 }): Promise<SystemUnderTest> {
   ensureServerBundle();
   const id = randomBytes(4).toString('hex');
+  const dbSocket = process.env.BENCH_DB_SOCKET;
   const database: DatabaseConfig = {
     ...testServerConfig(),
     database: `kelisim_bench_${options.label.replace(/\W+/g, '_')}_${id}`,
+    ...(dbSocket ? { socketPath: dbSocket } : {}),
   };
   await migrate(database, { createDatabase: true });
   const db = createDb(database);
@@ -118,6 +121,7 @@ export async function startSystem(options: {
     DB_DATABASE: database.database,
     DB_USERNAME: database.user,
     DB_PASSWORD: database.password,
+    ...(dbSocket ? { DB_SOCKET: dbSocket } : {}),
     REDIS_HOST: redisHost,
     REDIS_PORT: String(redisPort),
     REDIS_PREFIX: broadcastPrefix,

@@ -47,6 +47,16 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it("takes Laravel's DB_SOCKET, with the DB_* values or a DATABASE_URL; empty means TCP", () => {
+    const socketPath = '/run/mysqld/mysqld.sock';
+    expect(parseEnv(databaseEnv, { DB_SOCKET: socketPath })).toMatchObject({ socketPath });
+    expect(
+      parseEnv(databaseEnv, { DB_SOCKET: socketPath, DATABASE_URL: 'mysql://u:p@db:3307/chat' }),
+    ).toMatchObject({ socketPath, user: 'u', database: 'chat' });
+    expect(parseEnv(databaseEnv, { DB_SOCKET: '' })).not.toHaveProperty('socketPath');
+    expect(parseEnv(databaseEnv, {})).not.toHaveProperty('socketPath');
+  });
+
   it('maps GIN_MODE to a log level and honours LOG_LEVEL and explicit booleans', () => {
     expect(parseEnv(logEnv, { GIN_MODE: 'debug' })).toEqual({
       level: 'debug',

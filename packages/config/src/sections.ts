@@ -9,7 +9,10 @@ import {
   envString,
 } from './env.js';
 
-/** MySQL/MariaDB: Laravel's DB_* names, or one DATABASE_URL (mysql://user:pass@host:port/db). */
+/**
+ * MySQL/MariaDB: Laravel's DB_* names, or one DATABASE_URL (mysql://user:pass@host:port/db).
+ * DB_SOCKET, as in Laravel, reaches a server on this host over its Unix socket instead of TCP.
+ */
 export const databaseEnv = z
   .object({
     DATABASE_URL: envOptionalString(),
@@ -19,6 +22,7 @@ export const databaseEnv = z
     DB_USERNAME: envString('root'),
     DB_PASSWORD: envString(''),
     DB_POOL_SIZE: envInt({ min: 1, max: 500, default: 10 }),
+    DB_SOCKET: envOptionalString(),
   })
   .transform((env, ctx): DatabaseConfig => {
     const base = {
@@ -28,6 +32,7 @@ export const databaseEnv = z
       password: env.DB_PASSWORD,
       database: env.DB_DATABASE,
       connectionLimit: env.DB_POOL_SIZE,
+      ...(env.DB_SOCKET ? { socketPath: env.DB_SOCKET } : {}),
     };
     if (!env.DATABASE_URL) return base;
     try {
@@ -45,6 +50,13 @@ export interface DatabaseConfig {
   password: string;
   database: string;
   connectionLimit: number;
+  /** A Unix socket of the server on this host; when set, host and port are not used. */
+  socketPath?: string;
+}
+
+/** Where the database is reached, for messages: its socket or host:port. */
+export function databaseAddress(config: DatabaseConfig): string {
+  return config.socketPath ? `socket ${config.socketPath}` : `${config.host}:${config.port}`;
 }
 
 export function databaseConfigFromUrl(raw: string): Omit<DatabaseConfig, 'connectionLimit'> {

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import mariadb from 'mariadb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { databaseEnv, parseEnv } from '@kelisim/config';
+import { databaseEnv, parseEnv, StartupError } from '@kelisim/config';
 import { createDb } from './client.js';
+import { assertDatabaseReachable } from './reachable.js';
 
 const config = { ...parseEnv(databaseEnv, process.env), database: 'mysql' };
 
@@ -46,4 +48,32 @@ it('answers over a new connection when one drops while the pool sets it up', asy
   } finally {
     await db.$disconnect();
   }
+});
+
+it("connects over the server's Unix socket when DB_SOCKET names one, and names a wrong one", async () => {
+  const admin = await mariadb.createConnection({ ...config, socketPath: undefined });
+  const [row] = await admin.query<{ socket: string }[]>('SELECT @@socket AS socket');
+  await admin.end();
+  const socket = row!.socket;
+  // A socket connection's process-list host is "localhost"; a TCP one's is "address:port".
+  const hostOf = async (db: ReturnType<typeof createDb>) => {
+    const [row] = await db.$queryRaw<{ host: string }[]>`
+      SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()`;
+    return row!.host;
+  };
+  const overSocket = createDb({ ...config, host: 'unused.invalid', socketPath: socket });
+  const overTcp = createDb({ ...config, socketPath: undefined });
+  try {
+    expect(await hostOf(overSocket)).toBe('localhost');
+    expect(await hostOf(overTcp)).toMatch(/:\d+$/);
+  } finally {
+    await overSocket.$disconnect();
+    await overTcp.$disconnect();
+  }
+  const missing = '/nonexistent/mysqld.sock';
+  const refused = await assertDatabaseReachable({ ...config, socketPath: missing }).catch(
+    (error: unknown) => error,
+  );
+  expect(refused).toBeInstanceOf(StartupError);
+  expect((refused as Error).message).toContain(`${missing} (DB_SOCKET)`);
 });

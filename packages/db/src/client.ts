@@ -1,5 +1,6 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { DatabaseConfig } from '@kelisim/config';
+import { connectionOptions } from './reachable.js';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export type Db = PrismaClient;
@@ -8,11 +9,7 @@ export type Db = PrismaClient;
 export function createDb(config: DatabaseConfig): Db {
   const adapter = new PrismaMariaDb(
     {
-      host: config.host,
-      port: config.port,
-      user: config.user,
-      password: config.password,
-      database: config.database,
+      ...connectionOptions(config),
       connectionLimit: config.connectionLimit,
       timezone: 'Z',
       charset: 'utf8mb4',

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createConnection, type Connection } from 'mariadb';
 import type { DatabaseConfig } from '@kelisim/config';
 import { silentLogger, type Logger } from '@kelisim/logger';
+import { serverAddress } from './reachable.js';
 
 /**
  * Applies `prisma/migrations/<name>/migration.sql` folders the way `prisma migrate deploy` does,
@@ -165,8 +166,7 @@ function quoteIdentifier(name: string): string {
 /** No database in the connection options: it may not exist yet. */
 function connectToServer(config: DatabaseConfig): Promise<Connection> {
   return createConnection({
-    host: config.host,
-    port: config.port,
+    ...serverAddress(config),
     user: config.user,
     password: config.password,
     multipleStatements: true,

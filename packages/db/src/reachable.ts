@@ -1,5 +1,5 @@
 import { createConnection, type Connection } from 'mariadb';
-import { StartupError, type DatabaseConfig } from '@kelisim/config';
+import { databaseAddress, StartupError, type DatabaseConfig } from '@kelisim/config';
 
 /** How to start the local database and Redis of the compose stack. */
 export const startDependenciesHint = '`docker compose up -d mariadb redis`';
@@ -16,8 +16,11 @@ export function describeDatabaseConnectionError(
   database: DatabaseConfig,
 ): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  const address = `${database.host}:${database.port}`;
+  const address = databaseAddress(database);
   switch (code) {
+    case 'ENOENT':
+    case 'EACCES':
+      return `Cannot open the database server's Unix socket ${database.socketPath} (DB_SOCKET): ${code === 'ENOENT' ? 'no such socket' : 'permission denied'}; point DB_SOCKET at the server's socket (SELECT @@socket), or leave it empty to connect over TCP.`;
     case 'ECONNREFUSED':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
@@ -49,12 +52,18 @@ function serverMessage(error: unknown): string {
 /** The driver's options for reaching the configured database as its user. */
 export function connectionOptions(database: DatabaseConfig) {
   return {
-    host: database.host,
-    port: database.port,
+    ...serverAddress(database),
     user: database.user,
     password: database.password,
     database: database.database,
   };
+}
+
+/** The server's socket, or its host and port. */
+export function serverAddress(database: DatabaseConfig) {
+  return database.socketPath
+    ? { socketPath: database.socketPath }
+    : { host: database.host, port: database.port };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createConnection, type Connection } from 'mariadb';
-import type { DatabaseConfig } from '@kelisim/config';
+import { databaseAddress, type DatabaseConfig } from '@kelisim/config';
 import { connectionOptions } from '@kelisim/db';
 import { fail, pass, warn, type CheckResult } from '../report.js';
 
@@ -16,7 +16,7 @@ export type DatabaseProbe =
  * problem into a generic pool timeout after 10 s.
  */
 export async function probeDatabase(config: DatabaseConfig): Promise<DatabaseProbe> {
-  const where = `${config.host}:${config.port}`;
+  const where = databaseAddress(config);
   let connection: Connection;
   try {
     connection = await createConnection({
@@ -78,6 +78,13 @@ function describeConnectError(error: unknown, config: DatabaseConfig, where: str
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return fail(name, `host "${config.host}" not found (${code})`, 'check DB_HOST');
+    case 'ENOENT':
+    case 'EACCES':
+      return fail(
+        name,
+        `cannot open the Unix socket ${config.socketPath} (${code})`,
+        "set DB_SOCKET to the server's socket (SELECT @@socket), or leave it empty to use DB_HOST and DB_PORT",
+      );
     default:
       return fail(
         name,

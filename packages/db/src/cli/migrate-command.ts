@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  databaseAddress,
   databaseEnv,
   loadDotEnv,
   logEnv,
@@ -30,7 +31,7 @@ export async function runMigrateCommand(): Promise<number> {
     loadDotEnv();
     database = parseEnv(databaseEnv, process.env);
     const logger = createLogger(cliLogConfig(parseEnv(logEnv, process.env)));
-    console.log(`Migrating database ${database.database} on ${database.host}:${database.port}`);
+    console.log(`Migrating database ${database.database} on ${databaseAddress(database)}`);
     const result = await migrate(database, { logger, onProgress: (p) => progress.print(p) });
     console.log(summarize(result));
     return 0;
