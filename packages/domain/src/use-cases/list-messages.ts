@@ -27,7 +27,10 @@ export async function listMessages(
 ): Promise<MessagePage> {
   await requireMembership(ctx.db, chatId, actor.userId);
   const forward = query.after !== undefined;
-  const rows = await ctx.db.message.findMany({
+  const order = forward ? 'asc' : 'desc';
+  // The page's ids first, from the (chat_id, seq) index alone: asked for whole rows of an older
+  // page, MariaDB walks the chat back from its newest message to `before`, thousands of rows.
+  const page = await ctx.db.message.findMany({
     where: {
       chatId,
       seq: forward
@@ -36,14 +39,19 @@ export async function listMessages(
           ? { lt: query.before }
           : undefined,
     },
-    include: messageInclude,
-    orderBy: { seq: forward ? 'asc' : 'desc' },
+    select: { id: true },
+    orderBy: { seq: order },
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  if (!forward) page.reverse();
+  const rows = await ctx.db.message.findMany({
+    where: { id: { in: page.map((row) => row.id) } },
+    include: messageInclude,
+    orderBy: { seq: order },
+  });
+  const messages = rows.slice(0, query.limit);
+  if (!forward) messages.reverse();
   return {
-    messages: await toMessageResources(ctx, page, actor.userId),
+    messages: await toMessageResources(ctx, messages, actor.userId),
     hasMore: rows.length > query.limit,
   };
 }
