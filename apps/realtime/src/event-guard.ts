@@ -2,7 +2,6 @@ import type { Event } from 'socket.io';
 import type { SocketError } from '@kelisim/contracts';
 import type { RateLimiter, RateLimitResult } from '@kelisim/domain';
 import type { Logger } from '@kelisim/logger';
-import { echoClientEvents } from './echo/index.js';
 import { chatEvents } from './handlers/chat-events.js';
 import { reauthEventName } from './credential-watch.js';
 import { ackOf, namingTheSend, type Reply } from './respond.js';
@@ -15,12 +14,6 @@ const syncEvents = new Set<string>(
     .filter(([, event]) => event.budget === 'sync')
     .map(([name]) => name),
 );
-const knownEvents = new Set<string>([
-  ...userOnlyEvents,
-  reauthEventName,
-  ...Object.values(echoClientEvents),
-]);
-
 /**
  * What a `/ws` frame becomes when it is not a JSON object whose `type` is a client event: refused
  * like any unknown event.
@@ -78,6 +71,8 @@ interface GuardState {
 export function createEventGuard(
   limits: EventBudget & { sync: EventBudget },
   loggerOf: (socket: ChatSocket) => Logger,
+  /** The events a socket may send: those that have a listener. */
+  knownEvents: ReadonlySet<string>,
 ) {
   const refuse = (
     socket: ChatSocket,

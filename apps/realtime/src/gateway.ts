@@ -127,13 +127,14 @@ export function createGateway(node: ChatNode, options: GatewayOptions): Gateway 
     logger,
     socketLogger,
   });
+  const listeners = {
+    ...chatEventListeners(ctx, socketLogger),
+    ...credentialWatch.listeners,
+    ...echo.listeners,
+  };
   const events = createEventDispatch({
-    listeners: {
-      ...chatEventListeners(ctx, socketLogger),
-      ...credentialWatch.listeners,
-      ...echo.listeners,
-    },
-    guard: createEventGuard(eventLimits, socketLogger),
+    listeners,
+    guard: createEventGuard(eventLimits, socketLogger, new Set(Object.keys(listeners))),
     credentials: credentialWatch,
   });
   /** Shared by every socket, like the event listeners. */

@@ -27,31 +27,45 @@ export async function listMessages(
 ): Promise<MessagePage> {
   await requireMembership(ctx.db, chatId, actor.userId);
   const forward = query.after !== undefined;
-  const order = forward ? 'asc' : 'desc';
-  // The page's ids first, from the (chat_id, seq) index alone: asked for whole rows of an older
-  // page, MariaDB walks the chat back from its newest message to `before`, thousands of rows.
-  const page = await ctx.db.message.findMany({
-    where: {
-      chatId,
-      seq: forward
-        ? { gt: query.after }
-        : query.before !== undefined
-          ? { lt: query.before }
-          : undefined,
-    },
-    select: { id: true },
-    orderBy: { seq: order },
-    take: query.limit + 1,
-  });
-  const rows = await ctx.db.message.findMany({
-    where: { id: { in: page.map((row) => row.id) } },
-    include: messageInclude,
-    orderBy: { seq: order },
-  });
+  const orderBy = { seq: forward ? 'asc' : 'desc' } as const;
+  const take = query.limit + 1;
+  const rows =
+    forward || query.before === undefined
+      ? await ctx.db.message.findMany({
+          where: { chatId, seq: forward ? { gt: query.after } : undefined },
+          include: messageInclude,
+          orderBy,
+          take,
+        })
+      : await ctx.db.message.findMany({
+          where: { id: { in: await olderPageIds(ctx, chatId, query.before, take) } },
+          include: messageInclude,
+          orderBy,
+        });
   const messages = rows.slice(0, query.limit);
   if (!forward) messages.reverse();
   return {
     messages: await toMessageResources(ctx, messages, actor.userId),
     hasMore: rows.length > query.limit,
   };
+}
+
+/**
+ * The ids of an older page, from the (chat_id, seq) index alone: asked for whole rows of
+ * `seq < before` newest first, MariaDB walks the chat back from its newest message to `before`,
+ * thousands of rows.
+ */
+async function olderPageIds(
+  ctx: DomainContext,
+  chatId: number,
+  before: number,
+  take: number,
+): Promise<bigint[]> {
+  const rows = await ctx.db.message.findMany({
+    where: { chatId, seq: { lt: before } },
+    select: { id: true },
+    orderBy: { seq: 'desc' },
+    take,
+  });
+  return rows.map((row) => row.id);
 }
